@@ -1,0 +1,118 @@
+"""Grid autoencoders assembled from resolved settings: build, train, generate,
+save per seed and load back.
+
+`settings` is the flat dict the workflow resolves for one (experiment, width)
+job (see `couae.settings.grid_training_settings`); its hash is the checkpoint
+fingerprint, so a checkpoint is only resumed by the settings that made it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .kernels import make_kernel
+from .mlp import StackedMLP, layer_sizes, plain_mlp
+from .objectives import TERM_NAMES, MMDObjective, VAEObjective
+from .seeding import torch_generator
+from .trainer import BatchSampler, TrainingRun
+
+DATA_DIM = 2
+
+
+def fingerprint(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def make_objective(settings: dict):
+    if settings["model"] == "vae":
+        return VAEObjective(kl_weight=settings["kl_weight"])
+    if settings["model"] == "mmd":
+        kernel = make_kernel(settings["kernel"], settings["latent_dim"], **settings["kernel_params"])
+        return MMDObjective(kernel=kernel, lam=settings["lambda"])
+    raise ValueError(f"unknown model {settings['model']!r}")
+
+
+def network_sizes(settings: dict, objective) -> tuple[list[int], list[int]]:
+    h = settings["latent_dim"]
+    args = (settings["hidden"], settings["n_hidden"], settings["width"])
+    encoder = layer_sizes(DATA_DIM, *args, objective.latent_outputs(h))
+    decoder = layer_sizes(h, *args, DATA_DIM)
+    return encoder, decoder
+
+
+def build_run(settings: dict, train_data: np.ndarray, device="cpu", seeds=None, stacked=True) -> TrainingRun:
+    """A fresh run for `seeds` (default: all of the settings' seeds).
+
+    stacked=True trains all seeds in one StackedMLP pair; stacked=False builds
+    the plain nn.Sequential networks of a single seed (the reference layout).
+    """
+    seeds = list(settings["seeds"] if seeds is None else seeds)
+    objective = make_objective(settings)
+    enc_sizes, dec_sizes = network_sizes(settings, objective)
+    if stacked:
+        encoder = StackedMLP(enc_sizes, [torch_generator(s, "init/encoder") for s in seeds])
+        decoder = StackedMLP(dec_sizes, [torch_generator(s, "init/decoder") for s in seeds])
+    else:
+        if len(seeds) != 1:
+            raise ValueError("the plain layout holds exactly one seed")
+        encoder = plain_mlp(enc_sizes, torch_generator(seeds[0], "init/encoder"))
+        decoder = plain_mlp(dec_sizes, torch_generator(seeds[0], "init/decoder"))
+    encoder, decoder = encoder.to(device), decoder.to(device)
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    optimizer = torch.optim.Adam(params, lr=settings["lr"], betas=tuple(settings["adam_betas"]))
+    sampler = BatchSampler(seeds, len(train_data), settings["batch_size"], settings["latent_dim"],
+                           with_noise=objective.needs_noise)
+    data = torch.as_tensor(train_data, dtype=torch.float32, device=device)
+    return TrainingRun(encoder, decoder, objective, optimizer, sampler, data)
+
+
+@torch.no_grad()
+def generate(run: TrainingRun, n: int) -> np.ndarray:
+    """n samples per seed, decoded from N(0, I) draws of each seed's 'generate'
+    stream: (n_seeds, n, 2)."""
+    h = run.sampler.latent_dim
+    device = run.data.device
+    z = torch.stack([torch.randn(n, h, generator=torch_generator(s, "generate")) for s in run.sampler.seeds])
+    return run.decoder(z.to(device)).cpu().numpy().astype(np.float64)
+
+
+def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:
+    hist = run.history_array()[:, seed_index, :]
+    frame = pd.DataFrame(hist, columns=list(TERM_NAMES))
+    frame.insert(0, "step", run.history_steps)
+    return frame
+
+
+def seed_weights(run: TrainingRun, seed_index: int, settings: dict) -> dict:
+    """One seed's trained networks in plain nn.Sequential layout, with the
+    settings needed to rebuild them (`load_autoencoder`)."""
+    return {
+        "seed": run.sampler.seeds[seed_index],
+        "settings": settings,
+        "encoder": run.encoder.plain_state_dict(seed_index),
+        "decoder": run.decoder.plain_state_dict(seed_index),
+    }
+
+
+def load_autoencoder(weights: dict):
+    """(encode_mean, decode) functions on (n, 2) / (n, h) float tensors."""
+    settings = weights["settings"]
+    objective = make_objective(settings)
+    enc_sizes, dec_sizes = network_sizes(settings, objective)
+    encoder, decoder = plain_mlp(enc_sizes), plain_mlp(dec_sizes)
+    encoder.load_state_dict(weights["encoder"])
+    decoder.load_state_dict(weights["decoder"])
+    encoder.eval(), decoder.eval()
+    return (lambda x: objective.encode_mean(encoder(x))), decoder
+
+
+@torch.no_grad()
+def reconstruction_errors(weights: dict, x: np.ndarray) -> np.ndarray:
+    """Per-point ||x - g(f(x))||^2 with the encoder's mean (deterministic) code."""
+    encode, decode = load_autoencoder(weights)
+    xt = torch.as_tensor(x, dtype=torch.float32)
+    return (xt - decode(encode(xt))).pow(2).sum(-1).double().numpy()
