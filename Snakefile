@@ -2,7 +2,11 @@
 # and figures.   snakemake --cores 8 --resources gpu=1
 # Quick check on a CPU:   snakemake --cores 2 --configfile presets/quick.yaml
 
-configfile: "config.yaml"
+from pathlib import Path
+
+# The paper settings, found beside this file whatever the working directory;
+# --configfile FILE merges FILE over them.
+configfile: str(Path(workflow.basedir) / "config.yaml")
 
 
 include: "workflow/rules/common.smk"

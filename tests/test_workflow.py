@@ -1,0 +1,81 @@
+"""The quick preset through Snakemake in a temporary directory, end to end."""
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import REPO
+
+pytestmark = pytest.mark.workflow
+
+QUICK = str(REPO / "presets" / "quick.yaml")
+
+
+def snakemake(workdir, *args, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--cores", "2", "--configfile", QUICK, *args]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    return result
+
+
+def planned_jobs(dry_run_output: str) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    table = dry_run_output.split("Job stats:")[-1]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("quick")
+    snakemake(workdir)
+    return workdir
+
+
+def test_quick_preset_makes_tables_and_figure(quick_run):
+    for stem in ("table1", "table2"):
+        for ext in ("csv", "md", "tex"):
+            assert (quick_run / "results/tables" / f"{stem}.{ext}").stat().st_size > 0
+    for ext in ("png", "pdf"):
+        assert (quick_run / "results/figures" / f"figure2.{ext}").stat().st_size > 10_000
+    t1 = pd.read_csv(quick_run / "results/tables/table1.csv")
+    grid = t1[(t1.dataset == "grid") & (t1.status == "ours")]
+    assert sorted(grid.row) == sorted(yaml.safe_load((REPO / "config.yaml").read_text())["grid"]["experiments"])
+    assert (grid.n_seeds == 3).all() and grid["mean"].notna().all()
+    couae = grid[grid.row == "couae"].iloc[0]
+    assert couae.paper_mean == -4.3 and couae.difference == pytest.approx(couae["mean"] + 4.3)
+    refs = t1[t1.status == "reference"]
+    assert len(refs) == 2 and refs["mean"].max() > grid["mean"].max()
+    celeba = t1[t1.dataset == "celeba"]
+    assert list(celeba.status.unique()) == ["not run"] and sorted(celeba.paper_mean) == [47, 55, 63]
+    t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
+    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 15
+    assert set(t2[(t2.dataset == "celeba")].paper_mean) == {53, 51, 47}
+
+
+def test_every_seed_has_weights_losses_samples(quick_run):
+    for seed in (0, 1, 2):
+        d = quick_run / f"results/grid/train/wae/width0.25/seed{seed}"
+        assert (d / "weights.pt").exists() and (d / "samples.npy").exists()
+        losses = pd.read_csv(d / "loss.csv")
+        assert list(losses.columns) == ["step", "loss", "recon", "regulariser"]
+        assert losses.step.iloc[-1] == 400 and len(losses) == 20
+
+
+def test_second_run_does_nothing(quick_run):
+    result = snakemake(quick_run, "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
+    change = tmp_path / "change.yaml"
+    change.write_text("grid:\n  kernels:\n    plummer:\n      eps: 2.0\n")
+    result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    jobs = planned_jobs(result.stdout)
+    assert jobs == {"grid_train": 3, "grid_evaluate": 3, "tables": 1, "figure2": 1, "all": 1}
+    experiments = set(re.findall(r"wildcards: experiment=(\w+)", result.stdout))
+    assert experiments == {"plummer"}
