@@ -66,3 +66,26 @@ def test_make_kernel_rejects_unknown_name():
 def test_make_kernel_passes_params():
     k = make_kernel("imq", 3, scales=[1, 2])
     assert k.scales == (1.0, 2.0) and k.latent_dim == 3
+
+
+SLOPE_KERNELS = [
+    ("imq", 2, {}), ("gaussian", 3, {}), ("coulomb", 2, {"eps": 0.05}), ("coulomb", 3, {"eps": 0.5}),
+    ("coulomb", 64, {"eps": 1.0, "beta": 2.0}), ("coulomb", 1, {}), ("coulomb", 5, {"eps": 0.1, "beta": 1.0}),
+    ("plummer", 2, {"eps": 3.0}), ("plummer", 2, {"eps": 1.0, "exponent": 2.0}),
+]
+
+
+@pytest.mark.parametrize("name,dim,params", SLOPE_KERNELS)
+def test_slope_is_the_derivative_of_the_value(name, dim, params):
+    kernel = make_kernel(name, dim, **params)
+    sq = torch.tensor([1e-3, 0.1, 0.7, 2.0, 9.0, 40.0], dtype=torch.float64, requires_grad=True)
+    (auto,) = torch.autograd.grad(kernel(sq).sum(), sq)
+    value, slope = kernel.value_and_slope(sq.detach())
+    torch.testing.assert_close(value, kernel(sq.detach()))
+    torch.testing.assert_close(slope, auto, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,dim,params", SLOPE_KERNELS)
+def test_slope_finite_at_coincident_points(name, dim, params):
+    value, slope = make_kernel(name, dim, **params).value_and_slope(torch.zeros(3, dtype=torch.float64))
+    assert torch.isfinite(value).all() and torch.isfinite(slope).all()

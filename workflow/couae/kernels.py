@@ -1,25 +1,22 @@
 """Characteristic kernels for the MMD regulariser, as functions of squared distance.
 
-Every kernel here is evaluated elementwise on a tensor of squared Euclidean
-distances, so one definition serves any batch shape (seeds x n x m).
-Coulomb-type kernels are singular at zero distance; `eps` smooths them.
+Every kernel is evaluated elementwise on a tensor of squared Euclidean
+distances, so one definition serves any batch shape (seeds x n x m). Each
+kernel also gives its slope dk/d(d^2) in closed form, which the MMD estimator's
+backward pass uses (see couae.mmd). Coulomb-type kernels are singular at zero
+distance; `eps` smooths them. Where two distinct points coincide exactly, the
+slope of a kernel with a cusp at 0 is taken as 0 (the gradient has no direction).
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 KERNEL_NAMES = ("imq", "gaussian", "coulomb", "plummer")
 
-# Below this squared distance the distance is treated as this value: it keeps the
-# gradient of sqrt finite when two points coincide (the value changes by < 1e-15).
+# Squared distances below this count as coincident points.
 _MIN_SQ_DIST = 1e-30
-
-
-def _distance(sq_dist: torch.Tensor) -> torch.Tensor:
-    return sq_dist.clamp_min(_MIN_SQ_DIST).sqrt()
 
 
 @dataclass(frozen=True)
@@ -32,9 +29,19 @@ class IMQ:
     latent_dim: int
     scales: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
-    def __call__(self, sq_dist: torch.Tensor) -> torch.Tensor:
-        base = 2.0 * self.latent_dim
-        return sum(s * base / (s * base + sq_dist) for s in self.scales)
+    def _bases(self):
+        return [s * 2.0 * self.latent_dim for s in self.scales]
+
+    def __call__(self, sq_dist):
+        return sum(c / (c + sq_dist) for c in self._bases())
+
+    def value_and_slope(self, sq_dist):
+        value, slope = 0.0, 0.0
+        for c in self._bases():
+            r = c / (c + sq_dist)
+            value = value + r
+            slope = slope - r * r / c
+        return value, slope
 
 
 @dataclass(frozen=True)
@@ -44,9 +51,19 @@ class Gaussian:
     latent_dim: int
     scales: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
-    def __call__(self, sq_dist: torch.Tensor) -> torch.Tensor:
-        base = 2.0 * self.latent_dim
-        return sum(torch.exp(-sq_dist / (s * base)) for s in self.scales)
+    def _bases(self):
+        return [s * 2.0 * self.latent_dim for s in self.scales]
+
+    def __call__(self, sq_dist):
+        return sum(torch.exp(-sq_dist / c) for c in self._bases())
+
+    def value_and_slope(self, sq_dist):
+        value, slope = 0.0, 0.0
+        for c in self._bases():
+            e = torch.exp(-sq_dist / c)
+            value = value + e
+            slope = slope - e / c
+        return value, slope
 
 
 @dataclass(frozen=True)
@@ -62,18 +79,37 @@ class Coulomb:
     beta: float | None = None
 
     @property
-    def exponent(self) -> float:
-        return float(self.latent_dim - 2) if self.beta is None else float(self.beta)
-
-    def __call__(self, sq_dist: torch.Tensor) -> torch.Tensor:
+    def form(self) -> str:
         if self.beta is None and self.latent_dim == 1:
-            return -0.5 * _distance(sq_dist)
-        beta = self.exponent
-        if beta == 0.0:
-            return -torch.log(_distance(sq_dist) + self.eps)
-        if beta < 0:
+            return "linear"
+        return "log" if self.exponent == 0.0 else "power"
+
+    @property
+    def exponent(self) -> float:
+        beta = float(self.latent_dim - 2) if self.beta is None else float(self.beta)
+        if beta < 0 and not (self.beta is None and self.latent_dim == 1):
             raise ValueError(f"Coulomb kernel exponent beta must be >= 0, got {beta}")
-        return 1.0 / (sq_dist.clamp_min(_MIN_SQ_DIST).pow(beta / 2.0) + self.eps)
+        return beta
+
+    def __call__(self, sq_dist):
+        return self.value_and_slope(sq_dist)[0]
+
+    def value_and_slope(self, sq_dist):
+        form = self.form
+        if form == "power":
+            half = self.exponent / 2.0
+            denom = sq_dist.clamp_min(_MIN_SQ_DIST).pow(half) + self.eps
+            value = 1.0 / denom
+            slope = -half * sq_dist.clamp_min(_MIN_SQ_DIST).pow(half - 1.0) * value * value
+            if half < 1.0:  # a cusp at 0
+                slope = torch.where(sq_dist > _MIN_SQ_DIST, slope, 0.0)
+            return value, slope
+        apart = sq_dist > _MIN_SQ_DIST
+        d = sq_dist.clamp_min(_MIN_SQ_DIST).sqrt()
+        if form == "log":
+            shifted = d + self.eps
+            return -torch.log(shifted), torch.where(apart, -0.5 / (d * shifted), 0.0)
+        return -0.5 * d, torch.where(apart, -0.25 / d, 0.0)  # linear, h = 1
 
 
 @dataclass(frozen=True)
@@ -84,8 +120,13 @@ class Plummer:
     eps: float = 1.0
     exponent: float = 1.0
 
-    def __call__(self, sq_dist: torch.Tensor) -> torch.Tensor:
+    def __call__(self, sq_dist):
         return (sq_dist + self.eps**2).pow(-self.exponent / 2.0)
+
+    def value_and_slope(self, sq_dist):
+        base = sq_dist + self.eps**2
+        value = base.pow(-self.exponent / 2.0)
+        return value, -self.exponent / 2.0 * value / base
 
 
 _KERNELS = {"imq": IMQ, "gaussian": Gaussian, "coulomb": Coulomb, "plummer": Plummer}
