@@ -44,11 +44,13 @@ def network_sizes(settings: dict, objective) -> tuple[list[int], list[int]]:
     return encoder, decoder
 
 
-def build_run(settings: dict, train_data: np.ndarray, device="cpu", seeds=None, stacked=True) -> TrainingRun:
+def build_run(settings: dict, train_data: np.ndarray, device="cpu", seeds=None, stacked=True,
+              dtype=torch.float32) -> TrainingRun:
     """A fresh run for `seeds` (default: all of the settings' seeds).
 
     stacked=True trains all seeds in one StackedMLP pair; stacked=False builds
     the plain nn.Sequential networks of a single seed (the reference layout).
+    dtype float64 is for tests that compare layouts without float32 rounding.
     """
     seeds = list(settings["seeds"] if seeds is None else seeds)
     objective = make_objective(settings)
@@ -61,13 +63,13 @@ def build_run(settings: dict, train_data: np.ndarray, device="cpu", seeds=None, 
             raise ValueError("the plain layout holds exactly one seed")
         encoder = plain_mlp(enc_sizes, torch_generator(seeds[0], "init/encoder"))
         decoder = plain_mlp(dec_sizes, torch_generator(seeds[0], "init/decoder"))
-    encoder, decoder = encoder.to(device), decoder.to(device)
+    encoder, decoder = encoder.to(device, dtype), decoder.to(device, dtype)
     params = list(encoder.parameters()) + list(decoder.parameters())
     # fused: one kernel for all parameters (same maths as the per-tensor loop)
     optimizer = torch.optim.Adam(params, lr=settings["lr"], betas=tuple(settings["adam_betas"]), fused=True)
     sampler = BatchSampler(seeds, len(train_data), settings["batch_size"], settings["latent_dim"],
                            with_noise=objective.needs_noise)
-    data = torch.as_tensor(train_data, dtype=torch.float32, device=device)
+    data = torch.as_tensor(train_data, dtype=dtype, device=device)
     return TrainingRun(encoder, decoder, objective, optimizer, sampler, data)
 
 

@@ -154,7 +154,10 @@ def train(
     while run.step < total_steps:
         n = min(log_every, total_steps - run.step)
         draws = {k: v.to(device, non_blocking=True) for k, v in run.sampler.draw(n).items()}
-        terms = torch.empty(n, n_seeds, 3, device=device)
+        for k in ("prior", "noise"):  # drawn in float32; the model may run in float64
+            if k in draws:
+                draws[k] = draws[k].to(run.data.dtype)
+        terms = torch.empty(n, n_seeds, 3, device=device, dtype=run.data.dtype)
         for t in range(n):
             x = run.data[draws["idx"][t]]
             noise = draws["noise"][t] if "noise" in draws else None
