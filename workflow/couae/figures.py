@@ -2,6 +2,8 @@
 training-loss curves per experiment."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -31,7 +33,7 @@ def figure2(true_points: np.ndarray, samples: dict[str, np.ndarray], losses: dic
         pts = pts[:max_points]
         ax.scatter(pts[:, 0], pts[:, 1], s=1.5, alpha=0.4, linewidths=0)
         ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
-        ax.set_title(title, fontsize=8)
+        ax.set_title(textwrap.fill(title, 28), fontsize=8)
     axes[1, 0].axis("off")
     axes[1, 0].text(0.0, 0.5, f"width x{width:g}\nsamples: first seed\ncurves: every seed,\n"
                     "mean loss per logging block", fontsize=8, va="center")

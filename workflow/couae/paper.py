@@ -12,6 +12,9 @@ METRICS = {
     "celeba": ("fid", "FID (lower is better)"),
 }
 
+# Training length of the grid experiments (iterations).
+GRID_ITERATIONS = 3_000_000
+
 # Table 1: width x1 for all three models.
 TABLE1 = {
     ("grid", "VAE"): (-4.4, 0.2),

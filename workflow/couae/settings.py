@@ -79,12 +79,13 @@ def grid_evaluation_settings(config) -> dict:
     }
 
 
-def experiment_labels(config) -> dict[str, dict]:
-    """Per experiment: the paper column it reproduces (or None) and a description."""
-    return {
-        name: {"paper": exp.get("paper"), "description": exp.get("description", name)}
+def experiment_labels(config) -> list[list]:
+    """[name, {paper column it reproduces (or None), description}] per experiment,
+    in config order (a list, so that JSON keeps the order)."""
+    return [
+        [name, {"paper": exp.get("paper"), "description": exp.get("description", name)}]
         for name, exp in config["grid"]["experiments"].items()
-    }
+    ]
 
 
 def as_json(obj) -> str:

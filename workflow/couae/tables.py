@@ -74,7 +74,8 @@ def _dataset_rows(table: int, dataset: str, summary, labels: dict, widths, refer
 
 
 def build_table1(grid_summary, grid_reference, labels, main_width: float) -> pd.DataFrame:
-    rows = _dataset_rows(1, "grid", grid_summary, labels, [main_width], grid_reference)
+    # width x1 always appears: the paper's Table 1 cells live there
+    rows = _dataset_rows(1, "grid", grid_summary, labels, sorted({main_width, 1.0}), grid_reference)
     rows += _dataset_rows(1, "celeba", None, labels, [1.0])
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -82,7 +83,8 @@ def build_table1(grid_summary, grid_reference, labels, main_width: float) -> pd.
 def build_table2(grid_summary, labels, widths) -> pd.DataFrame:
     """CouAE across widths as in the paper, then every other experiment (our extension)."""
     ordered = dict(sorted(labels.items(), key=lambda kv: kv[1].get("paper") != paper.TABLE2_COLUMN))
-    rows = _dataset_rows(2, "grid", grid_summary, ordered, sorted(widths))
+    # every paper width appears, run or not
+    rows = _dataset_rows(2, "grid", grid_summary, ordered, sorted(set(widths) | set(paper.TABLE2_WIDTHS)))
     rows += _dataset_rows(2, "celeba", None, ordered, sorted(paper.TABLE2_WIDTHS))
     return pd.DataFrame(rows, columns=COLUMNS)
 

@@ -8,6 +8,7 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from couae import settings as S  # noqa: E402
+from couae.paper import GRID_ITERATIONS as PAPER_GRID_ITERATIONS  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:

@@ -4,7 +4,11 @@
 def table_notes():
     t = config["grid"]["training"]
     ev = config["grid"]["evaluation"]
-    return [
+    shortened = []
+    if t["iterations"] != PAPER_GRID_ITERATIONS:
+        shortened = [f"SHORTENED RUN: {t['iterations']} of the paper's {PAPER_GRID_ITERATIONS} grid "
+                     "iterations; these numbers are not comparable with the paper's."]
+    return shortened + [
         "ours: mean ± sample std (ddof=1) over n seeds; ours - paper compares means.",
         f"grid: {t['iterations']} iterations, batch {t['batch_size']}, lambda {t['lambda']:g}; "
         f"KDE bandwidth chosen by {'%d-fold CV on the generated samples' % ev['cv_folds'] if ev['selection'] == 'cv' else 'the validation set'}.",
@@ -43,7 +47,7 @@ rule figure2:
         FIGURE2,
     params:
         experiments=" ".join(GRID_EXPERIMENTS),
-        titles=S.as_json({n: m["description"] for n, m in S.experiment_labels(config).items()}),
+        titles=S.as_json({n: m["description"] for n, m in S.experiment_labels(config)}),
         width=GRID_MAIN_WIDTH,
     log:
         "logs/figure2.log",

@@ -13,7 +13,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--grid-evals", nargs="+", required=True)
     parser.add_argument("--grid-reference", required=True)
-    parser.add_argument("--labels", required=True, help="experiment -> {paper, description} as JSON")
+    parser.add_argument("--labels", required=True, help="[[experiment, {paper, description}], ...] as JSON")
     parser.add_argument("--widths", nargs="+", type=float, required=True)
     parser.add_argument("--main-width", type=float, required=True)
     parser.add_argument("--notes", required=True, help="JSON list of lines for the tables' notes")
@@ -21,7 +21,7 @@ def main() -> None:
     args = parser.parse_args()
     evals = pd.concat([pd.read_csv(p) for p in args.grid_evals], ignore_index=True)
     summary = summarise(evals, "test_log_likelihood")
-    labels = json.loads(args.labels)
+    labels = dict(json.loads(args.labels))  # config order
     notes = json.loads(args.notes)
     out = Path(args.out_dir)
     write_table(build_table1(summary, pd.read_csv(args.grid_reference), labels, args.main_width),
