@@ -12,10 +12,12 @@ configfile: str(Path(workflow.basedir) / "config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/grid.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/theory.smk"
 
 
 rule all:
     input:
         TABLES,
         FIGURE2,
+        THEORY_OUTPUTS,
     default_target: True

@@ -36,6 +36,9 @@ def test_paper_config_and_quick_preset_are_valid():
                                            "kernel_params": {"scales": [1.0]}}}}}, ["scales"]),
         ({"grid": {"experiments": {"Bad_Name": {"model": "vae"}}}}, ["Bad_Name"]),
         ({"grid": {"evaluation": {"selection": "silverman"}}}, ["silverman"]),
+        ({"theory": {"theorem1": {"flows": {"x": {"kernel": "laplace", "params": {}}}}}}, ["laplace"]),
+        ({"theory": {"theorem1": {"flows": {"x": {"kernel": "plummer", "params": {"beta": 1.0}}}}}}, ["beta"]),
+        ({"theory": {"figure1": {"points": "many"}}}, ["points"]),
     ],
 )
 def test_schema_rejects_with_a_message_naming_the_key(override, names):
@@ -60,6 +63,8 @@ def test_missing_section_is_named():
         ({"grid": {"training": {"batch_size": 600}}}, "batch_size"),
         ({"grid": {"training": {"seeds": [1, 1]}}}, "seeds"),
         ({"grid": {"widths": [0.001]}}, "widths"),
+        ({"theory": {"theorem1": {"final_max_step": 1.0}}}, "final_max_step"),
+        ({"theory": {"figure1": {"range": [3.0, -3.0]}}}, "range"),
     ],
 )
 def test_cross_field_rules_name_the_key(override, key):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from couae.kernels import make_kernel
-from couae.mmd import mmd2_unbiased, pairwise_sq_dist
+from couae.mmd import mmd2_empirical, mmd2_unbiased, pairwise_sq_dist
 
 KERNELS = [("imq", {}), ("gaussian", {}), ("coulomb", {"eps": 0.1}), ("plummer", {"eps": 1.0})]
 
@@ -121,3 +121,30 @@ def test_gradient_flows_to_prior_samples_when_they_require_it():
     y = torch.randn(6, 2, requires_grad=True)
     mmd2_unbiased(make_kernel("imq", 2), x, y).backward()
     assert y.grad.abs().sum() > 0
+
+
+def brute_force_empirical_mmd2(kernel, x, y):
+    def k(a, b):
+        return kernel(((a - b) ** 2).sum()).item()
+    n, m = len(x), len(y)
+    return (sum(k(a, b) for a in x for b in x) / n**2 + sum(k(a, b) for a in y for b in y) / m**2
+            - 2 * sum(k(a, b) for a in x for b in y) / (n * m))
+
+
+@pytest.mark.parametrize("name,params", KERNELS)
+def test_empirical_mmd2_matches_double_loop_and_gradcheck(name, params):
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randn(5, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(4, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    kernel = make_kernel(name, 3, **params)
+    assert mmd2_empirical(kernel, x, y).item() == pytest.approx(brute_force_empirical_mmd2(kernel, x, y), rel=1e-10)
+    assert torch.autograd.gradcheck(lambda a, b: mmd2_empirical(kernel, a, b), (x, y))
+
+
+@pytest.mark.parametrize("name,params", KERNELS)
+def test_empirical_mmd2_vanishes_with_zero_gradient_on_the_samples(name, params):
+    y = torch.randn(6, 2, dtype=torch.float64)
+    x = y[torch.randperm(6)].clone().requires_grad_(True)
+    value = mmd2_empirical(make_kernel(name, 2, **params), x, y)
+    (grad,) = torch.autograd.grad(value, x)
+    assert abs(value.item()) < 1e-12 and grad.abs().max() < 1e-12

@@ -59,6 +59,16 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
     assert set(t2[(t2.dataset == "celeba")].paper_mean) == {53, 51, 47}
 
 
+def test_quick_preset_makes_the_theory_outputs(quick_run):
+    for name in ("figure1", "theorem1"):
+        for ext in ("png", "pdf"):
+            assert (quick_run / "results/figures" / f"{name}.{ext}").stat().st_size > 10_000
+    t = pd.read_csv(quick_run / "results/tables/theorem1.csv")
+    flows = yaml.safe_load((REPO / "config.yaml").read_text())["theory"]["theorem1"]["flows"]
+    assert set(t.flow) == set(flows) and set(t.dim) == {2, 3} and set(t.noise) == {0.0, 0.3}
+    assert t.fraction_global.between(0, 1).all() and (t.runs == 6).all()
+
+
 def test_every_seed_has_weights_losses_samples(quick_run):
     for seed in (0, 1, 2):
         d = quick_run / f"results/grid/train/wae/width0.25/seed{seed}"
@@ -81,3 +91,11 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     assert jobs == {"grid_train": 3, "grid_evaluate": 3, "tables": 1, "figure2": 1, "all": 1}
     experiments = set(re.findall(r"wildcards: experiment=(\w+)", result.stdout))
     assert experiments == {"plummer"}
+
+
+def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):
+    change = tmp_path / "change.yaml"
+    change.write_text("theory:\n  theorem1:\n    flows:\n      coulomb:\n        params: {eps: 0.05}\n")
+    result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    assert planned_jobs(result.stdout) == {"theorem1_flow": 1, "theorem1": 1, "all": 1}
+    assert set(re.findall(r"wildcards: flow=(\w+)", result.stdout)) == {"coulomb"}

@@ -60,16 +60,24 @@ def _pull(slope: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor
     return slope.sum(-1, keepdim=True) * a - torch.matmul(slope, b)
 
 
-class _UnbiasedMMD2(torch.autograd.Function):
+def _within_normaliser(n: int, biased: bool) -> int:
+    return n * n if biased else n * (n - 1)
+
+
+class _MMD2(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, kernel, x, y):
+    def forward(ctx, kernel, x, y, biased):
         n, m = x.shape[-2], y.shape[-2]
         need_x, need_y = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
         kxx, sxx = _kernel_block(kernel, x, x, True, need_x)
         kyy, syy = _kernel_block(kernel, y, y, True, need_y)
         kxy, sxy = _kernel_block(kernel, x, y, False, need_x or need_y)
         ctx.save_for_backward(x, y, sxx, syy, sxy)
-        return kxx / (n * (n - 1)) + kyy / (m * (m - 1)) - 2.0 * kxy / (n * m)
+        ctx.norm_x, ctx.norm_y = _within_normaliser(n, biased), _within_normaliser(m, biased)
+        value = kxx / ctx.norm_x + kyy / ctx.norm_y - 2.0 * kxy / (n * m)
+        if biased:  # the pairs (i, i): constant k(0), no gradient
+            value = value + float(kernel(torch.zeros((), dtype=torch.float64))) * (1.0 / n + 1.0 / m)
+        return value
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -79,15 +87,24 @@ class _UnbiasedMMD2(torch.autograd.Function):
         g = grad[..., None, None]
         grad_x = grad_y = None
         if ctx.needs_input_grad[1]:
-            grad_x = g * (4.0 / (n * (n - 1)) * _pull(sxx, x, x) - 4.0 / (n * m) * _pull(sxy, x, y))
+            grad_x = g * (4.0 / ctx.norm_x * _pull(sxx, x, x) - 4.0 / (n * m) * _pull(sxy, x, y))
         if ctx.needs_input_grad[2]:
             sxy_t = sxy.transpose(-2, -1)
-            grad_y = g * (4.0 / (m * (m - 1)) * _pull(syy, y, y) - 4.0 / (n * m) * _pull(sxy_t, y, x))
-        return None, grad_x, grad_y
+            grad_y = g * (4.0 / ctx.norm_y * _pull(syy, y, y) - 4.0 / (n * m) * _pull(sxy_t, y, x))
+        return None, grad_x, grad_y, None
 
 
 def mmd2_unbiased(kernel, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Unbiased MMD^2 between samples x (..., n, d) and y (..., m, d)."""
+    """Unbiased MMD^2 between samples x (..., n, d) and y (..., m, d): eq. (2)."""
     if x.shape[-2] < 2 or y.shape[-2] < 2:
         raise ValueError("the unbiased MMD estimator needs at least 2 samples per set")
-    return _UnbiasedMMD2.apply(kernel, x, y)
+    return _MMD2.apply(kernel, x, y, False)
+
+
+def mmd2_empirical(kernel, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """MMD^2 between the empirical measures of x and y (the biased V-statistic:
+    pairs (i, i) included). Zero when x is a permutation of y, which makes it
+    the right objective for particle flows whose global minimum is "every
+    particle on a distinct sample"; the unbiased estimator's minimiser sits
+    O(1/n) away from the samples."""
+    return _MMD2.apply(kernel, x, y, True)

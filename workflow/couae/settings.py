@@ -92,6 +92,20 @@ def as_json(obj) -> str:
     return json.dumps(obj, sort_keys=True)
 
 
+def figure1_settings(config) -> dict:
+    return dict(config["theory"]["figure1"])
+
+
+def theorem1_flows(config) -> list[str]:
+    return list(config["theory"]["theorem1"]["flows"])
+
+
+def theorem1_settings(config, flow: str) -> dict:
+    """One flow's job: its kernel and every shared setting except the others' kernels."""
+    t = {k: v for k, v in config["theory"]["theorem1"].items() if k not in ("flows", "threads")}
+    return {**t, "flow": flow, **config["theory"]["theorem1"]["flows"][flow]}
+
+
 def check_config(config) -> None:
     """Cross-field rules the JSON schema cannot state. Raises ConfigError."""
     grid = config["grid"]
@@ -111,6 +125,12 @@ def check_config(config) -> None:
         if round(grid["model"]["hidden"] * w) < 1:
             raise ConfigError(f"grid.widths: {w} x grid.model.hidden ({grid['model']['hidden']}) "
                               "leaves no hidden units")
+    t1 = config["theory"]["theorem1"]
+    if t1["final_max_step"] > t1["max_step"]:
+        raise ConfigError("theory.theorem1.final_max_step must not exceed theory.theorem1.max_step")
+    lo, hi = config["theory"]["figure1"]["range"]
+    if lo >= hi:
+        raise ConfigError(f"theory.figure1.range must be increasing, got {[lo, hi]}")
     ev = grid["evaluation"]
     if ev["selection"] == "cv" and ev["cv_folds"] > grid["generation"]["n_samples"]:
         raise ConfigError("grid.evaluation.cv_folds exceeds grid.generation.n_samples")

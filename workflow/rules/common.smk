@@ -32,6 +32,7 @@ GRID_MAIN_WIDTH = S.width_label(S.main_width(config))
 
 wildcard_constraints:
     experiment=r"[a-z0-9]+",
+    flow=r"[a-z0-9]+",
     width=r"\d+(\.\d+)?",
 
 

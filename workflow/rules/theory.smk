@@ -1,0 +1,61 @@
+# The paper's theory made visible: Figure 1 (exact landscape) and Theorem 1
+# (particle flows, one job per kernel so that a new kernel runs only its job).
+
+THEOREM1_FLOWS = S.theorem1_flows(config)
+THEORY_OUTPUTS = (
+    expand("results/figures/figure1.{ext}", ext=["png", "pdf"])
+    + expand("results/tables/theorem1.{ext}", ext=["csv", "md"])
+    + expand("results/figures/theorem1.{ext}", ext=["png", "pdf"])
+)
+
+
+rule figure1:
+    output:
+        expand("results/figures/figure1.{ext}", ext=["png", "pdf"]),
+    params:
+        settings=S.as_json(S.figure1_settings(config)),
+    log:
+        "logs/figure1.log",
+    shell:
+        "{PYTHON} {SCRIPTS}/make_figure1.py --settings {params.settings:q}"
+        " --out-stem results/figures/figure1 > {log} 2>&1"
+
+
+rule theorem1_flow:
+    output:
+        csv="results/theory/theorem1/{flow}.csv",
+        trajectory="results/theory/theorem1/{flow}_trajectory.npz",
+    params:
+        settings=lambda w: S.as_json(S.theorem1_settings(config, w.flow)),
+    log:
+        "logs/theory/theorem1_{flow}.log",
+    benchmark:
+        "results/benchmarks/theorem1/{flow}.tsv"
+    threads: config["theory"]["theorem1"]["threads"]
+    shell:
+        "{PYTHON} {SCRIPTS}/run_flows.py --settings {params.settings:q} --out-csv {output.csv}"
+        " --out-trajectory {output.trajectory} --threads {threads} > {log} 2>&1"
+
+
+rule theorem1:
+    input:
+        results=expand("results/theory/theorem1/{flow}.csv", flow=THEOREM1_FLOWS),
+        trajectories=expand("results/theory/theorem1/{flow}_trajectory.npz", flow=THEOREM1_FLOWS),
+    output:
+        expand("results/tables/theorem1.{ext}", ext=["csv", "md"]),
+        expand("results/figures/theorem1.{ext}", ext=["png", "pdf"]),
+    params:
+        notes=(
+            "- fraction_global: share of runs whose particles each end within "
+            f"{config['theory']['theorem1']['tolerance']:g} of a distinct sample (optimal matching); "
+            "objective: MMD^2 between the empirical measures (0 exactly at that minimum).\n"
+            f"- {config['theory']['theorem1']['n_particles']} particles, "
+            f"{config['theory']['theorem1']['steps']} steps; noise > 0: gradient evaluated at positions "
+            f"plus Gaussian noise of that initial scale, decaying by {config['theory']['theorem1']['noise_decay']:g} per step."
+        ),
+    log:
+        "logs/theory/theorem1.log",
+    shell:
+        "{PYTHON} {SCRIPTS}/make_theorem1.py --results {input.results} --trajectories {input.trajectories}"
+        " --notes {params.notes:q} --table-stem results/tables/theorem1 --figure-stem results/figures/theorem1"
+        " > {log} 2>&1"
