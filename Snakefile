@@ -9,6 +9,9 @@ from pathlib import Path
 configfile: str(Path(workflow.basedir) / "config.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/grid.smk"
 include: "workflow/rules/tables.smk"

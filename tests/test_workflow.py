@@ -99,3 +99,12 @@ def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     assert planned_jobs(result.stdout) == {"theorem1_flow": 1, "theorem1": 1, "all": 1}
     assert set(re.findall(r"wildcards: flow=(\w+)", result.stdout)) == {"coulomb"}
+
+
+def test_report_bundles_tables_and_figures_with_captions(quick_run):
+    snakemake(quick_run, "--report", "results/report.html")
+    report = (quick_run / "results/report.html").read_text()
+    for caption in ("Table 1: test log-likelihood", "Table 2: the hidden width scaled",
+                    "Figure 1: the regulariser", "Figure 2: samples generated", "Theorem 1 in practice"):
+        assert caption in report
+    assert "{{" not in report

@@ -22,7 +22,9 @@ rule tables:
                      experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS),
         reference="results/grid/eval/reference.csv",
     output:
-        TABLES,
+        report("results/tables/table1.csv", caption="../report/table1.rst", category="Tables"),
+        report("results/tables/table2.csv", caption="../report/table2.rst", category="Tables"),
+        [t for t in TABLES if not t.endswith(".csv")],
     params:
         labels=S.as_json(S.experiment_labels(config)),
         widths=" ".join(GRID_WIDTHS),
@@ -44,7 +46,8 @@ rule figure2:
         losses=expand("results/grid/train/{experiment}/width{width}/seed{seed}/loss.csv",
                       experiment=GRID_EXPERIMENTS, width=GRID_MAIN_WIDTH, seed=GRID_SEEDS),
     output:
-        FIGURE2,
+        report("results/figures/figure2.png", caption="../report/figure2.rst", category="Figures"),
+        "results/figures/figure2.pdf",
     params:
         experiments=" ".join(GRID_EXPERIMENTS),
         titles=S.as_json({n: m["description"] for n, m in S.experiment_labels(config)}),

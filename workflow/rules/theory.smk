@@ -11,7 +11,8 @@ THEORY_OUTPUTS = (
 
 rule figure1:
     output:
-        expand("results/figures/figure1.{ext}", ext=["png", "pdf"]),
+        report("results/figures/figure1.png", caption="../report/figure1.rst", category="Figures"),
+        "results/figures/figure1.pdf",
     params:
         settings=S.as_json(S.figure1_settings(config)),
     log:
@@ -42,8 +43,10 @@ rule theorem1:
         results=expand("results/theory/theorem1/{flow}.csv", flow=THEOREM1_FLOWS),
         trajectories=expand("results/theory/theorem1/{flow}_trajectory.npz", flow=THEOREM1_FLOWS),
     output:
-        expand("results/tables/theorem1.{ext}", ext=["csv", "md"]),
-        expand("results/figures/theorem1.{ext}", ext=["png", "pdf"]),
+        report("results/tables/theorem1.csv", caption="../report/theorem1.rst", category="Theorem 1"),
+        "results/tables/theorem1.md",
+        report("results/figures/theorem1.png", caption="../report/theorem1.rst", category="Theorem 1"),
+        "results/figures/theorem1.pdf",
     params:
         notes=(
             "- fraction_global: share of runs whose particles each end within "
