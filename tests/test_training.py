@@ -143,7 +143,8 @@ def _script(tmp_path, name, settings, data):
     out = tmp_path / name
     cmd = [sys.executable, str(REPO / "workflow/scripts/train_grid.py"), "--data", str(data),
            "--settings", json.dumps(settings), "--out-dir", str(out), "--checkpoint",
-           str(out / "checkpoint.pt"), "--device", "cpu", "--threads", "1"]
+           str(out / "checkpoint.pt"), "--device", "cpu", "--threads", "1",
+           "--provenance", str(out / "provenance.json")]
     return out, cmd
 
 
@@ -175,6 +176,8 @@ def test_script_resumes_after_sigkill_bit_identical(tmp_path, data_file):
 
     second = subprocess.run(cmd, check=True, capture_output=True, text=True)
     assert f"resumed from checkpoint" in second.stderr
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["resumed_from_step"] == killed_at and record["wall_seconds"] > 0
     for seed in settings["seeds"]:
         a, b = ref_dir / f"seed{seed}", out / f"seed{seed}"
         assert (a / "loss.csv").read_text() == (b / "loss.csv").read_text()

@@ -53,7 +53,10 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
     celeba = t1[t1.dataset == "celeba"]
     assert list(celeba.status.unique()) == ["not run"] and sorted(celeba.paper_mean) == [47, 55, 63]
     assert list(grid.row) == list(yaml.safe_load((REPO / "config.yaml").read_text())["grid"]["experiments"])
-    assert "SHORTENED RUN: 400 of the paper's 3000000" in (quick_run / "results/tables/table1.md").read_text()
+    md = (quick_run / "results/tables/table1.md").read_text()
+    assert "SHORTENED RUN: 400 of the paper's 3000000" in md
+    assert re.search(r"provenance: commit \S+; python 3\.\d+\.\d+, torch \S+, snakemake \S+, pytorch-fid", md)
+    assert "devices: cpu" in md and "over 30 jobs" in md
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
     assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 15
     assert set(t2[(t2.dataset == "celeba")].paper_mean) == {53, 51, 47}

@@ -10,6 +10,7 @@ resumed from one replays exactly the numbers an uninterrupted run would draw.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,6 +88,7 @@ class TrainingRun:
     history_steps: list[int] = field(default_factory=list)
     history: list[np.ndarray] = field(default_factory=list)
     step: int = 0
+    training_seconds: float = 0.0  # wall time spent in train(), summed over resumed processes
 
     def state_dict(self, fingerprint: str) -> dict:
         return {
@@ -98,6 +100,7 @@ class TrainingRun:
             "sampler": self.sampler.state_dict(),
             "history_steps": list(self.history_steps),
             "history": list(self.history),
+            "training_seconds": self.training_seconds,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -108,6 +111,7 @@ class TrainingRun:
         self.history_steps = list(state["history_steps"])
         self.history = list(state["history"])
         self.step = int(state["step"])
+        self.training_seconds = float(state.get("training_seconds", 0.0))
 
     def history_array(self) -> np.ndarray:
         """(n_rows, n_seeds, 3) array of block-mean loss terms."""
@@ -152,6 +156,7 @@ def train(
     n_seeds = len(run.sampler.seeds)
     last_checkpoint = run.step if run.step > 0 else None
     while run.step < total_steps:
+        block_start = time.perf_counter()
         n = min(log_every, total_steps - run.step)
         draws = {k: v.to(device, non_blocking=True) for k, v in run.sampler.draw(n).items()}
         for k in ("prior", "noise"):  # drawn in float32; the model may run in float64
@@ -173,7 +178,8 @@ def train(
             raise NonFiniteLossError(run.step + t + 1, run.sampler.seeds[s], last_checkpoint)
         run.step += n
         run.history_steps.append(run.step)
-        run.history.append(terms.mean(0).cpu().numpy())
+        run.history.append(terms.mean(0).cpu().numpy())  # also waits for the device
+        run.training_seconds += time.perf_counter() - block_start
         if checkpoint_path is not None and (run.step % checkpoint_every == 0 or run.step == total_steps):
             save_torch(run.state_dict(fingerprint), checkpoint_path)
             last_checkpoint = run.step

@@ -28,6 +28,7 @@ rule grid_train:
         weights=grid_seed_files("weights.pt"),
         losses=grid_seed_files("loss.csv"),
         samples=grid_seed_files("samples.npy"),
+        provenance=f"{GRID_RUN}/provenance.json",
     params:
         settings=lambda w: S.as_json(S.grid_training_settings(config, w.experiment, GRID_WIDTHS[w.width])),
         run_dir=GRID_RUN,
@@ -42,7 +43,7 @@ rule grid_train:
     shell:
         "{PYTHON} {SCRIPTS}/train_grid.py --data {input.data} --settings {params.settings:q}"
         " --out-dir {params.run_dir} --checkpoint {params.run_dir}/checkpoint.pt"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        " --device {params.device} --threads {threads} --provenance {output.provenance} > {log} 2>&1"
 
 
 rule grid_evaluate:
@@ -51,7 +52,8 @@ rule grid_evaluate:
         weights=grid_seed_files("weights.pt"),
         samples=grid_seed_files("samples.npy"),
     output:
-        "results/grid/eval/{experiment}/width{width}.csv",
+        csv="results/grid/eval/{experiment}/width{width}.csv",
+        provenance="results/grid/eval/{experiment}/width{width}.provenance.json",
     params:
         settings=S.as_json(S.grid_evaluation_settings(config)),
     log:
@@ -61,8 +63,8 @@ rule grid_evaluate:
     threads: 2
     shell:
         "{PYTHON} {SCRIPTS}/evaluate_grid.py --data {input.data} --weights {input.weights}"
-        " --samples {input.samples} --settings {params.settings:q} --out {output}"
-        " --threads {threads} > {log} 2>&1"
+        " --samples {input.samples} --settings {params.settings:q} --out {output.csv}"
+        " --threads {threads} --provenance {output.provenance} > {log} 2>&1"
 
 
 rule grid_reference:

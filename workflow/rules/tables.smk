@@ -21,6 +21,8 @@ rule tables:
         evals=expand("results/grid/eval/{experiment}/width{width}.csv",
                      experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS),
         reference="results/grid/eval/reference.csv",
+        provenance=expand("results/grid/{stage}/{experiment}/width{width}{suffix}", zip,
+                          **S.provenance_paths(GRID_EXPERIMENTS, GRID_WIDTHS)),
     output:
         report("results/tables/table1.csv", caption="../report/table1.rst", category="Tables"),
         report("results/tables/table2.csv", caption="../report/table2.rst", category="Tables"),
@@ -35,7 +37,7 @@ rule tables:
     shell:
         "{PYTHON} {SCRIPTS}/make_tables.py --grid-evals {input.evals} --grid-reference {input.reference}"
         " --labels {params.labels:q} --widths {params.widths} --main-width {params.main_width}"
-        " --notes {params.notes:q} --out-dir results/tables > {log} 2>&1"
+        " --notes {params.notes:q} --provenance {input.provenance} --out-dir results/tables > {log} 2>&1"
 
 
 rule figure2:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 import _bootstrap  # noqa: F401
+from couae.provenance import footer
 from couae.tables import build_table1, build_table2, summarise, write_table
 
 
@@ -17,12 +18,13 @@ def main() -> None:
     parser.add_argument("--widths", nargs="+", type=float, required=True)
     parser.add_argument("--main-width", type=float, required=True)
     parser.add_argument("--notes", required=True, help="JSON list of lines for the tables' notes")
+    parser.add_argument("--provenance", nargs="+", required=True, help="the jobs' provenance records")
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
     evals = pd.concat([pd.read_csv(p) for p in args.grid_evals], ignore_index=True)
     summary = summarise(evals, "test_log_likelihood")
     labels = dict(json.loads(args.labels))  # config order
-    notes = json.loads(args.notes)
+    notes = json.loads(args.notes) + [footer([json.loads(open(p).read()) for p in args.provenance])]
     out = Path(args.out_dir)
     write_table(build_table1(summary, pd.read_csv(args.grid_reference), labels, args.main_width),
                 out / "table1", "Table 1: test log-likelihood (grid) and FID (CelebA)", notes)

@@ -16,6 +16,7 @@ import torch
 import _bootstrap
 from couae import grid_model
 from couae.atomic import save_dataframe_csv, save_numpy, save_torch
+from couae import provenance
 from couae.devices import resolve_device
 from couae.trainer import CheckpointError, NonFiniteLossError, train, try_resume
 
@@ -30,6 +31,7 @@ def main() -> int:
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--provenance", required=True, help="where to write the job's provenance record")
     args = parser.parse_args()
     _bootstrap.setup_logging()
     torch.set_num_threads(args.threads)
@@ -62,6 +64,11 @@ def main() -> int:
         save_torch(grid_model.seed_weights(run, k, settings), seed_dir / "weights.pt")
         save_dataframe_csv(grid_model.loss_history_frame(run, k), seed_dir / "loss.csv", index=False)
         save_numpy(samples[k], seed_dir / "samples.npy")
+    # wall time: training summed over every process that worked on this run
+    provenance.save(provenance.record(settings, str(device), run.training_seconds,
+                                      resumed_from_step=first_step, threads=args.threads,
+                                      this_process_seconds=round(time.perf_counter() - start, 3)),
+                    args.provenance)
     return 0
 
 
