@@ -18,6 +18,7 @@ from couae import grid_model
 from couae.atomic import save_dataframe_csv, save_numpy, save_torch
 from couae import provenance
 from couae.devices import resolve_device
+from couae.gpu_slots import claim_gpu
 from couae.trainer import CheckpointError, NonFiniteLossError, train, try_resume
 
 log = logging.getLogger("train_grid")
@@ -35,6 +36,8 @@ def main() -> int:
     args = parser.parse_args()
     _bootstrap.setup_logging()
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        claim_gpu()  # before CUDA starts: jobs running side by side get distinct devices
     settings = json.loads(args.settings)
     device = resolve_device(args.device)
     train_data = np.load(args.data)["train"]
