@@ -23,4 +23,5 @@ rule all:
         TABLES,
         FIGURE2,
         THEORY_OUTPUTS,
+        "results/benchmarks/summary.csv",
     default_target: True

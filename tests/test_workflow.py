@@ -91,7 +91,7 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     change.write_text("grid:\n  kernels:\n    plummer:\n      eps: 2.0\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     jobs = planned_jobs(result.stdout)
-    assert jobs == {"grid_train": 3, "grid_evaluate": 3, "tables": 1, "figure2": 1, "all": 1}
+    assert jobs == {"grid_train": 3, "grid_evaluate": 3, "tables": 1, "figure2": 1, "benchmark_summary": 1, "all": 1}
     experiments = set(re.findall(r"wildcards: experiment=(\w+)", result.stdout))
     assert experiments == {"plummer"}
 
@@ -100,7 +100,7 @@ def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):
     change = tmp_path / "change.yaml"
     change.write_text("theory:\n  theorem1:\n    flows:\n      coulomb:\n        params: {eps: 0.05}\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
-    assert planned_jobs(result.stdout) == {"theorem1_flow": 1, "theorem1": 1, "all": 1}
+    assert planned_jobs(result.stdout) == {"theorem1_flow": 1, "theorem1": 1, "benchmark_summary": 1, "all": 1}
     assert set(re.findall(r"wildcards: flow=(\w+)", result.stdout)) == {"coulomb"}
 
 
@@ -108,6 +108,7 @@ def test_report_bundles_tables_and_figures_with_captions(quick_run):
     snakemake(quick_run, "--report", "results/report.html")
     report = (quick_run / "results/report.html").read_text()
     for caption in ("Table 1: test log-likelihood", "Table 2: the hidden width scaled",
-                    "Figure 1: the regulariser", "Figure 2: samples generated", "Theorem 1 in practice"):
+                    "Figure 1: the regulariser", "Figure 2: samples generated", "Theorem 1 in practice",
+                    "Per-job benchmarks measured by Snakemake"):
         assert caption in report
     assert "{{" not in report

@@ -60,3 +60,18 @@ rule figure2:
         "{PYTHON} {SCRIPTS}/make_figure2.py --data {input.data} --experiments {params.experiments}"
         " --samples {input.samples} --losses {input.losses} --titles {params.titles:q}"
         " --width {params.width} --out-stem results/figures/figure2 > {log} 2>&1"
+
+
+rule benchmark_summary:
+    input:
+        expand("results/benchmarks/grid_train/{experiment}_width{width}.tsv",
+               experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS),
+        expand("results/benchmarks/grid_eval/{experiment}_width{width}.tsv",
+               experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS),
+        expand("results/benchmarks/theorem1/{flow}.tsv", flow=S.theorem1_flows(config)),
+    output:
+        report("results/benchmarks/summary.csv", caption="../report/benchmarks.rst", category="Benchmarks"),
+    log:
+        "logs/benchmark_summary.log",
+    shell:
+        "{PYTHON} {SCRIPTS}/summarise_benchmarks.py --benchmarks {input} --out {output} > {log} 2>&1"
