@@ -15,22 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .mmd import pairwise_sq_dist
-
-
-def _within_mean(kernel, points: torch.Tensor) -> torch.Tensor:
-    n = points.shape[-2]
-    if n < 2:
-        return torch.zeros(points.shape[:-2], dtype=points.dtype)
-    values = kernel(_masked_sq(points))
-    eye = torch.eye(n, dtype=torch.bool)
-    return values.masked_fill(eye, 0.0).sum((-2, -1)) / (n * (n - 1))
-
-
-def _masked_sq(points: torch.Tensor) -> torch.Tensor:
-    sq = pairwise_sq_dist(points, points)
-    sq.diagonal(dim1=-2, dim2=-1).fill_(1.0)  # excluded pairs; keeps singular kernels finite
-    return sq
+from .mmd import pairwise_sq_dist, within_sample_mean
 
 
 def energy(kernel, fixed, free) -> np.ndarray:
@@ -38,7 +23,7 @@ def energy(kernel, fixed, free) -> np.ndarray:
     z = torch.as_tensor(np.asarray(fixed, dtype=np.float64))
     q = torch.as_tensor(np.asarray(free, dtype=np.float64))
     cross = kernel(pairwise_sq_dist(q, z.expand(*q.shape[:-2], *z.shape))).mean((-2, -1))
-    return (_within_mean(kernel, z) + _within_mean(kernel, q) - 2.0 * cross).numpy()
+    return (within_sample_mean(kernel, z) + within_sample_mean(kernel, q) - 2.0 * cross).numpy()
 
 
 def curve(kernel, charges, positions) -> np.ndarray:

@@ -48,7 +48,6 @@ class StackedMLP(nn.Module):
 
     def __init__(self, sizes: list[int], generators: list[torch.Generator]):
         super().__init__()
-        self.sizes = list(sizes)
         per_seed = [init_layers(sizes, g) for g in generators]
         self.weights = nn.ParameterList(
             nn.Parameter(torch.stack([net[k][0].t() for net in per_seed]).contiguous())
@@ -58,10 +57,6 @@ class StackedMLP(nn.Module):
             nn.Parameter(torch.stack([net[k][1] for net in per_seed]).unsqueeze(-1))
             for k in range(len(sizes) - 1)
         )
-
-    @property
-    def n_stacks(self) -> int:
-        return self.weights[0].shape[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x.transpose(-2, -1)

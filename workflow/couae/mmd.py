@@ -55,6 +55,15 @@ def _kernel_block(kernel, a, b, within: bool, need_slope: bool):
     return total, slope
 
 
+def within_sample_mean(kernel, x: torch.Tensor) -> torch.Tensor:
+    """1/(n(n-1)) sum_{i != j} k(x_i, x_j), the U-statistic term of eq. (2);
+    0 for a single point (the sum is empty)."""
+    n = x.shape[-2]
+    if n < 2:
+        return torch.zeros(x.shape[:-2], dtype=x.dtype, device=x.device)
+    return _kernel_block(kernel, x, x, True, False)[0] / (n * (n - 1))
+
+
 def _pull(slope: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """sum_j slope_ij (a_i - b_j), for every i."""
     return slope.sum(-1, keepdim=True) * a - torch.matmul(slope, b)

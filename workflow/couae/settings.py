@@ -92,14 +92,6 @@ def as_json(obj) -> str:
     return json.dumps(obj, sort_keys=True)
 
 
-def provenance_paths(experiments, widths) -> dict[str, list[str]]:
-    """Parallel lists for expand(..., zip): the training and the evaluation
-    provenance record of every (experiment, width)."""
-    stages = [("train", "/provenance.json"), ("eval", ".provenance.json")]
-    rows = [(stage, e, w, suffix) for stage, suffix in stages for e in experiments for w in widths]
-    return {key: [r[i] for r in rows] for i, key in enumerate(("stage", "experiment", "width", "suffix"))}
-
-
 def figure1_settings(config) -> dict:
     return dict(config["theory"]["figure1"])
 

@@ -21,8 +21,10 @@ rule tables:
         evals=expand("results/grid/eval/{experiment}/width{width}.csv",
                      experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS),
         reference="results/grid/eval/reference.csv",
-        provenance=expand("results/grid/{stage}/{experiment}/width{width}{suffix}", zip,
-                          **S.provenance_paths(GRID_EXPERIMENTS, GRID_WIDTHS)),
+        provenance=expand("results/grid/train/{experiment}/width{width}/provenance.json",
+                          experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS)
+        + expand("results/grid/eval/{experiment}/width{width}.provenance.json",
+                 experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS),
     output:
         report("results/tables/table1.csv", caption="../report/table1.rst", category="Tables"),
         report("results/tables/table2.csv", caption="../report/table2.rst", category="Tables"),
