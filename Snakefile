@@ -14,6 +14,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/grid.smk"
+include: "workflow/rules/celeba.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/theory.smk"
 
@@ -22,6 +23,7 @@ rule all:
     input:
         TABLES,
         FIGURE2,
+        FIGURES_CELEBA,
         THEORY_OUTPUTS,
         "results/benchmarks/summary.csv",
     default_target: True

@@ -12,7 +12,7 @@ import torch
 from couae import grid_model
 from couae.atomic import save_npz
 from couae.grid_data import GridMixture, make_splits
-from couae.trainer import CheckpointError, NonFiniteLossError, train, try_resume
+from couae.trainer import CheckpointError, NonFiniteLossError, fingerprint, train, try_resume
 from helpers import REPO, small_settings
 
 EXPERIMENTS = ["couae", "wae", "vae", "plummer"]
@@ -65,7 +65,7 @@ def test_seeds_differ(train_data):
 
 def test_resume_after_interrupt_is_bit_identical(tmp_path, train_data):
     settings = small_settings("vae", iterations=120, checkpoint_every=40)
-    fp = grid_model.fingerprint(settings)
+    fp = fingerprint(settings)
     full = grid_model.build_run(settings, train_data)
     train(full, 120, 20, 40, tmp_path / "full.pt", fp)
 
@@ -86,9 +86,9 @@ def test_checkpoint_of_other_settings_is_ignored(tmp_path, train_data):
     b = small_settings("couae", lr=5.0e-4)
     run = run_to_end(a, train_data)
     from couae.atomic import save_torch
-    save_torch(run.state_dict(grid_model.fingerprint(a)), tmp_path / "ckpt.pt")
+    save_torch(run.state_dict(fingerprint(a)), tmp_path / "ckpt.pt")
     fresh = grid_model.build_run(b, train_data)
-    assert not try_resume(fresh, tmp_path / "ckpt.pt", grid_model.fingerprint(b))
+    assert not try_resume(fresh, tmp_path / "ckpt.pt", fingerprint(b))
     assert fresh.step == 0
     assert (tmp_path / "ckpt.pt").exists()  # left alone
 
@@ -103,7 +103,7 @@ def test_unreadable_checkpoint_is_an_error_naming_the_file(tmp_path, train_data)
 
 def test_non_finite_loss_stops_at_its_step_and_keeps_last_checkpoint(tmp_path, train_data):
     settings = small_settings("wae", iterations=200)
-    fp = grid_model.fingerprint(settings)
+    fp = fingerprint(settings)
     ckpt = tmp_path / "ckpt.pt"
     run = grid_model.build_run(settings, train_data)
     train(run, 40, 20, 20, ckpt, fp)

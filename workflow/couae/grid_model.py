@@ -3,37 +3,21 @@ save per seed and load back.
 
 `settings` is the flat dict the workflow resolves for one (experiment, width)
 job (see `couae.settings.grid_training_settings`); its hash is the checkpoint
-fingerprint, so a checkpoint is only resumed by the settings that made it.
+fingerprint (`trainer.fingerprint`), so a checkpoint is only resumed by the
+settings that made it.
 """
 from __future__ import annotations
-
-import hashlib
-import json
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .kernels import make_kernel
 from .mlp import StackedMLP, layer_sizes, plain_mlp
-from .objectives import TERM_NAMES, MMDObjective, VAEObjective
+from .objectives import TERM_NAMES, make_objective
 from .seeding import torch_generator
 from .trainer import BatchSampler, TrainingRun
 
 DATA_DIM = 2
-
-
-def fingerprint(settings: dict) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-
-
-def make_objective(settings: dict):
-    if settings["model"] == "vae":
-        return VAEObjective(kl_weight=settings["kl_weight"])
-    if settings["model"] == "mmd":
-        kernel = make_kernel(settings["kernel"], settings["latent_dim"], **settings["kernel_params"])
-        return MMDObjective(kernel=kernel, lam=settings["lambda"])
-    raise ValueError(f"unknown model {settings['model']!r}")
 
 
 def network_sizes(settings: dict, objective) -> tuple[list[int], list[int]]:

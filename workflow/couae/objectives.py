@@ -12,14 +12,34 @@ from typing import Callable
 
 import torch
 
+from .kernels import make_kernel
 from .mmd import mmd2_unbiased
 
 TERM_NAMES = ("loss", "recon", "regulariser")
 
 
 def squared_error(x: torch.Tensor, x_rec: torch.Tensor) -> torch.Tensor:
-    """Per-sample sum of squared errors over all non-batch dims: (S, B, ...) -> (S, B)."""
-    return (x - x_rec).pow(2).flatten(2).sum(-1)
+    """Per-sample sum of squared errors over all non-batch dims: (S, B, ...) -> (S, B).
+
+    Summed in at least float32, also when the decoder ran in half precision."""
+    return _at_least_float32(x - x_rec).pow(2).flatten(2).sum(-1)
+
+
+def _at_least_float32(t: torch.Tensor) -> torch.Tensor:
+    # Under autocast linear layers return half precision; the MMD's kernel sums
+    # (the Coulomb kernel is steep near 0) and the KL are kept in float32.
+    return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
+
+
+def make_objective(settings: dict):
+    """The objective of a job's resolved settings (grid or images)."""
+    recon_weight = float(settings.get("recon_weight", 1.0))
+    if settings["model"] == "vae":
+        return VAEObjective(kl_weight=settings["kl_weight"], recon_weight=recon_weight)
+    if settings["model"] == "mmd":
+        kernel = make_kernel(settings["kernel"], settings["latent_dim"], **settings["kernel_params"])
+        return MMDObjective(kernel=kernel, lam=settings["lambda"], recon_weight=recon_weight)
+    raise ValueError(f"unknown model {settings['model']!r}")
 
 
 @dataclass
@@ -41,7 +61,8 @@ class MMDObjective:
     def terms(self, encoder, decoder, x, z_prior, noise=None) -> torch.Tensor:
         z = encoder(x)
         recon = self.recon_weight * squared_error(x, decoder(z)).mean(-1)
-        reg = self.estimator(self.kernel, z, z_prior)
+        z = _at_least_float32(z)
+        reg = self.estimator(self.kernel, z, z_prior.to(z.dtype))
         return torch.stack([recon + self.lam * reg, recon, reg], dim=-1)
 
 
@@ -63,7 +84,7 @@ class VAEObjective:
         return encoder_out.chunk(2, dim=-1)[0]
 
     def terms(self, encoder, decoder, x, z_prior, noise) -> torch.Tensor:
-        mean, log_var = encoder(x).chunk(2, dim=-1)
+        mean, log_var = _at_least_float32(encoder(x)).chunk(2, dim=-1)
         z = mean + torch.exp(0.5 * log_var) * noise
         recon = self.recon_weight * squared_error(x, decoder(z)).mean(-1)
         kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(-1).mean(-1)

@@ -12,8 +12,9 @@ METRICS = {
     "celeba": ("fid", "FID (lower is better)"),
 }
 
-# Training length of the grid experiments (iterations).
+# Training lengths (iterations).
 GRID_ITERATIONS = 3_000_000
+CELEBA_ITERATIONS = 100_000
 
 # Table 1: width x1 for all three models.
 TABLE1 = {

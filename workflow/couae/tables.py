@@ -1,7 +1,9 @@
 """Tables 1 and 2: our results beside the paper's, as CSV, Markdown and LaTeX.
 
 Every cell the paper reports appears, whether or not we have run it: a cell we
-have not produced is marked "not run", never dropped.
+have not produced is marked "not run", never dropped. A value made under a
+caveat (stand-in images, test-only features, too few images) carries it in
+every format and is not compared with the paper.
 """
 from __future__ import annotations
 
@@ -15,13 +17,24 @@ from . import paper
 from .atomic import save_dataframe_csv, save_text
 
 COLUMNS = ["dataset", "metric", "row", "paper_column", "width", "n_seeds", "mean", "std",
-           "paper_mean", "paper_std", "difference", "status"]
+           "paper_mean", "paper_std", "difference", "status", "caveats"]
+
+
+def _join_caveats(values) -> str:
+    found = []
+    for v in values:
+        for c in (v.split("; ") if isinstance(v, str) and v else []):
+            if c not in found:
+                found.append(c)
+    return "; ".join(found)
 
 
 def summarise(evals: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Mean and sample std (ddof=1) of `metric` over seeds per (experiment, width)."""
-    grouped = evals.groupby(["experiment", "width"], sort=False)[metric]
-    out = grouped.agg(n_seeds="count", mean="mean", std=lambda v: v.std(ddof=1)).reset_index()
+    """Mean and sample std (ddof=1) of `metric` over seeds per (experiment,
+    width), with every caveat any seed's value carries."""
+    grouped = evals.groupby(["experiment", "width"], sort=False)
+    out = grouped[metric].agg(n_seeds="count", mean="mean", std=lambda v: v.std(ddof=1)).reset_index()
+    out["caveats"] = (grouped["caveats"].agg(_join_caveats).values if "caveats" in evals else "")
     return out
 
 
@@ -29,12 +42,14 @@ def _row(dataset, row, paper_column, width, stats, paper_cell, status):
     metric = paper.METRICS[dataset][0]
     mean = stats["mean"] if stats is not None else np.nan
     pm, ps = paper_cell if paper_cell is not None else (np.nan, None)
+    caveats = (stats.get("caveats") or "") if stats is not None else ""
     return {
         "dataset": dataset, "metric": metric, "row": row, "paper_column": paper_column,
         "width": width, "n_seeds": int(stats["n_seeds"]) if stats is not None else 0,
         "mean": mean, "std": stats["std"] if stats is not None else np.nan,
         "paper_mean": pm, "paper_std": np.nan if ps is None else ps,
-        "difference": mean - pm, "status": status,
+        # a value made under a caveat is not comparable with the paper's
+        "difference": np.nan if caveats else mean - pm, "status": status, "caveats": caveats,
     }
 
 
@@ -73,19 +88,26 @@ def _dataset_rows(table: int, dataset: str, summary, labels: dict, widths, refer
     return rows
 
 
-def build_table1(grid_summary, grid_reference, labels, main_width: float) -> pd.DataFrame:
+def build_table1(grid_summary, grid_reference, labels, main_width: float,
+                 celeba_summary=None, celeba_labels=None) -> pd.DataFrame:
     # width x1 always appears: the paper's Table 1 cells live there
     rows = _dataset_rows(1, "grid", grid_summary, labels, sorted({main_width, 1.0}), grid_reference)
-    rows += _dataset_rows(1, "celeba", None, labels, [1.0])
+    rows += _dataset_rows(1, "celeba", celeba_summary, celeba_labels or labels, [1.0])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def build_table2(grid_summary, labels, widths) -> pd.DataFrame:
+def _table2_order(labels: dict) -> dict:
+    return dict(sorted(labels.items(), key=lambda kv: kv[1].get("paper") != paper.TABLE2_COLUMN))
+
+
+def build_table2(grid_summary, labels, widths, celeba_summary=None, celeba_labels=None,
+                 celeba_widths=()) -> pd.DataFrame:
     """CouAE across widths as in the paper, then every other experiment (our extension)."""
-    ordered = dict(sorted(labels.items(), key=lambda kv: kv[1].get("paper") != paper.TABLE2_COLUMN))
     # every paper width appears, run or not
-    rows = _dataset_rows(2, "grid", grid_summary, ordered, sorted(set(widths) | set(paper.TABLE2_WIDTHS)))
-    rows += _dataset_rows(2, "celeba", None, ordered, sorted(paper.TABLE2_WIDTHS))
+    rows = _dataset_rows(2, "grid", grid_summary, _table2_order(labels),
+                         sorted(set(widths) | set(paper.TABLE2_WIDTHS)))
+    rows += _dataset_rows(2, "celeba", celeba_summary, _table2_order(celeba_labels or labels),
+                          sorted(set(celeba_widths) | set(paper.TABLE2_WIDTHS)))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -99,8 +121,11 @@ def display_frame(table: pd.DataFrame) -> pd.DataFrame:
         if r["status"] == "not run":
             return "not run"
         if r["status"] == "reference" or math.isnan(r["std"]):
-            return _fmt(r["mean"]) + ("" if r["status"] == "reference" else f" (n={r['n_seeds']})")
-        return f"{_fmt(r['mean'])} ± {_fmt(r['std'])} (n={r['n_seeds']})"
+            text = _fmt(r["mean"]) + ("" if r["status"] == "reference" else f" (n={r['n_seeds']})")
+        else:
+            text = f"{_fmt(r['mean'])} ± {_fmt(r['std'])} (n={r['n_seeds']})"
+        caveats = r.get("caveats")
+        return text + (f" [{caveats.upper()}]" if isinstance(caveats, str) and caveats else "")
 
     def paper_cell(r):
         if math.isnan(r["paper_mean"]):

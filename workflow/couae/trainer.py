@@ -9,9 +9,13 @@ resumed from one replays exactly the numbers an uninterrupted run would draw.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
@@ -21,6 +25,15 @@ from .atomic import save_torch
 from .seeding import torch_generator
 
 log = logging.getLogger(__name__)
+
+
+def fingerprint(settings: dict) -> str:
+    """Hash of a job's resolved settings: a checkpoint resumes only the settings that made it."""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _identity(x):
+    return x
 
 
 class NonFiniteLossError(RuntimeError):
@@ -76,7 +89,13 @@ class BatchSampler:
 
 @dataclass
 class TrainingRun:
-    """Everything a run needs; `data` is (N, ...) on the training device."""
+    """Everything a run needs; `data` is (N, ...) on the training device.
+
+    `prepare` turns indexed stored data into model input (images are kept as
+    uint8 and scaled per batch); `autocast_dtype` runs the networks under
+    torch.autocast (mixed precision), while the objectives keep their sums in
+    float32.
+    """
 
     encoder: nn.Module
     decoder: nn.Module
@@ -84,6 +103,8 @@ class TrainingRun:
     optimizer: torch.optim.Optimizer
     sampler: BatchSampler
     data: torch.Tensor
+    prepare: Callable = _identity
+    autocast_dtype: torch.dtype | None = None
     # filled as training goes: one row of mean loss terms (n_seeds, 3) per block
     history_steps: list[int] = field(default_factory=list)
     history: list[np.ndarray] = field(default_factory=list)
@@ -118,6 +139,16 @@ class TrainingRun:
         if not self.history:
             return np.zeros((0, len(self.sampler.seeds), 3))
         return np.stack(self.history)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The networks' parameter dtype (stored data may be uint8)."""
+        return next(self.encoder.parameters()).dtype
+
+    def autocast(self):
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.data.device.type, dtype=self.autocast_dtype)
 
 
 def try_resume(run: TrainingRun, checkpoint_path, fingerprint: str) -> bool:
@@ -161,12 +192,13 @@ def train(
         draws = {k: v.to(device, non_blocking=True) for k, v in run.sampler.draw(n).items()}
         for k in ("prior", "noise"):  # drawn in float32; the model may run in float64
             if k in draws:
-                draws[k] = draws[k].to(run.data.dtype)
-        terms = torch.empty(n, n_seeds, 3, device=device, dtype=run.data.dtype)
+                draws[k] = draws[k].to(run.dtype)
+        terms = torch.empty(n, n_seeds, 3, device=device, dtype=run.dtype)
         for t in range(n):
-            x = run.data[draws["idx"][t]]
+            x = run.prepare(run.data[draws["idx"][t]])
             noise = draws["noise"][t] if "noise" in draws else None
-            step_terms = run.objective.terms(run.encoder, run.decoder, x, draws["prior"][t], noise)
+            with run.autocast():
+                step_terms = run.objective.terms(run.encoder, run.decoder, x, draws["prior"][t], noise)
             run.optimizer.zero_grad(set_to_none=True)
             # Seeds share no parameters: the gradient of the sum is each seed's own.
             step_terms[:, 0].sum().backward()

@@ -8,6 +8,7 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from couae import settings as S  # noqa: E402
+from couae.paper import CELEBA_ITERATIONS as PAPER_CELEBA_ITERATIONS  # noqa: E402
 from couae.paper import GRID_ITERATIONS as PAPER_GRID_ITERATIONS  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml", set_default=False)
@@ -32,9 +33,11 @@ GRID_MAIN_WIDTH = S.width_label(S.main_width(config))
 
 wildcard_constraints:
     experiment=r"[a-z0-9]+",
+    seed=r"\d+",
     flow=r"[a-z0-9]+",
     width=r"\d+(\.\d+)?",
 
 
 TABLES = expand("results/tables/{table}.{ext}", table=["table1", "table2"], ext=["csv", "md", "tex"])
 FIGURE2 = expand("results/figures/figure2.{ext}", ext=["png", "pdf"])
+FIGURES_CELEBA = expand("results/figures/{figure}.{ext}", figure=["figure3", "figure4"], ext=["png", "pdf"])

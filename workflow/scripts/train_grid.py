@@ -19,7 +19,7 @@ from couae.atomic import save_dataframe_csv, save_numpy, save_torch
 from couae import provenance
 from couae.devices import resolve_device
 from couae.gpu_slots import claim_gpu
-from couae.trainer import CheckpointError, NonFiniteLossError, train, try_resume
+from couae.trainer import CheckpointError, NonFiniteLossError, fingerprint, train, try_resume
 
 log = logging.getLogger("train_grid")
 
@@ -45,7 +45,7 @@ def main() -> int:
              settings["seeds"], device)
 
     run = grid_model.build_run(settings, train_data, device)
-    fp = grid_model.fingerprint(settings)
+    fp = fingerprint(settings)
     start = time.perf_counter()
     try:
         try_resume(run, args.checkpoint, fp)

@@ -1,0 +1,93 @@
+"""Image autoencoders (CelebA or its stand-in) from resolved settings: build,
+train with the shared loop, generate, reconstruct, save and load.
+
+`settings` is the flat dict of one (experiment, width, seed) job (see
+`couae.settings.celeba_training_settings`). The training data stay uint8 on
+the training device (2 GB for CelebA's training split) and are indexed there,
+so no loader process stands between the GPU and its next batch.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import dcgan
+from .image_arrays import to_model_range, to_uint8
+from .objectives import TERM_NAMES, make_objective
+from .seeding import stream_seed, torch_generator
+from .trainer import BatchSampler, TrainingRun
+
+AUTOCAST_DTYPES = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def networks(settings: dict, objective=None):
+    """Fresh (encoder, decoder), initialised from the seed's own streams."""
+    objective = objective or make_objective(settings)
+    h = settings["latent_dim"]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(stream_seed(settings["seed"], "init/networks"))
+        return dcgan.build(settings["channels"], settings["width"], h, objective.latent_outputs(h))
+
+
+def build_run(settings: dict, train_images: np.ndarray, device="cpu") -> TrainingRun:
+    objective = make_objective(settings)
+    encoder, decoder = networks(settings, objective)
+    # channels_last lets cuDNN pick its fastest convolution kernels
+    memory_format = torch.channels_last if torch.device(device).type == "cuda" else torch.preserve_format
+    encoder = dcgan.SeedAxis(encoder).to(device, memory_format=memory_format)
+    decoder = dcgan.SeedAxis(decoder).to(device, memory_format=memory_format)
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    optimizer = torch.optim.Adam(params, lr=settings["lr"], betas=tuple(settings["adam_betas"]),
+                                 fused=torch.device(device).type == "cuda")
+    sampler = BatchSampler([settings["seed"]], len(train_images), settings["batch_size"],
+                           settings["latent_dim"], with_noise=objective.needs_noise)
+    data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
+    autocast = AUTOCAST_DTYPES[settings["mixed_precision"]] if torch.device(device).type == "cuda" else None
+    return TrainingRun(encoder, decoder, objective, optimizer, sampler, data,
+                       prepare=to_model_range, autocast_dtype=autocast)
+
+
+def loss_history_frame(run: TrainingRun) -> pd.DataFrame:
+    frame = pd.DataFrame(run.history_array()[:, 0, :], columns=list(TERM_NAMES))
+    frame.insert(0, "step", run.history_steps)
+    return frame
+
+
+def weights(run: TrainingRun, settings: dict) -> dict:
+    """The trained networks as plain modules' state dicts, with their settings."""
+    return {"settings": settings, "encoder": run.encoder.net.state_dict(),
+            "decoder": run.decoder.net.state_dict()}
+
+
+class Autoencoder:
+    """A trained image autoencoder in evaluation mode (batch-norm running statistics)."""
+
+    def __init__(self, saved: dict, device="cpu"):
+        self.settings = saved["settings"]
+        self.objective = make_objective(self.settings)
+        self.encoder, self.decoder = networks(self.settings, self.objective)
+        self.encoder.load_state_dict(saved["encoder"])
+        self.decoder.load_state_dict(saved["decoder"])
+        self.device = torch.device(device)
+        self.encoder.to(self.device).eval()
+        self.decoder.to(self.device).eval()
+
+    @torch.no_grad()
+    def generate(self, n: int, batch_size: int = 500) -> np.ndarray:
+        """n images decoded from N(0, I) draws of the seed's 'generate' stream: (n, 3, 64, 64) uint8."""
+        gen = torch_generator(self.settings["seed"], "generate")
+        z = torch.randn(n, self.settings["latent_dim"], generator=gen)
+        out = [to_uint8(self.decoder(z[i:i + batch_size].to(self.device))).cpu()
+               for i in range(0, n, batch_size)]
+        return torch.cat(out).numpy()
+
+    @torch.no_grad()
+    def reconstruct(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
+        """g(f(x)) with the encoder's mean code: uint8 in, uint8 out."""
+        out = []
+        for i in range(0, len(images_uint8), batch_size):
+            x = to_model_range(torch.as_tensor(images_uint8[i:i + batch_size]).to(self.device))
+            z = self.objective.encode_mean(self.encoder(x))
+            out.append(to_uint8(self.decoder(z)).cpu())
+        return torch.cat(out).numpy()
