@@ -39,6 +39,14 @@ def test_paper_config_and_quick_preset_are_valid():
         ({"theory": {"theorem1": {"flows": {"x": {"kernel": "laplace", "params": {}}}}}}, ["laplace"]),
         ({"theory": {"theorem1": {"flows": {"x": {"kernel": "plummer", "params": {"beta": 1.0}}}}}}, ["beta"]),
         ({"theory": {"figure1": {"points": "many"}}}, ["points"]),
+        ({"celeba": {"data": {"kind": "imagenet"}}}, ["kind", "imagenet"]),
+        ({"celeba": {"data": {"sources": ["ftp"]}}}, ["sources", "ftp"]),
+        ({"celeba": {"data": {"md5": {"archive": "xyz"}}}}, ["md5", "archive", "xyz"]),
+        ({"celeba": {"data": {"size": 128}}}, ["size", "64"]),
+        ({"celeba": {"model": {"channels": [64, 128, 256]}}}, ["channels"]),
+        ({"celeba": {"fid": {"extractor": "clip"}}}, ["extractor", "clip"]),
+        ({"celeba": {"fid": {"few_images": "ignore"}}}, ["few_images", "ignore"]),
+        ({"celeba": {"training": {"mixed_precision": "fp8"}}}, ["mixed_precision", "fp8"]),
     ],
 )
 def test_schema_rejects_with_a_message_naming_the_key(override, names):
@@ -65,6 +73,13 @@ def test_missing_section_is_named():
         ({"grid": {"widths": [0.001]}}, "widths"),
         ({"theory": {"theorem1": {"final_max_step": 1.0}}}, "final_max_step"),
         ({"theory": {"figure1": {"range": [3.0, -3.0]}}}, "range"),
+        ({"grid": {"experiments": {"wae": {"widths": [1.0]}}}}, r"grid\.experiments\.wae\.widths"),
+        ({"celeba": {"training": {"log_every": 30, "checkpoint_every": 100}}}, r"celeba\.training\.checkpoint_every"),
+        ({"celeba": {"figures": {"figure4_experiment": "nope"}}}, r"celeba\.figures\.figure4_experiment: 'nope'"),
+        ({"celeba": {"experiments": {"couae": {"widths": [0.5, 0.5]}}}}, r"celeba\.experiments\.couae\.widths"),
+        ({"celeba": {"widths": [0.001]}}, r"celeba: width 0\.001"),
+        ({"celeba": {"figures": {"n_samples": 20000}}}, r"celeba\.figures\.n_samples"),
+        ({"celeba": {"data": {"kind": "standin"}, "training": {"batch_size": 30000}}}, r"celeba\.training\.batch_size"),
     ],
 )
 def test_cross_field_rules_name_the_key(override, key):
@@ -99,3 +114,13 @@ def test_job_settings_hold_only_that_experiment():
 
 def test_width_labels():
     assert [S.width_label(w) for w in (0.25, 0.5, 1.0, 2)] == ["0.25", "0.5", "1", "2"]
+
+
+def test_celeba_jobs_hold_only_their_settings():
+    config = load_config()
+    assert S.celeba_runs(config) == [("vae", "1"), ("wae", "1"), ("couae", "0.25"), ("couae", "0.5"), ("couae", "1")]
+    s = S.celeba_training_settings(config, "couae", "0.5", 0)
+    assert s["kernel_params"] == {"eps": 1.0, "beta": 2.0} and s["recon_weight"] == 0.05 and s["latent_dim"] == 64
+    moved = load_config({"celeba": {"data": {"archive": "/elsewhere.zip", "sources": ["archive"]}}})
+    assert S.celeba_data_settings(moved) == S.celeba_data_settings(config)  # locations are not settings
+    assert "weights_dir" not in S.celeba_fid_settings(config)

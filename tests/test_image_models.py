@@ -1,0 +1,99 @@
+"""The DCGAN networks per width, and image training on the shared loop:
+resume, mixed precision, generation and reconstruction."""
+import numpy as np
+import pytest
+import torch
+
+from couae import dcgan, image_arrays, image_model
+from couae.trainer import TrainingRun, fingerprint, train, try_resume
+from helpers import load_config
+from couae import settings as S
+
+PAPER_CHANNELS = [128, 256, 512, 1024]
+
+
+@pytest.mark.parametrize("width", [0.25, 0.5, 1.0])
+def test_paper_architecture_shapes_per_width(width):
+    encoder, decoder = dcgan.build(PAPER_CHANNELS, width, latent_dim=64, encoder_outputs=64)
+    convs = [m for m in encoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [int(c * width) for c in PAPER_CHANNELS]
+    assert all(c.kernel_size == (5, 5) and c.stride == (2, 2) for c in convs)
+    deconvs = [m for m in decoder.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [d.out_channels for d in deconvs] == [int(c * width) for c in (512, 256, 128)] + [3]
+    assert [d.stride for d in deconvs] == [(2, 2)] * 3 + [(1, 1)]
+    assert decoder.project[0].out_features == 8 * 8 * int(1024 * width)
+    encoder.eval(), decoder.eval()
+    with torch.no_grad():
+        z = encoder(torch.zeros(2, 3, 64, 64))
+        x = decoder(torch.randn(2, 64))
+    assert z.shape == (2, 64) and x.shape == (2, 3, 64, 64) and x.abs().max() <= 1
+
+
+def test_vae_encoder_outputs_mean_and_log_variance():
+    encoder, _ = dcgan.build(PAPER_CHANNELS, 0.25, latent_dim=64, encoder_outputs=128)
+    assert encoder(torch.zeros(2, 3, 64, 64)).shape == (2, 128)
+
+
+def test_width_leaving_no_channels_is_refused():
+    with pytest.raises(ValueError, match="no channels"):
+        dcgan.scaled_channels([1, 2, 4, 8], 0.25)
+
+
+def small_settings(experiment="couae", **train):
+    config = load_config({"celeba": {"model": {"channels": [4, 8, 8, 16]},
+                                     "training": {"batch_size": 8, "iterations": 6, "log_every": 2,
+                                                  "checkpoint_every": 2, **train}}})
+    return S.celeba_training_settings(config, experiment, 1.0, 0)
+
+
+@pytest.fixture(scope="module")
+def images():
+    return image_arrays.standin_images(40, 64, 0, "train")
+
+
+@pytest.mark.parametrize("experiment", ["vae", "wae", "couae"])
+def test_resumed_image_run_equals_uninterrupted(tmp_path, images, experiment):
+    settings = small_settings(experiment)
+    straight = train(image_model.build_run(settings, images), 6, 2, 2)
+    first = image_model.build_run(settings, images)
+    train(first, 4, 2, 2, tmp_path / "ckpt.pt", fingerprint(settings))
+    resumed = image_model.build_run(settings, images)
+    assert try_resume(resumed, tmp_path / "ckpt.pt", fingerprint(settings)) and resumed.step == 4
+    train(resumed, 6, 2, 2, tmp_path / "ckpt.pt", fingerprint(settings))
+    for a, b in zip(straight.decoder.state_dict().values(), resumed.decoder.state_dict().values()):
+        assert torch.equal(a, b)
+    assert np.array_equal(straight.history_array(), resumed.history_array())
+
+
+def test_training_lowers_the_loss(images):
+    settings = small_settings("couae", iterations=40, log_every=10, checkpoint_every=10, lr=2.0e-3)
+    run = train(image_model.build_run(settings, images), 40, 10, 10)
+    losses = run.history_array()[:, 0, 0]
+    assert losses[-1] < 0.8 * losses[0]
+
+
+def test_autocast_keeps_the_objective_in_float32(images):
+    settings = small_settings("couae")
+    run = image_model.build_run(settings, images)
+    run = TrainingRun(run.encoder, run.decoder, run.objective, run.optimizer, run.sampler, run.data,
+                      prepare=run.prepare, autocast_dtype=torch.bfloat16)  # CPU autocast: same code as CUDA
+    train(run, 2, 2, 2)
+    assert run.history[-1].dtype == np.float32 and np.isfinite(run.history[-1]).all()
+    assert next(run.encoder.parameters()).dtype == torch.float32
+
+
+def test_saved_model_generates_and_reconstructs(images):
+    settings = small_settings("vae")
+    run = train(image_model.build_run(settings, images), 2, 2, 2)
+    model = image_model.Autoencoder(image_model.weights(run, settings))
+    a, b = model.generate(5, batch_size=2), model.generate(5)
+    assert a.shape == (5, 3, 64, 64) and a.dtype == np.uint8 and np.array_equal(a, b)  # seeded, batch-independent
+    rec = model.reconstruct(images[:3])
+    assert rec.shape == (3, 3, 64, 64) and rec.dtype == np.uint8
+
+
+def test_pixel_range_round_trip():
+    u8 = torch.arange(256, dtype=torch.uint8).reshape(1, 1, 16, 16)
+    x = image_arrays.to_model_range(u8)
+    assert x.min() == -1 and x.max() == 1
+    assert torch.equal(image_arrays.to_uint8(x), u8)
