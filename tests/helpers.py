@@ -1,7 +1,8 @@
-"""Shared helpers for tests: the repo's config and small grid settings."""
+"""Shared helpers for tests: the repo's config, small settings, test-only stand-ins."""
 import copy
 from pathlib import Path
 
+import torch
 import yaml
 from snakemake.utils import update_config
 
@@ -25,3 +26,24 @@ def small_settings(experiment="couae", width=0.5, **training) -> dict:
     """Grid training settings of the real config, shrunk for tests."""
     train = {"iterations": 60, "seeds": [3, 5, 7], "log_every": 20, "checkpoint_every": 20, **training}
     return S.grid_training_settings(load_config({"grid": {"training": train}}), experiment, width)
+
+
+def standin_inception_state_dict():
+    """TEST ONLY: the FID Inception's architecture (as pytorch_fid.inception.
+    fid_inception_v3 builds it) with random weights, to exercise the real
+    loading path without the real weights file."""
+    from pytorch_fid import inception as pi
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        net = pi._inception_v3(num_classes=1008, aux_logits=False, weights=None)
+        net.Mixed_5b = pi.FIDInceptionA(192, pool_features=32)
+        net.Mixed_5c = pi.FIDInceptionA(256, pool_features=64)
+        net.Mixed_5d = pi.FIDInceptionA(288, pool_features=64)
+        net.Mixed_6b = pi.FIDInceptionC(768, channels_7x7=128)
+        net.Mixed_6c = pi.FIDInceptionC(768, channels_7x7=160)
+        net.Mixed_6d = pi.FIDInceptionC(768, channels_7x7=160)
+        net.Mixed_6e = pi.FIDInceptionC(768, channels_7x7=192)
+        net.Mixed_7b = pi.FIDInceptionE_1(1280)
+        net.Mixed_7c = pi.FIDInceptionE_2(2048)
+    return net.state_dict()

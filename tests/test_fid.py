@@ -8,6 +8,7 @@ import torch
 
 from couae import fid
 from couae.fid import Statistics
+from helpers import standin_inception_state_dict
 
 
 def random_cov(rng, d):
@@ -82,27 +83,6 @@ def test_missing_inception_weights_say_where_to_put_them(tmp_path):
     message = str(info.value)
     assert str(tmp_path / "checkpoints" / fid.WEIGHTS_FILE) in message
     assert "github.com/mseitzer/pytorch-fid/releases" in message
-
-
-def standin_inception_state_dict():
-    """TEST ONLY: the FID Inception's architecture (as pytorch_fid.inception.
-    fid_inception_v3 builds it) with random weights, to exercise the real
-    loading path without the real weights file."""
-    from pytorch_fid import inception as pi
-
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        net = pi._inception_v3(num_classes=1008, aux_logits=False, weights=None)
-        net.Mixed_5b = pi.FIDInceptionA(192, pool_features=32)
-        net.Mixed_5c = pi.FIDInceptionA(256, pool_features=64)
-        net.Mixed_5d = pi.FIDInceptionA(288, pool_features=64)
-        net.Mixed_6b = pi.FIDInceptionC(768, channels_7x7=128)
-        net.Mixed_6c = pi.FIDInceptionC(768, channels_7x7=160)
-        net.Mixed_6d = pi.FIDInceptionC(768, channels_7x7=160)
-        net.Mixed_6e = pi.FIDInceptionC(768, channels_7x7=192)
-        net.Mixed_7b = pi.FIDInceptionE_1(1280)
-        net.Mixed_7c = pi.FIDInceptionE_2(2048)
-    return net.state_dict()
 
 
 def test_inception_loads_from_the_configured_folder_without_network(tmp_path, monkeypatch):

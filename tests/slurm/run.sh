@@ -84,11 +84,14 @@ for _ in $(seq 60); do
 done
 [ "$(sinfo -h -o %t | head -1)" = "idle" ] || { echo "SLURM node did not become idle"; sinfo; exit 1; }
 
-# A smaller quick preset: one width, two seeds, tables only.
+# A smaller quick preset: one width, two seeds, a short CelebA stand-in, tables only.
 cat > "$work/small.yaml" <<CONF
 grid:
   widths: [1.0]
   training: {seeds: [0, 1]}
+celeba:
+  training: {iterations: 40, checkpoint_every: 20}
+  experiments: {couae: {widths: [1.0]}}
 CONF
 targets="results/tables/table1.csv results/tables/table2.csv"
 run_workflow() {  # dir, extra flags...
@@ -100,6 +103,9 @@ run_workflow() {  # dir, extra flags...
 run_workflow "$work/local" --cores 2
 ( cd "$work" && run_workflow "$work/slurm" --profile "$repo/profiles/slurm" --jobs 4 \
     --default-resources slurm_partition=debug runtime=30 mem_mb=2000 cpus_per_task=1 \
+    --set-resources celeba_data:cpus_per_task=1 celeba_data:mem_mb=2000 celeba_train:cpus_per_task=1 \
+      celeba_train:mem_mb=2000 fid_reference:cpus_per_task=1 fid_reference:mem_mb=2000 \
+      celeba_evaluate:cpus_per_task=1 celeba_evaluate:mem_mb=2000 \
     --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 \
     --latency-wait 5 )
 for t in table1 table2; do
