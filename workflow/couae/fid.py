@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .atomic import save_npz
 from .seeding import stream_seed
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,6 @@ class Statistics:
     n: int
 
     def save(self, path, **extra) -> None:
-        from .atomic import save_npz
         save_npz(path, mu=self.mu, sigma=self.sigma, n=self.n, **extra)
 
     @classmethod
