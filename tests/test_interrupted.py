@@ -20,7 +20,7 @@ grid:
   widths: [1.0]
   training: {iterations: 3000, seeds: [0, 1], log_every: 100, checkpoint_every: 500}
 celeba:
-  training: {iterations: 40, checkpoint_every: 20}
+  training: {iterations: 20, checkpoint_every: 20}
   experiments: {couae: {widths: [1.0]}}
 """
 TARGETS = ["results/tables/table1.csv", "results/tables/table2.csv"]

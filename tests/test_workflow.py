@@ -83,7 +83,7 @@ def test_celeba_branch_on_the_standin_says_so_everywhere(quick_run):
     meta = yaml.safe_load((quick_run / "results/celeba/data/meta.json").read_text())
     assert meta["standin"] is True and meta["counts"] == {"train": 1000, "validation": 100, "test": 300}
     losses = pd.read_csv(quick_run / "results/celeba/train/couae/width1/seed0/loss.csv")
-    assert losses.step.iloc[-1] == 200 and losses.loss.iloc[-1] < losses.loss.iloc[0]
+    assert losses.step.iloc[-1] == 100 and losses.loss.iloc[-1] < losses.loss.iloc[0]
 
 
 def test_quick_preset_makes_the_theory_outputs(quick_run):

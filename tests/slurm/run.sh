@@ -90,7 +90,7 @@ grid:
   widths: [1.0]
   training: {seeds: [0, 1]}
 celeba:
-  training: {iterations: 40, checkpoint_every: 20}
+  training: {iterations: 20, checkpoint_every: 20}
   experiments: {couae: {widths: [1.0]}}
 CONF
 targets="results/tables/table1.csv results/tables/table2.csv"

@@ -60,7 +60,7 @@ rule grid_evaluate:
         "logs/grid/eval/{experiment}_width{width}.log",
     benchmark:
         "results/benchmarks/grid_eval/{experiment}_width{width}.tsv"
-    threads: 2
+    threads: config["grid"]["evaluation"]["threads"]
     shell:
         "{PYTHON} {SCRIPTS}/evaluate_grid.py --data {input.data} --weights {input.weights}"
         " --samples {input.samples} --settings {params.settings:q} --out {output.csv}"
@@ -77,7 +77,7 @@ rule grid_reference:
         eval_settings=S.as_json(S.grid_evaluation_settings(config)),
     log:
         "logs/grid/eval/reference.log",
-    threads: 2
+    threads: config["grid"]["evaluation"]["threads"]
     shell:
         "{PYTHON} {SCRIPTS}/grid_reference.py --data {input.data} --data-settings {params.data_settings:q}"
         " --eval-settings {params.eval_settings:q} --out {output} --threads {threads} > {log} 2>&1"
