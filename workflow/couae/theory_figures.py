@@ -1,8 +1,11 @@
 """Figure 1 (the regulariser's landscape) and the Theorem 1 particle-flow figure."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from .figures import plt
 from .landscape import curve, minima, surface
@@ -67,5 +70,28 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
         ax.scatter(targets[:, 0], targets[:, 1], marker="+", c="k", s=30, zorder=3)
         ax.scatter(path[-1, :, 0], path[-1, :, 1], s=8, c="tab:red", zorder=4)
         ax.set(title=f"{flow} (h = 2)", xticks=[], yticks=[], aspect="equal")
+    fig.tight_layout()
+    return fig
+
+
+def theorem2_figure(evals: pd.DataFrame, titles: dict[str, str]):
+    """Per experiment: test log-likelihood against xi, one point per seed, colour per width."""
+    names = list(dict.fromkeys(evals["experiment"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names), 3.2), squeeze=False, sharey=True)
+    widths = sorted(evals["width"].unique())
+    colours = plt.cm.viridis(np.linspace(0.0, 0.85, len(widths)))
+    for ax, name in zip(axes[0], names):
+        rows = evals[evals["experiment"] == name]
+        for width, colour in zip(widths, colours):
+            w = rows[rows["width"] == width]
+            ax.scatter(w["xi"], w["test_log_likelihood"], s=14, color=colour, label=f"x{width:g}")
+        if rows["xi"].max() > 10 * rows["xi"].min():  # log scale only where xi spans a decade
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks would overlap
+        ax.set_xlabel("xi (largest reconstruction error)", fontsize=8)
+        ax.set_title(textwrap.fill(titles.get(name, name), 28), fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0, 0].set_ylabel("test log-likelihood", fontsize=8)
+    axes[0, -1].legend(title="width", fontsize=7, title_fontsize=7)
     fig.tight_layout()
     return fig

@@ -1,11 +1,14 @@
-# The paper's theory made visible: Figure 1 (exact landscape) and Theorem 1
-# (particle flows, one job per kernel so that a new kernel runs only its job).
+# The paper's theory made visible: Figure 1 (exact landscape), Theorem 1
+# (particle flows, one job per kernel so that a new kernel runs only its job)
+# and Theorem 2's measured inputs (xi and the test metric per width).
 
 THEOREM1_FLOWS = S.theorem1_flows(config)
 THEORY_OUTPUTS = (
     expand("results/figures/figure1.{ext}", ext=["png", "pdf"])
     + expand("results/tables/theorem1.{ext}", ext=["csv", "md"])
     + expand("results/figures/theorem1.{ext}", ext=["png", "pdf"])
+    + expand("results/tables/theorem2.{ext}", ext=["csv", "md"])
+    + expand("results/figures/theorem2.{ext}", ext=["png", "pdf"])
 )
 
 
@@ -62,3 +65,28 @@ rule theorem1:
         "{PYTHON} {SCRIPTS}/make_theorem1.py --results {input.results} --trajectories {input.trajectories}"
         " --notes {params.notes:q} --table-stem results/tables/theorem1 --figure-stem results/figures/theorem1"
         " > {log} 2>&1"
+
+
+rule theorem2:
+    input:
+        evals=expand("results/grid/eval/{experiment}/width{width}.csv",
+                     experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS),
+    output:
+        report("results/tables/theorem2.csv", caption="../report/theorem2.rst", category="Theorem 2"),
+        "results/tables/theorem2.md",
+        report("results/figures/theorem2.png", caption="../report/theorem2.rst", category="Theorem 2"),
+        "results/figures/theorem2.pdf",
+    params:
+        n_train=config["grid"]["data"]["n_train"],
+        titles=S.as_json({n: m["description"] for n, m in S.experiment_labels(config)}),
+        notes=(
+            "- xi: the largest squared reconstruction error ||x - g(f(x))||^2 over the training and validation "
+            "points (encoder mean for the VAE), per seed; N = n_train.\n"
+            "- The bound's own terms are not evaluated: the statement of Theorem 2 is not available to this package."
+        ),
+    log:
+        "logs/theory/theorem2.log",
+    shell:
+        "{PYTHON} {SCRIPTS}/make_theorem2.py --grid-evals {input.evals} --n-train {params.n_train}"
+        " --titles {params.titles:q} --notes {params.notes:q} --table-stem results/tables/theorem2"
+        " --figure-stem results/figures/theorem2 > {log} 2>&1"
