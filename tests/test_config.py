@@ -2,7 +2,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 

@@ -4,7 +4,6 @@ import select
 import signal
 import subprocess
 import sys
-import time
 
 from helpers import REPO
 

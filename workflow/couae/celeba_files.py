@@ -117,6 +117,17 @@ def open_archive(path, md5: str | None) -> ImageSource:
     return ImageSource("archive", path)
 
 
+def _fetch(data: dict, which: str, target: Path) -> Path:
+    """The configured URL of `which` ("archive" or "partition"), downloaded and
+    md5-checked once into `target`; a verified earlier download is reused."""
+    if not target.is_file():
+        try:
+            download(data["url"][which], target, md5=data["md5"][which], retries=data["retries"])
+        except ChecksumError as exc:
+            raise CelebAFileError(str(exc)) from exc
+    return target
+
+
 def locate_images(data: dict, download_dir) -> ImageSource:
     """The first configured image source that exists (downloading if the URL's turn comes)."""
     tried = []
@@ -132,13 +143,7 @@ def locate_images(data: dict, download_dir) -> ImageSource:
                 return open_archive(archive, data["md5"]["archive"])
             tried.append(f"archive {archive} (no such file)")
         elif kind == "url" and data["url"]["archive"]:
-            target = Path(download_dir) / ARCHIVE_NAME
-            if not target.is_file():
-                try:
-                    download(data["url"]["archive"], target, md5=data["md5"]["archive"],
-                             retries=data["retries"])
-                except ChecksumError as exc:
-                    raise CelebAFileError(str(exc)) from exc
+            target = _fetch(data, "archive", Path(download_dir) / ARCHIVE_NAME)
             return open_archive(target, data["md5"]["archive"])
         else:
             tried.append(f"{kind} (not configured)")
@@ -156,14 +161,7 @@ def locate_partition(data: dict, download_dir) -> Path:
             raise CelebAFileError(f"celeba.data.partition: {path} does not exist")
         return path
     if data["url"]["partition"]:
-        target = Path(download_dir) / PARTITION_NAME
-        if not target.is_file():
-            try:
-                download(data["url"]["partition"], target, md5=data["md5"]["partition"],
-                         retries=data["retries"])
-            except ChecksumError as exc:
-                raise CelebAFileError(str(exc)) from exc
-        return target
+        return _fetch(data, "partition", Path(download_dir) / PARTITION_NAME)
     raise CelebAFileError("no partition file: set celeba.data.partition (a local "
                           f"{PARTITION_NAME}) or celeba.data.url.partition")
 

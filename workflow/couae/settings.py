@@ -40,11 +40,12 @@ def grid_data_settings(config) -> dict:
     return dict(config["grid"]["data"])
 
 
-def grid_training_settings(config, experiment: str, width: str | float) -> dict:
-    grid = config["grid"]
-    exp = grid["experiments"][experiment]
-    train = grid["training"]
-    kernel, kernel_params = _experiment_kernel(grid, exp)
+def _training_settings(section: dict, experiment: str, width) -> dict:
+    """What every training job of a dataset section shares: the experiment's
+    model, kernel and weights, the optimiser and the loop's schedule."""
+    exp = section["experiments"][experiment]
+    train = section["training"]
+    kernel, kernel_params = _experiment_kernel(section, exp)
     return {
         "experiment": experiment,
         "model": exp["model"],
@@ -53,16 +54,23 @@ def grid_training_settings(config, experiment: str, width: str | float) -> dict:
         "lambda": float(exp.get("lambda", train["lambda"])),
         "kl_weight": float(exp.get("kl_weight", train["kl_weight"])),
         "width": float(width),
-        "hidden": grid["model"]["hidden"],
-        "n_hidden": grid["model"]["n_hidden"],
-        "latent_dim": grid["model"]["latent_dim"],
+        "latent_dim": section["model"]["latent_dim"],
         "lr": float(train["lr"]),
         "adam_betas": [float(b) for b in train["adam_betas"]],
         "batch_size": train["batch_size"],
         "iterations": train["iterations"],
-        "seeds": list(train["seeds"]),
         "log_every": train["log_every"],
         "checkpoint_every": train["checkpoint_every"],
+    }
+
+
+def grid_training_settings(config, experiment: str, width: str | float) -> dict:
+    grid = config["grid"]
+    return {
+        **_training_settings(grid, experiment, width),
+        "hidden": grid["model"]["hidden"],
+        "n_hidden": grid["model"]["n_hidden"],
+        "seeds": list(grid["training"]["seeds"]),
         "n_generated": grid["generation"]["n_samples"],
     }
 
@@ -131,28 +139,12 @@ def celeba_data_settings(config) -> dict:
 
 def celeba_training_settings(config, experiment: str, width: str | float, seed: int) -> dict:
     celeba = config["celeba"]
-    exp = celeba["experiments"][experiment]
-    train = celeba["training"]
-    kernel, kernel_params = _experiment_kernel(celeba, exp)
     return {
-        "experiment": experiment,
-        "model": exp["model"],
-        "kernel": kernel,
-        "kernel_params": kernel_params,
-        "lambda": float(exp.get("lambda", train["lambda"])),
-        "kl_weight": float(exp.get("kl_weight", train["kl_weight"])),
-        "recon_weight": float(train["recon_weight"]),
-        "width": float(width),
+        **_training_settings(celeba, experiment, width),
+        "recon_weight": float(celeba["training"]["recon_weight"]),
         "channels": list(celeba["model"]["channels"]),
-        "latent_dim": celeba["model"]["latent_dim"],
-        "lr": float(train["lr"]),
-        "adam_betas": [float(b) for b in train["adam_betas"]],
-        "batch_size": train["batch_size"],
-        "iterations": train["iterations"],
         "seed": int(seed),
-        "log_every": train["log_every"],
-        "checkpoint_every": train["checkpoint_every"],
-        "mixed_precision": train["mixed_precision"],
+        "mixed_precision": celeba["training"]["mixed_precision"],
     }
 
 

@@ -11,3 +11,18 @@ if str(LIBRARY_ROOT) not in sys.path:
 def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def start_device_job(threads: int, device: str):
+    """Logging, CPU threads and, unless pinned to the CPU, a free GPU slot
+    (claimed before CUDA starts, so that jobs side by side get distinct
+    devices). Returns the torch device the job runs on."""
+    import torch
+    from couae.devices import resolve_device
+    from couae.gpu_slots import claim_gpu
+
+    setup_logging()
+    torch.set_num_threads(threads)
+    if device != "cpu":
+        claim_gpu()
+    return resolve_device(device)

@@ -17,8 +17,6 @@ import torch
 import _bootstrap
 from couae import fid, image_arrays, image_model, provenance
 from couae.atomic import save_dataframe_csv, save_numpy
-from couae.devices import resolve_device
-from couae.gpu_slots import claim_gpu
 
 log = logging.getLogger("evaluate_celeba")
 
@@ -40,12 +38,8 @@ def main() -> int:
     parser.add_argument("--reconstructions", required=True)
     parser.add_argument("--provenance", required=True)
     args = parser.parse_args()
-    _bootstrap.setup_logging()
-    torch.set_num_threads(args.threads)
-    if args.device != "cpu":
-        claim_gpu()
+    device = _bootstrap.start_device_job(args.threads, args.device)
     settings = {**json.loads(args.settings), "weights_dir": args.weights_dir}
-    device = resolve_device(args.device)
     start = time.perf_counter()
     saved = torch.load(args.weights, map_location="cpu", weights_only=False)
     model = image_model.Autoencoder(saved, device)

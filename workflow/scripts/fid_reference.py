@@ -5,12 +5,9 @@ import logging
 import sys
 import time
 
-import torch
 
 import _bootstrap
 from couae import fid, image_arrays
-from couae.devices import resolve_device
-from couae.gpu_slots import claim_gpu
 
 log = logging.getLogger("fid_reference")
 
@@ -25,10 +22,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    _bootstrap.setup_logging()
-    torch.set_num_threads(args.threads)
-    if args.device != "cpu":
-        claim_gpu()
+    device = _bootstrap.start_device_job(args.threads, args.device)
     settings = {**json.loads(args.settings), "weights_dir": args.weights_dir}
     test = image_arrays.load_split(args.data_dir, "test", mmap=True)
     try:
@@ -38,7 +32,7 @@ def main() -> int:
         log.error("%s", exc)
         return 1
     start = time.perf_counter()
-    feats = fid.features(extractor, test, args.batch_size, resolve_device(args.device))
+    feats = fid.features(extractor, test, args.batch_size, device)
     log.info("%d test images -> %d-d features in %.1f s", len(test), feats.shape[1], time.perf_counter() - start)
     fid.statistics(feats).save(args.out, extractor=extractor.name, few_images=marked)
     return 0

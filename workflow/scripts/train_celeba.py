@@ -15,8 +15,6 @@ import torch
 import _bootstrap
 from couae import image_arrays, image_model, provenance
 from couae.atomic import save_dataframe_csv, save_torch
-from couae.devices import resolve_device
-from couae.gpu_slots import claim_gpu
 from couae.trainer import CheckpointError, NonFiniteLossError, fingerprint, train, try_resume
 
 log = logging.getLogger("train_celeba")
@@ -32,12 +30,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--provenance", required=True)
     args = parser.parse_args()
-    _bootstrap.setup_logging()
-    torch.set_num_threads(args.threads)
-    if args.device != "cpu":
-        claim_gpu()
+    device = _bootstrap.start_device_job(args.threads, args.device)
     settings = json.loads(args.settings)
-    device = resolve_device(args.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
     train_images = image_arrays.load_split(args.data_dir, "train")

@@ -11,14 +11,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 import _bootstrap
 from couae import grid_model
 from couae.atomic import save_dataframe_csv, save_numpy, save_torch
 from couae import provenance
-from couae.devices import resolve_device
-from couae.gpu_slots import claim_gpu
 from couae.trainer import CheckpointError, NonFiniteLossError, fingerprint, train, try_resume
 
 log = logging.getLogger("train_grid")
@@ -34,12 +31,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--provenance", required=True, help="where to write the job's provenance record")
     args = parser.parse_args()
-    _bootstrap.setup_logging()
-    torch.set_num_threads(args.threads)
-    if args.device != "cpu":
-        claim_gpu()  # before CUDA starts: jobs running side by side get distinct devices
+    device = _bootstrap.start_device_job(args.threads, args.device)
     settings = json.loads(args.settings)
-    device = resolve_device(args.device)
     train_data = np.load(args.data)["train"]
     log.info("experiment %s, width %s, seeds %s on %s", settings["experiment"], settings["width"],
              settings["seeds"], device)
