@@ -18,7 +18,8 @@ from .objectives import TERM_NAMES, make_objective
 from .seeding import stream_seed, torch_generator
 from .trainer import BatchSampler, TrainingRun
 
-AUTOCAST_DTYPES = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+# bfloat16 only: float16 would need a gradient scaler against underflow
+AUTOCAST_DTYPES = {"none": None, "bf16": torch.bfloat16}
 
 
 def networks(settings: dict, objective=None):
