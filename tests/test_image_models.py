@@ -92,6 +92,30 @@ def test_saved_model_generates_and_reconstructs(images):
     assert rec.shape == (3, 3, 64, 64) and rec.dtype == np.uint8
 
 
+@pytest.mark.parametrize("experiment", ["vae", "couae"])
+def test_reconstruction_errors_match_a_per_image_loop(images, tmp_path, experiment):
+    """xi's per-image errors: the squared distance in [-1, 1] from the mean code's
+    decoding, image by image, whatever the batching, also from a memory-mapped split."""
+    settings = small_settings(experiment)
+    model = image_model.Autoencoder(image_model.weights(train(image_model.build_run(settings, images), 2, 2, 2),
+                                                        settings))
+    np.save(tmp_path / "train.npy", images[:7])
+    errors = model.reconstruction_errors(image_arrays.load_split(tmp_path, "train", mmap=True), batch_size=3)
+    expected = []
+    with torch.no_grad():
+        for image in images[:7]:
+            x = torch.as_tensor(image, dtype=torch.float64)[None] / 127.5 - 1
+            out = model.encoder(x.float())
+            code = out[:, :settings["latent_dim"]]  # the VAE's mean; the whole code for the MMD models
+            expected.append(float(((x - model.decoder(code).double()) ** 2).sum()))
+    assert errors.shape == (7,) and errors.dtype == np.float64
+    np.testing.assert_allclose(errors, expected, rtol=1e-5)
+    # the rounding to uint8 of reconstruct() is not part of xi
+    rounded = image_arrays.to_model_range(torch.as_tensor(model.reconstruct(images[:7]))).double()
+    x = image_arrays.to_model_range(torch.as_tensor(images[:7])).double()
+    assert not np.allclose(((x - rounded) ** 2).flatten(1).sum(1).numpy(), errors, rtol=1e-9)
+
+
 def test_pixel_range_round_trip():
     u8 = torch.arange(256, dtype=torch.uint8).reshape(1, 1, 16, 16)
     x = image_arrays.to_model_range(u8)

@@ -94,8 +94,16 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
     flows = yaml.safe_load((REPO / "config.yaml").read_text())["theory"]["theorem1"]["flows"]
     assert set(t.flow) == set(flows) and set(t.dim) == {2, 3} and set(t.noise) == {0.0, 0.3}
     assert t.fraction_global.between(0, 1).all() and (t.runs == 6).all()
-    t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv")
-    assert len(t2) == 15 and (t2.n_train == 500).all() and (t2.xi_max >= t2.xi_mean).all()
+    t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv", keep_default_na=False)
+    grid, celeba = t2[t2.dataset == "grid"], t2[t2.dataset == "celeba"]
+    assert len(grid) == 15 and (grid.n_train == 500).all() and (t2.xi_max >= t2.xi_mean).all()
+    # CelebA: vae and wae at x1, couae at three widths; N is the stand-in's training split
+    assert sorted(zip(celeba.experiment, celeba.width)) == [
+        ("couae", 0.25), ("couae", 0.5), ("couae", 1.0), ("vae", 1.0), ("wae", 1.0)]
+    assert (celeba.n_train == 1000).all() and (celeba.xi_mean > 0).all()
+    assert (celeba.metric == "FID (lower is better)").all() and celeba.caveats.str.contains("stand-in").all()
+    row = pd.read_csv(quick_run / "results/celeba/eval/couae/width0.5/seed0.csv").iloc[0]
+    assert row.xi == max(row.recon_train_max, row.recon_validation_max) >= row.recon_train_mean > 0
     assert (quick_run / "results/figures/theorem2.png").stat().st_size > 10_000
     assert "bound's own terms are not evaluated" in (quick_run / "results/tables/theorem2.md").read_text()
 
@@ -150,7 +158,7 @@ def test_changing_one_celeba_kernel_reruns_only_its_jobs(quick_run, tmp_path):
     change.write_text("celeba:\n  kernels:\n    coulomb:\n      eps: 0.5\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     assert planned_jobs(result.stdout) == {"celeba_train": 3, "celeba_evaluate": 3, "tables": 1, "figure3": 1,
-                                           "figure4": 1, "benchmark_summary": 1, "all": 1}
+                                           "figure4": 1, "theorem2": 1, "benchmark_summary": 1, "all": 1}
     assert set(re.findall(r"wildcards: experiment=(\w+)", result.stdout)) == {"couae"}
 
 

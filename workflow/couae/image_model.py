@@ -14,7 +14,7 @@ import torch
 
 from . import dcgan
 from .image_arrays import to_model_range, to_uint8
-from .objectives import TERM_NAMES, make_objective
+from .objectives import TERM_NAMES, make_objective, squared_error
 from .seeding import stream_seed, torch_generator
 from .trainer import BatchSampler, TrainingRun
 
@@ -83,12 +83,22 @@ class Autoencoder:
                for i in range(0, n, batch_size)]
         return torch.cat(out).numpy()
 
+    def _reconstructed_batches(self, images_uint8: np.ndarray, batch_size: int):
+        """(x, g(f(x))) per batch in the model's [-1, 1] range, with the encoder's mean code."""
+        for i in range(0, len(images_uint8), batch_size):
+            # np.array copies: a read-only memory-mapped split cannot back a tensor
+            x = to_model_range(torch.as_tensor(np.array(images_uint8[i:i + batch_size])).to(self.device))
+            yield x, self.decoder(self.objective.encode_mean(self.encoder(x)))
+
     @torch.no_grad()
     def reconstruct(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """g(f(x)) with the encoder's mean code: uint8 in, uint8 out."""
-        out = []
-        for i in range(0, len(images_uint8), batch_size):
-            x = to_model_range(torch.as_tensor(images_uint8[i:i + batch_size]).to(self.device))
-            z = self.objective.encode_mean(self.encoder(x))
-            out.append(to_uint8(self.decoder(z)).cpu())
-        return torch.cat(out).numpy()
+        return torch.cat([to_uint8(x_rec).cpu()
+                          for _, x_rec in self._reconstructed_batches(images_uint8, batch_size)]).numpy()
+
+    @torch.no_grad()
+    def reconstruction_errors(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
+        """Per-image ||x - g(f(x))||^2 over all 3 x 64 x 64 values in [-1, 1], before
+        rounding to uint8 and without the training's recon_weight (float64, shape (N,))."""
+        return torch.cat([squared_error(x[None], x_rec[None])[0].double().cpu()
+                          for x, x_rec in self._reconstructed_batches(images_uint8, batch_size)]).numpy()

@@ -20,7 +20,8 @@ COLUMNS = ["dataset", "metric", "row", "paper_column", "width", "n_seeds", "mean
            "paper_mean", "paper_std", "difference", "status", "caveats"]
 
 
-def _join_caveats(values) -> str:
+def join_caveats(values) -> str:
+    """The distinct "; "-separated caveats of `values`, in order of appearance."""
     found = []
     for v in values:
         for c in (v.split("; ") if isinstance(v, str) and v else []):
@@ -34,7 +35,7 @@ def summarise(evals: pd.DataFrame, metric: str) -> pd.DataFrame:
     width), with every caveat any seed's value carries."""
     grouped = evals.groupby(["experiment", "width"], sort=False)
     out = grouped[metric].agg(n_seeds="count", mean="mean", std=lambda v: v.std(ddof=1)).reset_index()
-    out["caveats"] = (grouped["caveats"].agg(_join_caveats).values if "caveats" in evals else "")
+    out["caveats"] = (grouped["caveats"].agg(join_caveats).values if "caveats" in evals else "")
     return out
 
 

@@ -1,6 +1,7 @@
-"""Theorem 2's measured inputs on the grid: per experiment and width, the
-largest reconstruction error xi (over training and validation data), the test
-log-likelihood, and the number of training points N.
+"""Theorem 2's measured inputs: per dataset, experiment and width, the largest
+reconstruction error xi (over training and validation data), the test metric
+(the grid's KDE log-likelihood, CelebA's FID) and the number of training
+points N.
 
 The bound itself is not evaluated here: its statement is not available to
 this package, and its terms will not be guessed. What is measured is what the
@@ -11,27 +12,48 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMNS = ["experiment", "width", "n_train", "n_seeds", "xi_mean", "xi_std", "xi_max",
-           "recon_train_max_mean", "recon_validation_max_mean",
-           "test_log_likelihood_mean", "test_log_likelihood_std", "spearman_xi_vs_loglik"]
+from .paper import METRICS
+from .tables import join_caveats
+
+PER_SEED_COLUMNS = ["dataset", "experiment", "width", "seed", "n_train", "xi", "recon_train_max",
+                    "recon_validation_max", "metric_value", "caveats"]
+COLUMNS = ["dataset", "experiment", "width", "n_train", "n_seeds", "xi_mean", "xi_std", "xi_max",
+           "recon_train_max_mean", "recon_validation_max_mean", "metric", "metric_mean", "metric_std",
+           "spearman_xi_vs_metric", "caveats"]
 
 
-def theorem2_table(evals: pd.DataFrame, n_train: int) -> pd.DataFrame:
-    """One row per (experiment, width) from the grid evaluation rows (one per seed).
+def per_seed(evals: pd.DataFrame, dataset: str, n_train: int | None = None) -> pd.DataFrame:
+    """One dataset's evaluation rows (one per seed) in a shared layout: its test
+    metric (see `paper.METRICS`) as `metric_value`; N from the rows or `n_train`."""
+    metric = METRICS[dataset][0]
+    out = evals.rename(columns={metric: "metric_value"}).assign(dataset=dataset)
+    if n_train is not None:
+        out["n_train"] = n_train
+    if "caveats" not in out:
+        out["caveats"] = ""
+    out["caveats"] = out["caveats"].fillna("")
+    return out[PER_SEED_COLUMNS]
 
-    spearman_xi_vs_loglik: rank correlation across seeds and widths of one
-    experiment (negative when a larger xi goes with a worse test log-likelihood)."""
+
+def theorem2_table(seeds: pd.DataFrame) -> pd.DataFrame:
+    """One row per (dataset, experiment, width) from `per_seed` rows.
+
+    spearman_xi_vs_metric: rank correlation across the seeds and widths of one
+    experiment; the claimed trend (larger xi, worse test metric) makes it
+    negative for a log-likelihood and positive for FID."""
     rows = []
-    for experiment, by_exp in evals.groupby("experiment", sort=False):
-        rho = by_exp["xi"].corr(by_exp["test_log_likelihood"], method="spearman") if len(by_exp) > 2 else float("nan")
+    for (dataset, experiment), by_exp in seeds.groupby(["dataset", "experiment"], sort=False):
+        rho = (by_exp["xi"].corr(by_exp["metric_value"], method="spearman")
+               if len(by_exp) > 2 else float("nan"))
         for width, g in by_exp.groupby("width", sort=True):
             rows.append({
-                "experiment": experiment, "width": width, "n_train": n_train, "n_seeds": len(g),
+                "dataset": dataset, "experiment": experiment, "width": width,
+                "n_train": int(g["n_train"].iloc[0]), "n_seeds": len(g),
                 "xi_mean": g["xi"].mean(), "xi_std": g["xi"].std(ddof=1), "xi_max": g["xi"].max(),
                 "recon_train_max_mean": g["recon_train_max"].mean(),
                 "recon_validation_max_mean": g["recon_validation_max"].mean(),
-                "test_log_likelihood_mean": g["test_log_likelihood"].mean(),
-                "test_log_likelihood_std": g["test_log_likelihood"].std(ddof=1),
-                "spearman_xi_vs_loglik": rho,
+                "metric": METRICS[dataset][1],
+                "metric_mean": g["metric_value"].mean(), "metric_std": g["metric_value"].std(ddof=1),
+                "spearman_xi_vs_metric": rho, "caveats": join_caveats(g["caveats"]),
             })
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,4 +1,5 @@
-"""Figure 1 (the regulariser's landscape) and the Theorem 1 particle-flow figure."""
+"""Figure 1 (the regulariser's landscape), the Theorem 1 particle-flow figure
+and the Theorem 2 figure (test metric against xi)."""
 from __future__ import annotations
 
 import textwrap
@@ -9,6 +10,8 @@ from matplotlib.ticker import NullFormatter
 
 from .figures import plt
 from .landscape import curve, minima, surface
+from .paper import METRICS
+from .tables import join_caveats
 
 
 def figure1(kernels: dict, charges, positions):
@@ -74,24 +77,36 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
     return fig
 
 
-def theorem2_figure(evals: pd.DataFrame, titles: dict[str, str]):
-    """Per experiment: test log-likelihood against xi, one point per seed, colour per width."""
-    names = list(dict.fromkeys(evals["experiment"]))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names), 3.2), squeeze=False, sharey=True)
-    widths = sorted(evals["width"].unique())
-    colours = plt.cm.viridis(np.linspace(0.0, 0.85, len(widths)))
-    for ax, name in zip(axes[0], names):
-        rows = evals[evals["experiment"] == name]
-        for width, colour in zip(widths, colours):
-            w = rows[rows["width"] == width]
-            ax.scatter(w["xi"], w["test_log_likelihood"], s=14, color=colour, label=f"x{width:g}")
-        if rows["xi"].max() > 10 * rows["xi"].min():  # log scale only where xi spans a decade
-            ax.set_xscale("log")
-            ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks would overlap
-        ax.set_xlabel("xi (largest reconstruction error)", fontsize=8)
-        ax.set_title(textwrap.fill(titles.get(name, name), 28), fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0, 0].set_ylabel("test log-likelihood", fontsize=8)
-    axes[0, -1].legend(title="width", fontsize=7, title_fontsize=7)
+def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
+    """Test metric against xi, one point per seed, colour per width: a row of
+    panels per dataset, one panel per experiment. `seeds`: `theorem2.per_seed`
+    rows; titles: dataset -> experiment -> title. A dataset whose values carry
+    caveats (stand-in data, test-only features) says so in red on its panels."""
+    datasets = list(dict.fromkeys(seeds["dataset"]))
+    by_dataset = {d: list(dict.fromkeys(seeds.loc[seeds["dataset"] == d, "experiment"])) for d in datasets}
+    ncols = max(len(names) for names in by_dataset.values())
+    fig, axes = plt.subplots(len(datasets), ncols, figsize=(3.0 * ncols, 3.4 * len(datasets)), squeeze=False)
+    widths = sorted(seeds["width"].unique())
+    colours = dict(zip(widths, plt.cm.viridis(np.linspace(0.0, 0.85, len(widths)))))
+    for row, dataset in enumerate(datasets):
+        rows_of_dataset = seeds[seeds["dataset"] == dataset]
+        caveat = join_caveats(rows_of_dataset["caveats"])
+        for ax, name in zip(axes[row], by_dataset[dataset]):
+            rows = rows_of_dataset[rows_of_dataset["experiment"] == name]
+            for width, w in rows.groupby("width", sort=True):
+                ax.scatter(w["xi"], w["metric_value"], s=14, color=colours[width], label=f"x{width:g}")
+            if rows["xi"].max() > 10 * rows["xi"].min():  # log scale only where xi spans a decade
+                ax.set_xscale("log")
+                ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks would overlap
+            ax.set_xlabel("xi (largest reconstruction error)", fontsize=8)
+            title = textwrap.fill(f"{dataset}: {titles.get(dataset, {}).get(name, name)}", 30)
+            if caveat:
+                title += "\n" + textwrap.fill(caveat.upper(), 36)
+            ax.set_title(title, fontsize=7 if caveat else 8, color="crimson" if caveat else "black")
+            ax.tick_params(labelsize=7)
+            ax.legend(title="width", fontsize=6, title_fontsize=6)
+        axes[row, 0].set_ylabel(METRICS[dataset][1], fontsize=8)
+        for ax in axes[row, len(by_dataset[dataset]):]:
+            ax.set_visible(False)
     fig.tight_layout()
     return fig

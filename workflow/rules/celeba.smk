@@ -1,6 +1,6 @@
 # The CelebA experiments: image arrays (real CelebA or the stand-in), FID
 # weights and test statistics, training (one job per experiment, width, seed),
-# FID evaluation with the images for Figures 3 and 4.
+# evaluation (FID, Theorem 2's xi) with the images for Figures 3 and 4.
 
 CELEBA_DATA = "results/celeba/data"
 CELEBA_RUN = "results/celeba/train/{experiment}/width{width}/seed{seed}"
@@ -21,6 +21,9 @@ def celeba_outputs(pattern):
     """`pattern` filled for every configured (experiment, width) and seed."""
     return [pattern.format(experiment=e, width=w, seed=s)
             for e, w in S.celeba_runs(config) for s in S.celeba_seeds(config)]
+
+
+CELEBA_EVALS = celeba_outputs(CELEBA_EVAL + ".csv")
 
 
 rule celeba_data:
@@ -102,7 +105,8 @@ rule celeba_evaluate:
     input:
         weights=f"{CELEBA_RUN}/weights.pt",
         reference="results/celeba/fid/test_stats.npz",
-        test=f"{CELEBA_DATA}/test.npy",
+        # training and validation images for xi (Theorem 2), test images for Figure 4
+        splits=expand(f"{CELEBA_DATA}/{{split}}.npy", split=["train", "validation", "test"]),
         meta=f"{CELEBA_DATA}/meta.json",
     output:
         csv=f"{CELEBA_EVAL}.csv",

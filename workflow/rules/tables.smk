@@ -30,7 +30,6 @@ def celeba_notes():
     return notes
 
 
-CELEBA_EVALS = celeba_outputs(CELEBA_EVAL + ".csv")
 CELEBA_PROVENANCE = celeba_outputs(CELEBA_RUN + "/provenance.json") + celeba_outputs(CELEBA_EVAL + ".provenance.json")
 CELEBA_WIDTHS = sorted({w for _, w in S.celeba_runs(config)}, key=float)
 

@@ -1,8 +1,11 @@
-"""FID of one trained image autoencoder, plus the images Figures 3 and 4 show.
+"""FID and Theorem 2's xi of one trained image autoencoder, plus the images
+Figures 3 and 4 show.
 
 Generates --n-generated images from the prior, compares their feature
-statistics with the cached test-split statistics, and writes one CSV row with
-the caveats that apply (stand-in data, test-only features, too few images).
+statistics with the cached test-split statistics, measures the reconstruction
+error of every training and validation image (xi: the largest), and writes one
+CSV row with the caveats that apply (stand-in data, test-only features, too
+few images).
 """
 import argparse
 import json
@@ -60,6 +63,10 @@ def main() -> int:
     generated = model.generate(settings["n_generated"])
     value = fid.frechet_distance(fid.statistics(fid.features(extractor, generated, args.batch_size, device)),
                                  reference)
+    recon = {split: model.reconstruction_errors(image_arrays.load_split(args.data_dir, split, mmap=True),
+                                                args.batch_size)
+             for split in ("train", "validation")}
+    log.info("reconstruction errors of %d training and validation images", sum(map(len, recon.values())))
     meta = image_arrays.read_meta(args.data_dir)
     caveats = [c for c, on in [("stand-in data, not CelebA", meta["standin"]),
                                ("test-only features, not FID", extractor.name == fid.TEST_ONLY),
@@ -67,7 +74,10 @@ def main() -> int:
     s = model.settings
     row = {"experiment": s["experiment"], "width": s["width"], "seed": s["seed"], "fid": value,
            "n_generated": settings["n_generated"], "n_reference": reference.n, "extractor": extractor.name,
-           "dataset": meta["dataset"], "caveats": "; ".join(caveats)}
+           "dataset": meta["dataset"], "n_train": len(recon["train"]),
+           **{f"recon_{split}_{stat}": getattr(errors, stat)() for split, errors in recon.items()
+              for stat in ("mean", "max")},
+           "xi": max(errors.max() for errors in recon.values()), "caveats": "; ".join(caveats)}
     log.info("%s", row)
     save_dataframe_csv(pd.DataFrame([row]), args.out, index=False)
     save_numpy(generated[:args.n_samples], args.samples)
