@@ -68,6 +68,18 @@ def test_single_scale_gaussian_flow_stalls_where_coulomb_does_not():
     assert not result.reached_global.all()
 
 
+def test_start_distance_tells_a_stalled_flow_from_one_that_moved():
+    """In h = 16 the power-law Coulomb force between far-apart points vanishes:
+    the particles end where they started. In h = 2 they close the distance."""
+    settings = FlowSettings(n_particles=5, n_runs=3, steps=300, lr=0.2, max_step=0.1, final_max_step=1e-3,
+                            tolerance=0.02)
+    stalled = run_flows(make_kernel("coulomb", 16, eps=0.01), 16, settings, seed=1)
+    np.testing.assert_allclose(stalled.worst_match, stalled.start_worst_match, rtol=1e-3)
+    assert (stalled.start_worst_match > 1.0).all() and not stalled.reached_global.any()
+    moved = run_flows(make_kernel("coulomb", 2, eps=0.01), 2, settings, seed=1)
+    assert (moved.worst_match < 0.5 * moved.start_worst_match).all()
+
+
 def test_flows_are_seeded_and_record_trajectories():
     settings = FlowSettings(4, 3, 50, 0.2, 0.1, 1e-3, 0.02, noise=0.3, noise_decay=0.99, record_every=10)
     k = make_kernel("imq", 2)

@@ -94,6 +94,9 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
     flows = yaml.safe_load((REPO / "config.yaml").read_text())["theory"]["theorem1"]["flows"]
     assert set(t.flow) == set(flows) and set(t.dim) == {2, 3} and set(t.noise) == {0.0, 0.3}
     assert t.fraction_global.between(0, 1).all() and (t.runs == 6).all()
+    # the same starts for every flow of one dimension; a flow at its global minimum ended closer
+    assert (t.groupby("dim").median_start_worst_distance.nunique() == 1).all()
+    assert (t[t.fraction_global == 1].median_worst_distance < t[t.fraction_global == 1].median_start_worst_distance).all()
     t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv", keep_default_na=False)
     grid, celeba = t2[t2.dataset == "grid"], t2[t2.dataset == "celeba"]
     assert len(grid) == 15 and (grid.n_train == 500).all() and (t2.xi_max >= t2.xi_mean).all()

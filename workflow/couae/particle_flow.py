@@ -45,6 +45,7 @@ class FlowSettings:
 class FlowResult:
     reached_global: np.ndarray  # (runs,) bool
     worst_match: np.ndarray  # (runs,) largest particle-to-matched-sample distance
+    start_worst_match: np.ndarray  # (runs,) the same at the start: equal to worst_match where the flow stalled
     final_mmd2: np.ndarray  # (runs,)
     targets: np.ndarray  # (runs, N, h)
     final: np.ndarray  # (runs, N, h)
@@ -68,6 +69,7 @@ def run_flows(kernel, dim: int, settings: FlowSettings, seed: int) -> FlowResult
     targets = torch.randn(*shape, generator=torch_generator(seed, f"flow/targets/{dim}"), dtype=torch.float64)
     x = torch.randn(*shape, generator=torch_generator(seed, f"flow/starts/{dim}"), dtype=torch.float64)
     noise_gen = torch_generator(seed, f"flow/noise/{dim}")
+    start_worst = matched_distances(x.numpy(), targets.numpy()).max(1)
     record = []
     for t in range(settings.steps):
         if settings.record_every and t % settings.record_every == 0:
@@ -89,5 +91,5 @@ def run_flows(kernel, dim: int, settings: FlowSettings, seed: int) -> FlowResult
         final_mmd2 = mmd2_empirical(kernel, x, targets).numpy()
     final, samples = x.numpy(), targets.numpy()
     worst = matched_distances(final, samples).max(1)
-    return FlowResult(worst <= settings.tolerance, worst, final_mmd2, samples, final,
+    return FlowResult(worst <= settings.tolerance, worst, start_worst, final_mmd2, samples, final,
                       torch.stack(record).numpy() if record else np.zeros((0,) + shape[1:]))

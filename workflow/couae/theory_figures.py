@@ -55,7 +55,7 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
     per flow (solid: plain descent; dashed: noise injection). Right: 2-D
     trajectories of one run per flow."""
     flows = list(dict.fromkeys(table["flow"]))
-    fig = plt.figure(figsize=(4.5 + 2.6 * len(trajectories), 4.2))
+    fig = plt.figure(figsize=(4.5 + 2.6 * len(trajectories), 5.6))
     grid = fig.add_gridspec(1, 1 + len(trajectories), width_ratios=[1.7] + [1] * len(trajectories))
     ax = fig.add_subplot(grid[0, 0])
     for i, flow in enumerate(flows):
@@ -64,7 +64,12 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
             ax.plot(rows["dim"], rows["fraction_global"], style, marker="o", color=f"C{i}",
                     label=f"{flow}" + (f", noise {noise:g}" if noise else ""))
     ax.set(xlabel="dimension h", ylabel="fraction of runs at the global minimum", ylim=(-0.05, 1.05))
-    ax.legend(fontsize=6)
+    dims = sorted(table["dim"].unique())
+    if dims[-1] > 8 * dims[0]:  # e.g. 2 ... 64: equal room per doubling
+        ax.set_xscale("log", base=2)
+    ax.set_xticks(dims, [str(d) for d in dims])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=6, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: lines fill the axes
     for k, (flow, data) in enumerate(trajectories.items()):
         ax = fig.add_subplot(grid[0, 1 + k])
         path, targets = data["trajectory"], data["targets"]

@@ -24,6 +24,7 @@ def main() -> None:
     save_dataframe_csv(table, stem.with_suffix(".csv"), index=False)
     shown = table.assign(fraction_global=table.fraction_global.map("{:.2f}".format),
                          median_worst_distance=table.median_worst_distance.map("{:.3g}".format),
+                         median_start_worst_distance=table.median_start_worst_distance.map("{:.3g}".format),
                          mean_final_mmd2=table.mean_final_mmd2.map("{:.3g}".format))
     save_text("# Theorem 1 in practice: particle flows on MMD^2\n\n" + shown.to_markdown(index=False)
               + "\n\n" + args.notes + "\n", stem.with_suffix(".md"))

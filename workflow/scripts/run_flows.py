@@ -33,6 +33,7 @@ def main() -> None:
             rows.append({"flow": s["flow"], "kernel": s["kernel"], "dim": dim, "noise": noise,
                          "runs": s["n_runs"], "fraction_global": result.reached_global.mean(),
                          "median_worst_distance": np.median(result.worst_match),
+                         "median_start_worst_distance": np.median(result.start_worst_match),
                          "mean_final_mmd2": result.final_mmd2.mean()})
             if record:
                 trajectory = {"trajectory": result.trajectory, "targets": result.targets[0]}
