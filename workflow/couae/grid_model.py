@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from .mlp import StackedMLP, layer_sizes, plain_mlp
-from .objectives import TERM_NAMES, make_objective
+from .objectives import TERM_NAMES, make_objective, squared_error
 from .seeding import torch_generator
 from .trainer import BatchSampler, TrainingRun
 
@@ -102,4 +102,4 @@ def reconstruction_errors(weights: dict, x: np.ndarray) -> np.ndarray:
     """Per-point ||x - g(f(x))||^2 with the encoder's mean (deterministic) code."""
     encode, decode = load_autoencoder(weights)
     xt = torch.as_tensor(x, dtype=torch.float32)
-    return (xt - decode(encode(xt))).pow(2).sum(-1).double().numpy()
+    return squared_error(xt[None], decode(encode(xt))[None])[0].double().numpy()

@@ -5,7 +5,6 @@ import logging
 import sys
 import time
 
-
 import _bootstrap
 from couae import fid, image_arrays
 
