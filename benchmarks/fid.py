@@ -2,7 +2,7 @@
 
 1. Feature extraction, images/s, for 64x64 uint8 images through pytorch-fid's
    InceptionV3 (upsampled to 299x299 inside, 2048-d pool features), in the
-   same code the workflow runs (couae.fid.features). The real weights are used
+   same code the workflow runs (couae.celeba.fid.features). The real weights are used
    when present in torch.hub's folder (or --weights-dir); otherwise a file
    with the same architecture and random weights is made in a temporary
    folder: the arithmetic, hence the speed, is the same.
@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 import _common
-from couae import fid
-from couae.devices import resolve_device
+from couae.celeba import fid
+from couae.runtime.devices import resolve_device
 from helpers import standin_inception_state_dict
 
 

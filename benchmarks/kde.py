@@ -17,9 +17,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
 import _common
-from couae.devices import resolve_device
-from couae.grid_data import GridMixture
-from couae.kde import bandwidth_grid, kde_test_log_likelihood
+import dataclasses
+
+from couae.grid.kde import bandwidth_grid, kde_test_log_likelihood
+from couae.runtime.devices import resolve_device
+from helpers import paper_grid
 
 
 def main() -> None:
@@ -30,8 +32,8 @@ def main() -> None:
     device = resolve_device(args.device)
     rng = np.random.default_rng(0)
     # "generated" samples: a slightly blurred grid, like a trained model's output
-    generated = GridMixture(std=0.08).sample(args.n, rng)
-    test = GridMixture().sample(args.n, rng)
+    generated = dataclasses.replace(paper_grid(), std=0.08).sample(args.n, rng)
+    test = paper_grid().sample(args.n, rng)
     bws = bandwidth_grid(-3, 1.5, 10)
 
     start = time.perf_counter()

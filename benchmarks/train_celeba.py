@@ -1,7 +1,7 @@
 """CelebA training throughput of the x1 model at batch 100, with FLOP utilisation.
 
 Trains the paper's x1 DCGAN autoencoder (CouAE by default) through the real
-training loop (couae.trainer.train) on random uint8 images of the CelebA
+training loop (couae.core.training.train) on random uint8 images of the CelebA
 shape, kept on the device as the workflow keeps them. Counts the FLOPs of one
 training step (forward and backward, torch.utils.flop_counter), then times
 blocks of steps in each precision, interleaved over rounds (medians).
@@ -22,11 +22,13 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 import _common
-from couae import image_model
-from couae.devices import resolve_device
-from couae.paper import CELEBA_ITERATIONS
+from couae.celeba import model as image_model
+from couae.core.training import train
+from couae.report.paper import ITERATIONS
+from couae.runtime.devices import resolve_device
 from couae.settings import celeba_training_settings
-from couae.trainer import train
+
+CELEBA_ITERATIONS = ITERATIONS["celeba"]
 from helpers import load_config
 
 TARGET_MINUTES = 15.0

@@ -2,7 +2,7 @@
 
 Every variant trains the same model (an MMD autoencoder with the paper's
 settings, width x1, batch 100) for the same steps per seed, with the same data,
-randomness and training loop (couae.trainer). Timed, interleaved over rounds
+randomness and training loop (couae.core.training). Timed, interleaved over rounds
 (medians reported):
 
   plain      one nn.Sequential encoder/decoder per seed, trained seed after
@@ -20,17 +20,18 @@ batched over plain.
     python benchmarks/train_grid.py [--seeds 10] [--steps 300] [--device auto]
 """
 import argparse
+import dataclasses
 import statistics
 
 import torch
 
 import _common
-from couae import grid_model
-from couae.devices import resolve_device
-from couae.grid_data import GridMixture, make_splits
-from couae.mmd import pairwise_sq_dist
-from couae.trainer import train
-from helpers import small_settings
+from couae.core.mmd import pairwise_sq_dist
+from couae.core.training import train
+from couae.grid import model as grid_model
+from couae.grid.data import make_splits
+from couae.runtime.devices import resolve_device
+from helpers import paper_grid, small_settings
 
 
 def autograd_mmd2(kernel, x, y):
@@ -45,9 +46,10 @@ def autograd_mmd2(kernel, x, y):
 
 def make_plain_textbook(settings, data, device, seed):
     run = grid_model.build_run(settings, data, device, seeds=[seed], stacked=False)
-    run.objective.estimator = autograd_mmd2
-    params = list(run.encoder.parameters()) + list(run.decoder.parameters())
-    run.optimizer = torch.optim.Adam(params, lr=settings["lr"], betas=tuple(settings["adam_betas"]))
+    step = run.step_fn
+    step.objective.estimator = autograd_mmd2
+    params = list(step.encoder.parameters()) + list(step.decoder.parameters())
+    step.optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas))
     return run
 
 
@@ -63,20 +65,20 @@ def main() -> None:
     device = resolve_device(args.device)
     settings = small_settings(args.experiment, args.width, seeds=list(range(args.seeds)),
                               iterations=args.steps, log_every=args.steps, checkpoint_every=args.steps)
-    if settings["model"] != "mmd":
+    if settings.model != "mmd":
         raise SystemExit("--experiment must name an MMD autoencoder")
     sizes = {"train": 500, "validation": 2, "test": 2, "reference": 2}
-    data = make_splits(GridMixture(), sizes, seed=0)["train"]
+    data = make_splits(paper_grid(), sizes, seed=0)["train"]
     steps = args.steps
 
     variants = {
         "plain": lambda: [train(make_plain_textbook(settings, data, device, s), steps, steps, steps)
-                          for s in settings["seeds"]],
+                          for s in settings.seeds],
         "plain+lib": lambda: [train(grid_model.build_run(settings, data, device, seeds=[s], stacked=False),
-                                    steps, steps, steps) for s in settings["seeds"]],
+                                    steps, steps, steps) for s in settings.seeds],
         "batched": lambda: train(grid_model.build_run(settings, data, device), steps, steps, steps),
     }
-    warm = dict(settings, seeds=[0])
+    warm = dataclasses.replace(settings, seeds=(0,))
     train(make_plain_textbook(warm, data, device, 0), 20, 20, 20)
     train(grid_model.build_run(warm, data, device, stacked=False), 20, 20, 20)
     train(grid_model.build_run(warm, data, device), 20, 20, 20)
@@ -88,7 +90,7 @@ def main() -> None:
     median = {name: statistics.median(t) for name, t in times.items()}
     run_steps = steps * args.seeds
     print(f"device {device}, torch threads {torch.get_num_threads()}, {args.seeds} seeds x {steps} steps, "
-          f"{args.experiment} width x{args.width:g}, batch {settings['batch_size']}, "
+          f"{args.experiment} width x{args.width:g}, batch {settings.batch_size}, "
           f"median of {args.rounds} interleaved rounds")
     for name, t in median.items():
         print(f"{name:10s} {run_steps / t:9.1f} run-steps/s ({t:.2f} s)")

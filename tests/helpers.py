@@ -22,7 +22,7 @@ def quick_config() -> dict:
     return load_config(yaml.safe_load((REPO / "presets" / "quick.yaml").read_text()))
 
 
-def small_settings(experiment="couae", width=0.5, **training) -> dict:
+def small_settings(experiment="couae", width=0.5, **training):
     """Grid training settings of the real config, shrunk for tests."""
     train = {"iterations": 60, "seeds": [3, 5, 7], "log_every": 20, "checkpoint_every": 20, **training}
     return S.grid_training_settings(load_config({"grid": {"training": train}}), experiment, width)
@@ -47,3 +47,17 @@ def standin_inception_state_dict():
         net.Mixed_7b = pi.FIDInceptionE_1(1280)
         net.Mixed_7c = pi.FIDInceptionE_2(2048)
     return net.state_dict()
+
+
+def paper_kernel(name: str, latent_dim: int, **overrides):
+    """A kernel with the paper config's grid parameters, some overridden."""
+    from couae.core.kernels import make_kernel
+
+    return make_kernel(name, latent_dim, **{**load_config()["grid"]["kernels"][name], **overrides})
+
+
+def paper_grid():
+    """The paper config's grid mixture (25 Gaussians, as configured)."""
+    from couae.grid.data import GridMixture
+
+    return GridMixture.from_settings(S.grid_data_settings(load_config()))

@@ -1,16 +1,33 @@
-"""Resolve the validated config into the flat settings of one job.
+"""The validated config resolved into what each job needs.
 
-The Snakefile imports this module (it must stay free of heavy imports). Each
-job receives only the values that affect its result, so that Snakemake's
-params trigger re-runs exactly the jobs whose settings changed.
+The Snakefile imports this module, so it imports nothing heavy. A job receives
+only the settings that change its result, as one frozen dataclass passed as
+JSON in the rule's params (`to_json`; the job reads it back with
+`from_json`): Snakemake re-runs exactly the jobs whose settings changed, and a
+training checkpoint resumes only under the settings that made it
+(`TrainingSettings.fingerprint`).
+
+`check_config` holds the cross-field rules the JSON schema cannot state.
 """
+
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+DATASETS = ("grid", "celeba")
+IMAGE_SPLITS = ("train", "validation", "test")  # CelebA's partition codes 0, 1, 2
 
 
 class ConfigError(ValueError):
     """A config problem the schema cannot express; the message names the key."""
+
+
+# --- experiments, widths, seeds ---------------------------------------------------------
 
 
 def width_label(width: float) -> str:
@@ -18,31 +35,258 @@ def width_label(width: float) -> str:
     return f"{float(width):g}"
 
 
-def grid_widths(config) -> dict[str, float]:
-    return {width_label(w): float(w) for w in config["grid"]["widths"]}
-
-
-def grid_experiments(config) -> list[str]:
-    return list(config["grid"]["experiments"])
-
-
-def grid_seeds(config) -> list[int]:
-    return list(config["grid"]["training"]["seeds"])
-
-
-def main_width(config) -> float:
-    """The width of Table 1 and Figure 2: x1 when configured, else the largest."""
-    widths = grid_widths(config).values()
+def main_width(widths: Iterable[float]) -> float:
+    """The width of Table 1 and Figures 2-3: x1 where it runs, else the largest."""
+    widths = [float(w) for w in widths]
     return 1.0 if 1.0 in widths else max(widths)
 
 
-def grid_data_settings(config) -> dict:
-    return dict(config["grid"]["data"])
+def experiments(config, dataset: str) -> list[str]:
+    return list(config[dataset]["experiments"])
 
 
-def _training_settings(section: dict, experiment: str, width) -> dict:
-    """What every training job of a dataset section shares: the experiment's
-    model, kernel and weights, the optimiser and the loop's schedule."""
+def experiment_widths(config, dataset: str, experiment: str) -> dict[str, float]:
+    """Path label -> factor of the widths one experiment runs at: its own
+    `widths` list (CelebA only) or the dataset's."""
+    section = config[dataset]
+    widths = section["experiments"][experiment].get("widths", section["widths"])
+    return {width_label(w): float(w) for w in widths}
+
+
+def dataset_widths(config, dataset: str) -> dict[str, float]:
+    """Every width some experiment of `dataset` runs at, smallest first."""
+    found = {}
+    for name in experiments(config, dataset):
+        found.update(experiment_widths(config, dataset, name))
+    return dict(sorted(found.items(), key=lambda item: item[1]))
+
+
+def seeds(config, dataset: str) -> list[int]:
+    return list(config[dataset]["training"]["seeds"])
+
+
+def runs(config, dataset: str) -> list[tuple[str, str]]:
+    """(experiment, width label) of every training configuration of `dataset`."""
+    return [(name, label) for name in experiments(config, dataset) for label in experiment_widths(config, dataset, name)]
+
+
+def experiment_labels(config, dataset: str) -> list[list]:
+    """[name, {paper column it reproduces (or None), description}] per
+    experiment, in config order (a list, so that JSON keeps the order)."""
+    return [
+        [name, {"paper": exp.get("paper"), "description": exp.get("description", name)}]
+        for name, exp in config[dataset]["experiments"].items()
+    ]
+
+
+def descriptions(config, dataset: str) -> dict[str, str]:
+    return {name: meta["description"] for name, meta in experiment_labels(config, dataset)}
+
+
+def as_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True)
+
+
+# --- declared job settings -------------------------------------------------------------
+
+
+def _key(f: dataclasses.Field) -> str:
+    return f.metadata.get("key", f.name)
+
+
+def _plain(value):
+    """JSON-ready copy: tuples become lists, mappings plain dicts."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Base of every job's settings: a frozen dataclass that travels as JSON.
+
+    Lists become tuples on the way in (the settings are immutable) and lists
+    again on the way out; a field with metadata `key` has that name in JSON
+    (`lambda` is a Python keyword); an `optional` field absent from the JSON
+    is None and is left out again.
+    """
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
+
+    def to_dict(self) -> dict:
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None and f.metadata.get("optional"):
+                continue
+            out[_key(f)] = _plain(value)
+        return out
+
+    def to_json(self) -> str:
+        return as_json(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping):
+        known = {_key(f): f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        missing = sorted(k for k, f in known.items() if k not in data and not f.metadata.get("optional"))
+        if unknown or missing:
+            raise ValueError(
+                f"{cls.__name__}: "
+                + "; ".join(
+                    ([f"unknown keys {unknown}"] if unknown else []) + ([f"missing keys {missing}"] if missing else [])
+                )
+            )
+        return cls(**{f.name: data.get(key) for key, f in known.items()})
+
+    @classmethod
+    def from_json(cls, text: str):
+        return cls.from_dict(json.loads(text))
+
+
+def _optional():
+    return field(default=None, metadata={"optional": True})
+
+
+@dataclass(frozen=True)
+class TrainingSettings(JobSettings):
+    """What every training job shares: the experiment's model, kernel and
+    weights, the optimiser and the loop's schedule."""
+
+    experiment: str
+    model: str  # "vae" or "mmd"
+    kernel: str | None  # None for the VAE
+    kernel_params: Mapping
+    lam: float = field(metadata={"key": "lambda"})  # weight of the MMD term
+    kl_weight: float
+    width: float
+    latent_dim: int
+    lr: float
+    adam_betas: tuple[float, float]
+    batch_size: int
+    iterations: int
+    log_every: int
+    checkpoint_every: int
+
+    def fingerprint(self) -> str:
+        """Hash of the settings: a checkpoint resumes only the settings that made it."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class GridTraining(TrainingSettings):
+    """One grid job: every seed of one (experiment, width)."""
+
+    # The paper's grid objective is mean ||x - g(f(x))||^2: the reconstruction is unweighted.
+    recon_weight: ClassVar[float] = 1.0
+
+    hidden: int
+    n_hidden: int
+    seeds: tuple[int, ...]
+    n_generated: int  # samples per seed for the KDE
+
+
+@dataclass(frozen=True)
+class CelebATraining(TrainingSettings):
+    """One CelebA job: one (experiment, width, seed)."""
+
+    recon_weight: float
+    channels: tuple[int, ...]
+    seed: int
+    mixed_precision: str  # "none" or "bf16"
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return (self.seed,)
+
+
+@dataclass(frozen=True)
+class GridData(JobSettings):
+    per_axis: int
+    spacing: float
+    std: float
+    seed: int
+    n_train: int
+    n_validation: int
+    n_test: int
+    n_reference: int
+
+
+@dataclass(frozen=True)
+class GridEvaluation(JobSettings):
+    bandwidths: Mapping  # {log10_start, log10_stop, num}
+    selection: str  # "cv" or "validation"
+    cv_folds: int
+
+
+@dataclass(frozen=True)
+class CelebAData(JobSettings):
+    """What the image arrays are: not where the files were found (moving the
+    archive must not re-run hours of training)."""
+
+    kind: str  # "celeba" or "standin"
+    size: int
+    crop: int | None = _optional()  # celeba only
+    md5: Mapping | None = _optional()  # celeba only
+    standin: Mapping | None = _optional()  # standin only
+
+
+@dataclass(frozen=True)
+class FIDSettings(JobSettings):
+    """What an FID value depends on (the weights' location travels separately)."""
+
+    extractor: str
+    n_generated: int
+    few_images: str  # "refuse" or "warn"
+    test_only_dims: int | None = _optional()  # the test-only extractor only
+
+
+@dataclass(frozen=True)
+class Figure1Settings(JobSettings):
+    charges: tuple[float, ...]
+    range: tuple[float, float]
+    points: int
+    kernels: Mapping  # title -> {kernel, params}
+
+
+@dataclass(frozen=True)
+class Theorem1Settings(JobSettings):
+    """One flow's job: its kernel and the shared settings of every flow."""
+
+    flow: str
+    kernel: str
+    params: Mapping
+    dims: tuple[int, ...]
+    n_particles: int
+    n_runs: int
+    steps: int
+    lr: float
+    max_step: float
+    final_max_step: float
+    tolerance: float
+    noise_levels: tuple[float, ...]
+    noise_decay: float
+    seed: int
+
+
+def grid_data_settings(config) -> GridData:
+    return GridData.from_dict(config["grid"]["data"])
+
+
+def _experiment_kernel(section: dict, exp: dict) -> tuple[str | None, dict]:
+    kernel = exp.get("kernel")
+    if kernel is None:
+        return None, {}
+    return kernel, {**section["kernels"][kernel], **exp.get("kernel_params", {})}
+
+
+def _training_fields(section: dict, experiment: str, width) -> dict:
     exp = section["experiments"][experiment]
     train = section["training"]
     kernel, kernel_params = _experiment_kernel(section, exp)
@@ -51,7 +295,7 @@ def _training_settings(section: dict, experiment: str, width) -> dict:
         "model": exp["model"],
         "kernel": kernel,
         "kernel_params": kernel_params,
-        "lambda": float(exp.get("lambda", train["lambda"])),
+        "lam": float(exp.get("lambda", train["lambda"])),
         "kl_weight": float(exp.get("kl_weight", train["kl_weight"])),
         "width": float(width),
         "latent_dim": section["model"]["latent_dim"],
@@ -64,177 +308,155 @@ def _training_settings(section: dict, experiment: str, width) -> dict:
     }
 
 
-def grid_training_settings(config, experiment: str, width: str | float) -> dict:
+def grid_training_settings(config, experiment: str, width: str | float) -> GridTraining:
     grid = config["grid"]
-    return {
-        **_training_settings(grid, experiment, width),
-        "hidden": grid["model"]["hidden"],
-        "n_hidden": grid["model"]["n_hidden"],
-        "seeds": list(grid["training"]["seeds"]),
-        "n_generated": grid["generation"]["n_samples"],
-    }
+    return GridTraining(
+        **_training_fields(grid, experiment, width),
+        hidden=grid["model"]["hidden"],
+        n_hidden=grid["model"]["n_hidden"],
+        seeds=list(grid["training"]["seeds"]),
+        n_generated=grid["generation"]["n_samples"],
+    )
 
 
-def grid_evaluation_settings(config) -> dict:
-    ev = config["grid"]["evaluation"]
-    return {
-        "bandwidths": dict(ev["bandwidths"]),
-        "selection": ev["selection"],
-        "cv_folds": ev["cv_folds"],
-    }
-
-
-def experiment_labels(config, dataset: str = "grid") -> list[list]:
-    """[name, {paper column it reproduces (or None), description}] per experiment
-    of `dataset` ("grid" or "celeba"), in config order (a list, so that JSON
-    keeps the order)."""
-    return [
-        [name, {"paper": exp.get("paper"), "description": exp.get("description", name)}]
-        for name, exp in config[dataset]["experiments"].items()
-    ]
-
-
-def _experiment_kernel(section: dict, exp: dict) -> tuple[str | None, dict]:
-    kernel = exp.get("kernel")
-    if kernel is None:
-        return None, {}
-    return kernel, {**section["kernels"][kernel], **exp.get("kernel_params", {})}
-
-
-def celeba_experiments(config) -> list[str]:
-    return list(config["celeba"]["experiments"])
-
-
-def celeba_experiment_widths(config, experiment: str) -> dict[str, float]:
-    """path label -> factor of the widths one CelebA experiment runs at."""
+def celeba_training_settings(config, experiment: str, width: str | float, seed: int) -> CelebATraining:
     celeba = config["celeba"]
-    widths = celeba["experiments"][experiment].get("widths", celeba["widths"])
-    return {width_label(w): float(w) for w in widths}
+    return CelebATraining(
+        **_training_fields(celeba, experiment, width),
+        recon_weight=float(celeba["training"]["recon_weight"]),
+        channels=list(celeba["model"]["channels"]),
+        seed=int(seed),
+        mixed_precision=celeba["training"]["mixed_precision"],
+    )
 
 
-def celeba_seeds(config) -> list[int]:
-    return list(config["celeba"]["training"]["seeds"])
+def grid_evaluation_settings(config) -> GridEvaluation:
+    ev = config["grid"]["evaluation"]
+    return GridEvaluation(bandwidths=dict(ev["bandwidths"]), selection=ev["selection"], cv_folds=ev["cv_folds"])
 
 
-def celeba_runs(config) -> list[tuple[str, str]]:
-    """(experiment, width label) of every CelebA training configuration."""
-    return [(name, label) for name in celeba_experiments(config)
-            for label in celeba_experiment_widths(config, name)]
-
-
-def celeba_main_width(config, experiment: str) -> str:
-    """The width label Table 1 and Figure 3 show for an experiment: x1 if it runs there, else its largest."""
-    widths = celeba_experiment_widths(config, experiment)
-    return width_label(1.0) if 1.0 in widths.values() else width_label(max(widths.values()))
-
-
-def celeba_data_settings(config) -> dict:
-    """What the image arrays depend on: not where the files were found (moving
-    the archive must not re-run hours of training), but what they are."""
+def celeba_data_settings(config) -> CelebAData:
     data = config["celeba"]["data"]
     if data["kind"] == "standin":
-        return {"kind": "standin", "size": data["size"], "standin": dict(data["standin"])}
-    return {"kind": "celeba", "crop": data["crop"], "size": data["size"], "md5": dict(data["md5"])}
+        return CelebAData(kind="standin", size=data["size"], standin=dict(data["standin"]))
+    return CelebAData(kind="celeba", size=data["size"], crop=data["crop"], md5=dict(data["md5"]))
 
 
-def celeba_training_settings(config, experiment: str, width: str | float, seed: int) -> dict:
-    celeba = config["celeba"]
-    return {
-        **_training_settings(celeba, experiment, width),
-        "recon_weight": float(celeba["training"]["recon_weight"]),
-        "channels": list(celeba["model"]["channels"]),
-        "seed": int(seed),
-        "mixed_precision": celeba["training"]["mixed_precision"],
-    }
-
-
-def celeba_fid_settings(config) -> dict:
-    """What an FID value depends on (the weights' location is passed separately)."""
+def fid_settings(config) -> FIDSettings:
     fid = config["celeba"]["fid"]
-    out = {"extractor": fid["extractor"], "n_generated": fid["n_generated"], "few_images": fid["few_images"]}
-    if fid["extractor"] != "inception":
-        out["test_only_dims"] = fid["test_only_dims"]
-    return out
+    test_only = fid["extractor"] != "inception"
+    return FIDSettings(
+        extractor=fid["extractor"],
+        n_generated=fid["n_generated"],
+        few_images=fid["few_images"],
+        test_only_dims=fid["test_only_dims"] if test_only else None,
+    )
 
 
-def as_json(obj) -> str:
-    return json.dumps(obj, sort_keys=True)
-
-
-def figure1_settings(config) -> dict:
-    return dict(config["theory"]["figure1"])
+def figure1_settings(config) -> Figure1Settings:
+    return Figure1Settings.from_dict(config["theory"]["figure1"])
 
 
 def theorem1_flows(config) -> list[str]:
     return list(config["theory"]["theorem1"]["flows"])
 
 
-def theorem1_settings(config, flow: str) -> dict:
-    """One flow's job: its kernel and every shared setting except the others' kernels."""
-    t = {k: v for k, v in config["theory"]["theorem1"].items() if k not in ("flows", "threads")}
-    return {**t, "flow": flow, **config["theory"]["theorem1"]["flows"][flow]}
+def theorem1_settings(config, flow: str) -> Theorem1Settings:
+    shared = {k: v for k, v in config["theory"]["theorem1"].items() if k not in ("flows", "threads")}
+    return Theorem1Settings.from_dict({**shared, "flow": flow, **config["theory"]["theorem1"]["flows"][flow]})
+
+
+class Untracked:
+    """A job argument Snakemake leaves out of its params comparison (it compares
+    only values of built-in types): where files are found, not what they are.
+    Moving the CelebA archive, or the FID weights, then re-runs nothing. Shell
+    commands see its text."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Untracked({self.text!r})"
+
+
+def celeba_locations(config) -> Untracked:
+    """The whole celeba.data section, locations included, for the data job."""
+    return Untracked(as_json(config["celeba"]["data"]))
+
+
+# --- cross-field checks ------------------------------------------------------------------
 
 
 def check_config(config) -> None:
     """Cross-field rules the JSON schema cannot state. Raises ConfigError."""
-    grid = config["grid"]
-    train, data = grid["training"], grid["data"]
-    if train["checkpoint_every"] % train["log_every"]:
-        raise ConfigError("grid.training.checkpoint_every must be a multiple of grid.training.log_every "
-                          f"(got {train['checkpoint_every']} and {train['log_every']})")
-    if train["batch_size"] > data["n_train"]:
-        raise ConfigError(f"grid.training.batch_size ({train['batch_size']}) exceeds "
-                          f"grid.data.n_train ({data['n_train']})")
-    if len(set(train["seeds"])) != len(train["seeds"]):
-        raise ConfigError("grid.training.seeds contains a seed twice")
-    labels = [width_label(w) for w in grid["widths"]]
-    if len(set(labels)) != len(labels):
-        raise ConfigError(f"grid.widths has duplicates: {grid['widths']}")
-    for w in grid["widths"]:
-        if round(grid["model"]["hidden"] * w) < 1:
-            raise ConfigError(f"grid.widths: {w} x grid.model.hidden ({grid['model']['hidden']}) "
-                              "leaves no hidden units")
+    grid, celeba = config["grid"], config["celeba"]
+    standin = celeba["data"]["standin"]
+    # training data the batch is drawn from; None where only the job can count it (real CelebA)
+    n_train = {"grid": grid["data"]["n_train"], "celeba": standin["n_train"] if celeba["data"]["kind"] == "standin" else None}
+    for dataset in DATASETS:
+        _check_training(dataset, config[dataset]["training"], n_train[dataset])
+        _check_widths(config, dataset)
+    for name, exp in grid["experiments"].items():
+        if "widths" in exp:
+            raise ConfigError(
+                f"grid.experiments.{name}.widths: grid experiments run at every "
+                "grid.widths; per-experiment widths are a celeba setting"
+            )
     t1 = config["theory"]["theorem1"]
     if t1["final_max_step"] > t1["max_step"]:
         raise ConfigError("theory.theorem1.final_max_step must not exceed theory.theorem1.max_step")
+    if 2 not in t1["dims"] or 0 not in t1["noise_levels"]:
+        raise ConfigError(
+            "theory.theorem1.dims must include 2 and theory.theorem1.noise_levels 0 (plain descent): "
+            "the figure draws a 2-D trajectory of plain descent"
+        )
     lo, hi = config["theory"]["figure1"]["range"]
     if lo >= hi:
         raise ConfigError(f"theory.figure1.range must be increasing, got {[lo, hi]}")
-    for name, exp in grid["experiments"].items():
-        if "widths" in exp:
-            raise ConfigError(f"grid.experiments.{name}.widths: grid experiments run at every "
-                              "grid.widths; per-experiment widths are a celeba setting")
-    _check_celeba(config["celeba"])
     ev = grid["evaluation"]
     if ev["selection"] == "cv" and ev["cv_folds"] > grid["generation"]["n_samples"]:
         raise ConfigError("grid.evaluation.cv_folds exceeds grid.generation.n_samples")
-    if ev["selection"] == "cv" and ev["cv_folds"] > data["n_reference"]:
+    if ev["selection"] == "cv" and ev["cv_folds"] > grid["data"]["n_reference"]:
         raise ConfigError("grid.evaluation.cv_folds exceeds grid.data.n_reference")
-
-
-def _check_celeba(celeba) -> None:
-    train = celeba["training"]
-    if train["checkpoint_every"] % train["log_every"]:
-        raise ConfigError("celeba.training.checkpoint_every must be a multiple of celeba.training.log_every "
-                          f"(got {train['checkpoint_every']} and {train['log_every']})")
-    standin = celeba["data"]["standin"]
-    if celeba["data"]["kind"] == "standin" and train["batch_size"] > standin["n_train"]:
-        raise ConfigError(f"celeba.training.batch_size ({train['batch_size']}) exceeds "
-                          f"celeba.data.standin.n_train ({standin['n_train']})")
-    for name, exp in celeba["experiments"].items():
-        widths = exp.get("widths", celeba["widths"])
-        labels = [width_label(w) for w in widths]
-        if len(set(labels)) != len(labels):
-            raise ConfigError(f"celeba.experiments.{name}.widths has duplicates: {widths}")
-        for w in widths:
-            if min(round(c * w) for c in celeba["model"]["channels"]) < 1:
-                raise ConfigError(f"celeba: width {w} x celeba.model.channels "
-                                  f"{celeba['model']['channels']} leaves a layer with no channels")
     fig4 = celeba["figures"]["figure4_experiment"]
     if fig4 not in celeba["experiments"]:
-        raise ConfigError(f"celeba.figures.figure4_experiment: {fig4!r} is not one of "
-                          f"celeba.experiments ({', '.join(celeba['experiments'])})")
+        raise ConfigError(
+            f"celeba.figures.figure4_experiment: {fig4!r} is not one of "
+            f"celeba.experiments ({', '.join(celeba['experiments'])})"
+        )
     if celeba["figures"]["n_samples"] > celeba["fid"]["n_generated"]:
         raise ConfigError("celeba.figures.n_samples exceeds celeba.fid.n_generated")
     if celeba["data"]["kind"] == "standin" and celeba["figures"]["n_reconstructions"] > standin["n_test"]:
         raise ConfigError("celeba.figures.n_reconstructions exceeds celeba.data.standin.n_test")
+
+
+def _check_training(dataset: str, train: dict, n_train: int | None) -> None:
+    if train["checkpoint_every"] % train["log_every"]:
+        raise ConfigError(
+            f"{dataset}.training.checkpoint_every must be a multiple of {dataset}.training.log_every "
+            f"(got {train['checkpoint_every']} and {train['log_every']})"
+        )
+    if n_train is not None and train["batch_size"] > n_train:
+        where = "grid.data.n_train" if dataset == "grid" else "celeba.data.standin.n_train"
+        raise ConfigError(f"{dataset}.training.batch_size ({train['batch_size']}) exceeds {where} ({n_train})")
+    if len(set(train["seeds"])) != len(train["seeds"]):
+        raise ConfigError(f"{dataset}.training.seeds contains a seed twice")
+
+
+def _check_widths(config, dataset: str) -> None:
+    """No duplicate width (after rounding to its path label), and every width
+    leaves each layer at least one unit or channel."""
+    section = config[dataset]
+    units = [section["model"]["hidden"]] if dataset == "grid" else section["model"]["channels"]
+    for name, exp in section["experiments"].items():
+        widths = exp.get("widths", section["widths"])
+        where = f"{dataset}.experiments.{name}.widths" if "widths" in exp else f"{dataset}.widths"
+        labels = [width_label(w) for w in widths]
+        if len(set(labels)) != len(labels):
+            raise ConfigError(f"{where} has duplicates: {widths}")
+        for w in widths:
+            if min(round(u * w) for u in units) < 1:
+                raise ConfigError(f"{where}: width {w} x {dataset}.model sizes {units} leaves a layer with no units")

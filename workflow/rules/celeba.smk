@@ -1,133 +1,169 @@
 # The CelebA experiments: image arrays (real CelebA or the stand-in), FID
 # weights and test statistics, training (one job per experiment, width, seed),
-# evaluation (FID, Theorem 2's xi) with the images for Figures 3 and 4.
-
-CELEBA_DATA = "results/celeba/data"
-CELEBA_RUN = "results/celeba/train/{experiment}/width{width}/seed{seed}"
-CELEBA_EVAL = "results/celeba/eval/{experiment}/width{width}/seed{seed}"
-CELEBA_TRAIN_BENCHMARK = "results/benchmarks/celeba_train/{experiment}_width{width}_seed{seed}.tsv"
-CELEBA_EVAL_BENCHMARK = "results/benchmarks/celeba_eval/{experiment}_width{width}_seed{seed}.tsv"
-CELEBA_FID = S.celeba_fid_settings(config)
-CELEBA_TRAIN_THREADS = config["celeba"]["training"]["threads"]
-# Locations (paths, URLs) are passed outside params: where the files were found
-# does not change what they are, so moving them re-runs nothing.
-CELEBA_DATA_LOCATIONS = S.as_json(config["celeba"]["data"])
-FID_WEIGHTS_DIR = config["celeba"]["fid"]["weights_dir"] or ""
-FID_WEIGHTS_URL = config["celeba"]["fid"]["weights_url"] or ""
-FID_BATCH = config["celeba"]["fid"]["batch_size"]
-
-
-def celeba_outputs(pattern):
-    """`pattern` filled for every configured (experiment, width) and seed."""
-    return [pattern.format(experiment=e, width=w, seed=s)
-            for e, w in S.celeba_runs(config) for s in S.celeba_seeds(config)]
-
-
-CELEBA_EVALS = celeba_outputs(CELEBA_EVAL + ".csv")
+# evaluation (FID, Theorem 2's xi), Figures 3 and 4.
 
 
 rule celeba_data:
     output:
-        expand(f"{CELEBA_DATA}/{{split}}.npy", split=["train", "validation", "test"]),
-        meta=f"{CELEBA_DATA}/meta.json",
-    params:
-        settings=S.as_json(S.celeba_data_settings(config)),
+        **CELEBA_SPLITS,
+        meta=CELEBA_META,
     log:
         "logs/celeba/data.log",
     benchmark:
         "results/benchmarks/celeba_data.tsv"
+    params:
+        settings=S.celeba_data_settings(config).to_json(),
+        locations=CELEBA_LOCATIONS,
+        out_dir=lambda w, output: Path(output.meta).parent,
     threads: config["celeba"]["data"]["workers"]
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/prepare_celeba.py --data {CELEBA_DATA_LOCATIONS:q} --out-dir {CELEBA_DATA} > {log} 2>&1"
+        "celeba_data.py --data {params.locations:q} --out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule fid_weights:
     output:
-        "results/celeba/fid/weights.json",
-    params:
-        extractor=CELEBA_FID["extractor"],
+        CELEBA_FID_WEIGHTS,
     log:
         "logs/celeba/fid_weights.log",
+    params:
+        extractor=config["celeba"]["fid"]["extractor"],
+        weights_dir=FID_WEIGHTS_DIR,
+        url=FID_WEIGHTS_URL,
+        retries=config["celeba"]["data"]["retries"],
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/fid_weights.py --extractor {params.extractor} --weights-dir={FID_WEIGHTS_DIR:q}"
-        " --url={FID_WEIGHTS_URL:q} --out {output} > {log} 2>&1"
+        "fid_weights.py --extractor {params.extractor} --weights-dir={params.weights_dir:q} --url={params.url:q}"
+        " --retries {params.retries} --out {output} > {log} 2>&1"
 
 
 rule fid_reference:
     input:
-        test=f"{CELEBA_DATA}/test.npy",
-        meta=f"{CELEBA_DATA}/meta.json",
-        weights="results/celeba/fid/weights.json",
+        test=CELEBA_SPLITS["test"],
+        meta=CELEBA_META,
+        weights=CELEBA_FID_WEIGHTS,
     output:
-        "results/celeba/fid/test_stats.npz",
-    params:
-        settings=S.as_json(CELEBA_FID),
-        device=config["device"],
+        CELEBA_FID_REFERENCE,
     log:
         "logs/celeba/fid_reference.log",
     benchmark:
         "results/benchmarks/celeba_fid_reference.tsv"
+    params:
+        settings=S.fid_settings(config).to_json(),
+        weights_dir=FID_WEIGHTS_DIR,
+        batch_size=FID_BATCH,
+        device=config["device"],
     threads: CELEBA_TRAIN_THREADS
     resources:
         gpu=GPU_PER_TRAINING_JOB,
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/fid_reference.py --data-dir {CELEBA_DATA} --settings {params.settings:q}"
-        " --weights-dir={FID_WEIGHTS_DIR:q} --batch-size {FID_BATCH} --device {params.device}"
-        " --threads {threads} --out {output} > {log} 2>&1"
+        "fid_reference.py --test {input.test} --settings {params.settings:q} --weights-dir={params.weights_dir:q}"
+        " --batch-size {params.batch_size} --device {params.device} --threads {threads} --out {output} > {log} 2>&1"
 
 
 rule celeba_train:
     input:
-        train=f"{CELEBA_DATA}/train.npy",
-        meta=f"{CELEBA_DATA}/meta.json",
+        train=CELEBA_SPLITS["train"],
+        meta=CELEBA_META,
     output:
         weights=f"{CELEBA_RUN}/weights.pt",
         losses=f"{CELEBA_RUN}/loss.csv",
         provenance=f"{CELEBA_RUN}/provenance.json",
-    params:
-        settings=lambda w: S.as_json(S.celeba_training_settings(config, w.experiment, w.width, w.seed)),
-        run_dir=CELEBA_RUN,
-        device=config["device"],
     log:
         "logs/celeba/train/{experiment}_width{width}_seed{seed}.log",
     benchmark:
         CELEBA_TRAIN_BENCHMARK
+    params:
+        settings=lambda w: S.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
+        run_dir=lambda w, output: Path(output.provenance).parent,
+        device=config["device"],
     threads: CELEBA_TRAIN_THREADS
     resources:
         gpu=GPU_PER_TRAINING_JOB,
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/train_celeba.py --data-dir {CELEBA_DATA} --settings {params.settings:q}"
-        " --out-dir {params.run_dir} --checkpoint {params.run_dir}/checkpoint.pt --device {params.device}"
+        "celeba_train.py --train {input.train} --meta {input.meta} --settings {params.settings:q}"
+        " --out-dir {params.run_dir:q} --checkpoint {params.run_dir:q}/checkpoint.pt --device {params.device}"
         " --threads {threads} --provenance {output.provenance} > {log} 2>&1"
 
 
 rule celeba_evaluate:
     input:
         weights=f"{CELEBA_RUN}/weights.pt",
-        reference="results/celeba/fid/test_stats.npz",
+        reference=CELEBA_FID_REFERENCE,
         # training and validation images for xi (Theorem 2), test images for Figure 4
-        splits=expand(f"{CELEBA_DATA}/{{split}}.npy", split=["train", "validation", "test"]),
-        meta=f"{CELEBA_DATA}/meta.json",
+        **CELEBA_SPLITS,
+        meta=CELEBA_META,
     output:
         csv=f"{CELEBA_EVAL}.csv",
         samples=f"{CELEBA_EVAL}.samples.npy",
         reconstructions=f"{CELEBA_EVAL}.reconstructions.npy",
         provenance=f"{CELEBA_EVAL}.provenance.json",
-    params:
-        settings=S.as_json(CELEBA_FID),
-        n_samples=config["celeba"]["figures"]["n_samples"],
-        n_reconstructions=config["celeba"]["figures"]["n_reconstructions"],
-        device=config["device"],
     log:
         "logs/celeba/eval/{experiment}_width{width}_seed{seed}.log",
     benchmark:
         CELEBA_EVAL_BENCHMARK
+    params:
+        settings=S.fid_settings(config).to_json(),
+        weights_dir=FID_WEIGHTS_DIR,
+        batch_size=FID_BATCH,
+        n_samples=config["celeba"]["figures"]["n_samples"],
+        n_reconstructions=config["celeba"]["figures"]["n_reconstructions"],
+        device=config["device"],
     threads: CELEBA_TRAIN_THREADS
     resources:
         gpu=GPU_PER_TRAINING_JOB,
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/evaluate_celeba.py --data-dir {CELEBA_DATA} --weights {input.weights}"
-        " --reference {input.reference} --settings {params.settings:q} --weights-dir={FID_WEIGHTS_DIR:q}"
-        " --batch-size {FID_BATCH} --n-samples {params.n_samples} --n-reconstructions {params.n_reconstructions}"
-        " --device {params.device} --threads {threads} --out {output.csv} --samples {output.samples}"
-        " --reconstructions {output.reconstructions} --provenance {output.provenance} > {log} 2>&1"
+        "celeba_evaluate.py --weights {input.weights} --train {input.train} --validation {input.validation}"
+        " --test {input.test} --meta {input.meta} --reference {input.reference} --settings {params.settings:q}"
+        " --weights-dir={params.weights_dir:q} --batch-size {params.batch_size} --n-samples {params.n_samples}"
+        " --n-reconstructions {params.n_reconstructions} --device {params.device} --threads {threads}"
+        " --out {output.csv} --samples {output.samples} --reconstructions {output.reconstructions}"
+        " --provenance {output.provenance} > {log} 2>&1"
+
+
+rule figure3:
+    input:
+        meta=CELEBA_META,
+        samples=FIGURE3_SAMPLES,
+    output:
+        report("results/figures/figure3.png", caption="../report/caption.rst", category="Figures"),
+        "results/figures/figure3.pdf",
+    log:
+        "logs/figure3.log",
+    params:
+        experiments=CELEBA_EXPERIMENTS,
+        titles=S.as_json(S.descriptions(config, "celeba")),
+        caption=T.caption("figure3", config),
+    conda:
+        CONDA_ENV
+    shell:
+        "figure3.py --meta {input.meta} --experiments {params.experiments} --images {input.samples}"
+        " --titles {params.titles:q} --out-stem results/figures/figure3 > {log} 2>&1"
+
+
+rule figure4:
+    input:
+        meta=CELEBA_META,
+        pairs=FIGURE4_PAIRS,
+    output:
+        report("results/figures/figure4.png", caption="../report/caption.rst", category="Figures"),
+        "results/figures/figure4.pdf",
+    log:
+        "logs/figure4.log",
+    params:
+        experiment=FIGURE4_EXPERIMENT,
+        widths=list(FIGURE4_WIDTHS),
+        caption=T.caption("figure4", config),
+    conda:
+        CONDA_ENV
+    shell:
+        "figure4.py --meta {input.meta} --experiment {params.experiment} --widths {params.widths}"
+        " --images {input.pairs} --out-stem results/figures/figure4 > {log} 2>&1"

@@ -1,15 +1,17 @@
-# Config validation, helpers and target lists shared by every rule file.
+# Config validation, the jobs' environment, wildcards, output paths and the
+# target lists every rule file uses. Rule files hold rules only.
+import shlex
 import sys
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
+from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
 min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from couae import settings as S  # noqa: E402
-from couae.paper import CELEBA_ITERATIONS as PAPER_CELEBA_ITERATIONS  # noqa: E402
-from couae.paper import GRID_ITERATIONS as PAPER_GRID_ITERATIONS  # noqa: E402
+from couae.report import text as T  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:
@@ -17,18 +19,17 @@ try:
 except S.ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")
 
-# The Python running Snakemake runs the scripts too (same environment, also on a
-# cluster node that shares the file system).
-PYTHON = sys.executable
-SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
+# Each rule runs workflow/scripts/<rule>.py, found on PATH, with the Python that
+# runs Snakemake (the same environment, also on a cluster node that shares the
+# file system); under --use-conda, with the rule's conda environment instead.
+JOB_PATH = [str(Path(workflow.basedir) / "workflow" / "scripts")]
+if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
+    JOB_PATH.insert(0, str(Path(sys.executable).parent))
+shell.prefix(f"set -euo pipefail; export PATH={':'.join(map(shlex.quote, JOB_PATH))}:\"$PATH\"; ")
+CONDA_ENV = "../envs/couae.yaml"
 
-# Training jobs declare one GPU unless the config pins them to the CPU.
+# Training and FID jobs declare one GPU unless the config pins them to the CPU.
 GPU_PER_TRAINING_JOB = 0 if config["device"] == "cpu" else 1
-
-GRID_EXPERIMENTS = S.grid_experiments(config)
-GRID_WIDTHS = S.grid_widths(config)  # path label -> factor
-GRID_SEEDS = S.grid_seeds(config)
-GRID_MAIN_WIDTH = S.width_label(S.main_width(config))
 
 
 wildcard_constraints:
@@ -38,6 +39,93 @@ wildcard_constraints:
     width=r"\d+(\.\d+)?",
 
 
+# --- the grid ---------------------------------------------------------------------------
+GRID_EXPERIMENTS = S.experiments(config, "grid")
+GRID_WIDTHS = S.dataset_widths(config, "grid")  # path label -> factor
+GRID_SEEDS = S.seeds(config, "grid")
+GRID_MAIN_WIDTH = S.width_label(S.main_width(GRID_WIDTHS.values()))
+GRID_DATA = "results/grid/data.npz"
+GRID_RUN = "results/grid/train/{experiment}/width{width}"
+GRID_EVAL = "results/grid/eval/{experiment}/width{width}"
+GRID_EVALS = expand(f"{GRID_EVAL}.csv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS)
+GRID_REFERENCE = "results/grid/eval/reference.csv"
+GRID_PROVENANCE = expand(f"{GRID_RUN}/provenance.json", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS) + expand(
+    f"{GRID_EVAL}.provenance.json", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS
+)
+
+
+def grid_seed_files(name):
+    """One path per configured seed, keeping {experiment} and {width} as wildcards."""
+    return [f"{GRID_RUN}/seed{seed}/{name}" for seed in GRID_SEEDS]
+
+
+# --- CelebA -----------------------------------------------------------------------------
+CELEBA_EXPERIMENTS = S.experiments(config, "celeba")
+CELEBA_SEEDS = S.seeds(config, "celeba")
+CELEBA_WIDTHS = S.dataset_widths(config, "celeba")
+CELEBA_DATA = "results/celeba/data"
+CELEBA_SPLITS = {split: f"{CELEBA_DATA}/{split}.npy" for split in S.IMAGE_SPLITS}
+CELEBA_META = f"{CELEBA_DATA}/meta.json"
+CELEBA_RUN = "results/celeba/train/{experiment}/width{width}/seed{seed}"
+CELEBA_EVAL = "results/celeba/eval/{experiment}/width{width}/seed{seed}"
+CELEBA_FID_WEIGHTS = "results/celeba/fid/weights.json"
+CELEBA_FID_REFERENCE = "results/celeba/fid/test_stats.npz"
+CELEBA_TRAIN_BENCHMARK = "results/benchmarks/celeba_train/{experiment}_width{width}_seed{seed}.tsv"
+CELEBA_EVAL_BENCHMARK = "results/benchmarks/celeba_eval/{experiment}_width{width}_seed{seed}.tsv"
+CELEBA_TRAIN_THREADS = config["celeba"]["training"]["threads"]
+FIGURE4_EXPERIMENT = config["celeba"]["figures"]["figure4_experiment"]
+FIGURE4_WIDTHS = S.experiment_widths(config, "celeba", FIGURE4_EXPERIMENT)
+
+
+def celeba_outputs(pattern):
+    """`pattern` filled for every configured (experiment, width) and seed."""
+    return [
+        pattern.format(experiment=e, width=w, seed=s) for e, w in S.runs(config, "celeba") for s in CELEBA_SEEDS
+    ]
+
+
+CELEBA_EVALS = celeba_outputs(f"{CELEBA_EVAL}.csv")
+CELEBA_PROVENANCE = celeba_outputs(f"{CELEBA_RUN}/provenance.json") + celeba_outputs(
+    f"{CELEBA_EVAL}.provenance.json"
+)
+# Figure 3: each experiment's first seed at its main width; Figure 4: one experiment's widths
+CELEBA_MAIN_WIDTHS = {
+    e: S.width_label(S.main_width(S.experiment_widths(config, "celeba", e).values())) for e in CELEBA_EXPERIMENTS
+}
+FIGURE3_SAMPLES = [
+    f"{CELEBA_EVAL.format(experiment=e, width=w, seed=CELEBA_SEEDS[0])}.samples.npy"
+    for e, w in CELEBA_MAIN_WIDTHS.items()
+]
+FIGURE4_PAIRS = [
+    f"{CELEBA_EVAL.format(experiment=FIGURE4_EXPERIMENT, width=w, seed=CELEBA_SEEDS[0])}.reconstructions.npy"
+    for w in FIGURE4_WIDTHS
+]
+# Where files are found is not what they are: moving them re-runs nothing.
+CELEBA_LOCATIONS = S.celeba_locations(config)
+FID_WEIGHTS_DIR = S.Untracked(config["celeba"]["fid"]["weights_dir"] or "")
+FID_WEIGHTS_URL = S.Untracked(config["celeba"]["fid"]["weights_url"] or "")
+# The feature batch changes throughput, not the statistics.
+FID_BATCH = S.Untracked(str(config["celeba"]["fid"]["batch_size"]))
+
+# --- theory -----------------------------------------------------------------------------
+THEOREM1_FLOWS = S.theorem1_flows(config)
+
+# --- targets ----------------------------------------------------------------------------
 TABLES = expand("results/tables/{table}.{ext}", table=["table1", "table2"], ext=["csv", "md", "tex"])
 FIGURE2 = expand("results/figures/figure2.{ext}", ext=["png", "pdf"])
 FIGURES_CELEBA = expand("results/figures/{figure}.{ext}", figure=["figure3", "figure4"], ext=["png", "pdf"])
+THEORY_OUTPUTS = (
+    expand("results/figures/figure1.{ext}", ext=["png", "pdf"])
+    + expand("results/tables/theorem1.{ext}", ext=["csv", "md"])
+    + expand("results/figures/theorem1.{ext}", ext=["png", "pdf"])
+    + expand("results/tables/theorem2.{ext}", ext=["csv", "md"])
+    + expand("results/figures/theorem2.{ext}", ext=["png", "pdf"])
+)
+BENCHMARKS = (
+    expand("results/benchmarks/grid_train/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS)
+    + expand("results/benchmarks/grid_eval/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS)
+    + expand("results/benchmarks/theorem1/{flow}.tsv", flow=THEOREM1_FLOWS)
+    + ["results/benchmarks/celeba_data.tsv", "results/benchmarks/celeba_fid_reference.tsv"]
+    + celeba_outputs(CELEBA_TRAIN_BENCHMARK)
+    + celeba_outputs(CELEBA_EVAL_BENCHMARK)
+)

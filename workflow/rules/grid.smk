@@ -1,83 +1,111 @@
 # The 2-D grid experiments: data, training (all seeds of one experiment and
-# width in one job), evaluation, reference rows.
-
-GRID_RUN = "results/grid/train/{experiment}/width{width}"
-
-
-def grid_seed_files(name):
-    """One path per configured seed, keeping {experiment} and {width} as wildcards."""
-    return expand(f"{GRID_RUN}/seed{{seed}}/{name}".replace("{experiment}", "{{experiment}}")
-                  .replace("{width}", "{{width}}"), seed=GRID_SEEDS)
+# width in one job), evaluation, Table 1's reference rows, Figure 2.
 
 
 rule grid_data:
     output:
-        "results/grid/data.npz",
-    params:
-        settings=S.as_json(S.grid_data_settings(config)),
+        GRID_DATA,
     log:
         "logs/grid/data.log",
+    params:
+        settings=S.grid_data_settings(config).to_json(),
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/make_grid_data.py --settings {params.settings:q} --out {output} > {log} 2>&1"
+        "grid_data.py --settings {params.settings:q} --out {output} > {log} 2>&1"
 
 
 rule grid_train:
     input:
-        data="results/grid/data.npz",
+        data=GRID_DATA,
     output:
         weights=grid_seed_files("weights.pt"),
         losses=grid_seed_files("loss.csv"),
         samples=grid_seed_files("samples.npy"),
         provenance=f"{GRID_RUN}/provenance.json",
-    params:
-        settings=lambda w: S.as_json(S.grid_training_settings(config, w.experiment, GRID_WIDTHS[w.width])),
-        run_dir=GRID_RUN,
-        device=config["device"],
     log:
         "logs/grid/train/{experiment}_width{width}.log",
     benchmark:
         "results/benchmarks/grid_train/{experiment}_width{width}.tsv"
+    params:
+        settings=lambda w: S.grid_training_settings(config, w.experiment, GRID_WIDTHS[w.width]).to_json(),
+        run_dir=lambda w, output: Path(output.provenance).parent,
+        device=config["device"],
     threads: config["grid"]["training"]["threads"]
     resources:
         gpu=GPU_PER_TRAINING_JOB,
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/train_grid.py --data {input.data} --settings {params.settings:q}"
-        " --out-dir {params.run_dir} --checkpoint {params.run_dir}/checkpoint.pt"
-        " --device {params.device} --threads {threads} --provenance {output.provenance} > {log} 2>&1"
+        "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {params.run_dir:q}"
+        " --checkpoint {params.run_dir:q}/checkpoint.pt --device {params.device} --threads {threads}"
+        " --provenance {output.provenance} > {log} 2>&1"
 
 
 rule grid_evaluate:
     input:
-        data="results/grid/data.npz",
+        data=GRID_DATA,
         weights=grid_seed_files("weights.pt"),
         samples=grid_seed_files("samples.npy"),
     output:
-        csv="results/grid/eval/{experiment}/width{width}.csv",
-        provenance="results/grid/eval/{experiment}/width{width}.provenance.json",
-    params:
-        settings=S.as_json(S.grid_evaluation_settings(config)),
+        csv=f"{GRID_EVAL}.csv",
+        provenance=f"{GRID_EVAL}.provenance.json",
     log:
         "logs/grid/eval/{experiment}_width{width}.log",
     benchmark:
         "results/benchmarks/grid_eval/{experiment}_width{width}.tsv"
+    params:
+        settings=S.grid_evaluation_settings(config).to_json(),
     threads: config["grid"]["evaluation"]["threads"]
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/evaluate_grid.py --data {input.data} --weights {input.weights}"
-        " --samples {input.samples} --settings {params.settings:q} --out {output.csv}"
-        " --threads {threads} --provenance {output.provenance} > {log} 2>&1"
+        "grid_evaluate.py --data {input.data} --weights {input.weights} --samples {input.samples}"
+        " --settings {params.settings:q} --out {output.csv} --threads {threads}"
+        " --provenance {output.provenance} > {log} 2>&1"
 
 
 rule grid_reference:
     input:
-        data="results/grid/data.npz",
+        data=GRID_DATA,
     output:
-        "results/grid/eval/reference.csv",
-    params:
-        data_settings=S.as_json(S.grid_data_settings(config)),
-        eval_settings=S.as_json(S.grid_evaluation_settings(config)),
+        GRID_REFERENCE,
     log:
         "logs/grid/eval/reference.log",
+    params:
+        data_settings=S.grid_data_settings(config).to_json(),
+        eval_settings=S.grid_evaluation_settings(config).to_json(),
     threads: config["grid"]["evaluation"]["threads"]
+    conda:
+        CONDA_ENV
     shell:
-        "{PYTHON} {SCRIPTS}/grid_reference.py --data {input.data} --data-settings {params.data_settings:q}"
+        "grid_reference.py --data {input.data} --data-settings {params.data_settings:q}"
         " --eval-settings {params.eval_settings:q} --out {output} --threads {threads} > {log} 2>&1"
+
+
+rule figure2:
+    input:
+        data=GRID_DATA,
+        samples=expand(f"{GRID_RUN}/seed{GRID_SEEDS[0]}/samples.npy", experiment=GRID_EXPERIMENTS, width=GRID_MAIN_WIDTH),
+        losses=expand(
+            "results/grid/train/{experiment}/width{width}/seed{seed}/loss.csv",
+            experiment=GRID_EXPERIMENTS,
+            width=GRID_MAIN_WIDTH,
+            seed=GRID_SEEDS,
+        ),
+    output:
+        report("results/figures/figure2.png", caption="../report/caption.rst", category="Figures"),
+        "results/figures/figure2.pdf",
+    log:
+        "logs/figure2.log",
+    params:
+        experiments=GRID_EXPERIMENTS,
+        titles=S.as_json(S.descriptions(config, "grid")),
+        width=GRID_MAIN_WIDTH,
+        caption=T.caption("figure2", config),
+    conda:
+        CONDA_ENV
+    shell:
+        "figure2.py --data {input.data} --experiments {params.experiments} --samples {input.samples}"
+        " --losses {input.losses} --titles {params.titles:q} --width {params.width}"
+        " --out-stem results/figures/figure2 > {log} 2>&1"

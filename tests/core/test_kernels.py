@@ -1,0 +1,103 @@
+import math
+
+import pytest
+import torch
+
+from couae.core.kernels import IMQ, Coulomb, Gaussian, Plummer, make_kernel
+from helpers import paper_kernel
+
+SQ = torch.tensor([0.0, 1.0, 4.0, 9.0], dtype=torch.float64)
+
+
+def test_imq_single_scale_closed_form():
+    # h = 2 -> C = 2 * 2 * 1 = 4; k = 4 / (4 + d^2)
+    k = IMQ(latent_dim=2, scales=(1.0,))
+    assert torch.allclose(k(SQ), torch.tensor([1.0, 0.8, 0.5, 4 / 13], dtype=torch.float64))
+
+
+def test_imq_sums_over_scales():
+    # h = 1 -> C = 2; scales 0.5 and 2 -> C_s = 1 and 4; at d^2 = 1: 1/2 + 4/5
+    k = IMQ(latent_dim=1, scales=(0.5, 2.0))
+    assert k(torch.tensor(1.0)).item() == pytest.approx(0.5 + 0.8)
+
+
+def test_gaussian_closed_form():
+    k = Gaussian(latent_dim=2, scales=(1.0, 0.25))  # C_s = 4 and 1
+    expected = [math.exp(-d / 4) + math.exp(-d) for d in SQ.tolist()]
+    assert torch.allclose(k(SQ), torch.tensor(expected, dtype=torch.float64))
+
+
+def test_coulomb_is_logarithmic_in_two_dimensions():
+    k = Coulomb(latent_dim=2, eps=0.01, beta=None)
+    assert k(torch.tensor(9.0, dtype=torch.float64)).item() == pytest.approx(-math.log(3.01))
+    assert k(torch.tensor(0.0, dtype=torch.float64)).item() == pytest.approx(-math.log(0.01))
+
+
+def test_coulomb_power_law_in_higher_dimensions():
+    # h = 3: 1/(d + eps); h = 4: 1/(d^2 + eps); explicit beta overrides h - 2
+    assert Coulomb(3, eps=0.5, beta=None)(torch.tensor(4.0)).item() == pytest.approx(1 / 2.5)
+    assert Coulomb(4, eps=0.5, beta=None)(torch.tensor(4.0)).item() == pytest.approx(1 / 4.5)
+    assert Coulomb(64, eps=1.0, beta=2.0)(torch.tensor(3.0)).item() == pytest.approx(1 / 4.0)
+    assert Coulomb(64, eps=1.0, beta=None).exponent == 62.0
+
+
+def test_coulomb_one_dimensional_is_minus_half_distance():
+    assert Coulomb(1, eps=0.01, beta=None)(torch.tensor(16.0)).item() == pytest.approx(-2.0)
+
+
+def test_plummer_closed_form():
+    assert Plummer(2, eps=3.0, exponent=1.0)(torch.tensor(16.0)).item() == pytest.approx(0.2)
+    assert Plummer(2, eps=1.0, exponent=2.0)(torch.tensor(3.0)).item() == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("name", ["imq", "gaussian", "coulomb", "plummer"])
+def test_gradient_finite_at_coincident_points(name):
+    kernel = paper_kernel(name, 2)
+    a = torch.zeros(3, 2, requires_grad=True)
+    d2 = (a.unsqueeze(1) - a.unsqueeze(0)).pow(2).sum(-1)
+    kernel(d2).sum().backward()
+    assert torch.isfinite(a.grad).all()
+
+
+def test_make_kernel_rejects_unknown_name():
+    with pytest.raises(ValueError, match="unknown kernel 'rbf'"):
+        make_kernel("rbf", 2)
+
+
+def test_make_kernel_passes_params():
+    k = make_kernel("imq", 3, scales=[1, 2])
+    assert k.scales == (1.0, 2.0) and k.latent_dim == 3
+
+
+@pytest.mark.parametrize("name, params, named", [
+    ("imq", {}, "scales"), ("coulomb", {"eps": 0.1}, "beta"), ("plummer", {"eps": 1.0}, "exponent"),
+    ("gaussian", {"scales": [1.0], "eps": 0.1}, "eps"),
+])
+def test_make_kernel_wants_exactly_its_parameters(name, params, named):
+    """The library restates no config value: a missing or foreign parameter is an error naming it."""
+    with pytest.raises(ValueError, match=f"kernel '{name}' takes the parameters .*got") as err:
+        make_kernel(name, 2, **params)
+    assert named in str(err.value)
+
+
+SLOPE_KERNELS = [
+    ("imq", 2, {}), ("gaussian", 3, {}), ("coulomb", 2, {"eps": 0.05}), ("coulomb", 3, {"eps": 0.5}),
+    ("coulomb", 64, {"eps": 1.0, "beta": 2.0}), ("coulomb", 1, {}), ("coulomb", 5, {"eps": 0.1, "beta": 1.0}),
+    ("plummer", 2, {"eps": 3.0}), ("plummer", 2, {"eps": 1.0, "exponent": 2.0}),
+]
+
+
+@pytest.mark.parametrize("name,dim,params", SLOPE_KERNELS)
+def test_slope_is_the_derivative_of_the_value(name, dim, params):
+    kernel = paper_kernel(name, dim, **params)
+    sq = torch.tensor([1e-3, 0.1, 0.7, 2.0, 9.0, 40.0], dtype=torch.float64, requires_grad=True)
+    (auto,) = torch.autograd.grad(kernel(sq).sum(), sq)
+    value, slope = kernel.value_and_slope(sq.detach())
+    torch.testing.assert_close(value, kernel(sq.detach()))
+    torch.testing.assert_close(slope, auto, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,dim,params", SLOPE_KERNELS)
+def test_slope_finite_at_coincident_points(name, dim, params):
+    value, slope = paper_kernel(name, dim, **params).value_and_slope(torch.zeros(3, dtype=torch.float64))
+    assert torch.isfinite(value).all() and torch.isfinite(slope).all()

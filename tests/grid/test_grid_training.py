@@ -1,0 +1,200 @@
+import dataclasses
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from couae.grid import model as grid_model
+from couae.runtime.atomic import save_npz
+from couae.grid.data import make_splits
+from couae.core.training import CheckpointError, NonFiniteLossError, train, try_resume
+from helpers import REPO, small_settings, paper_grid
+
+EXPERIMENTS = ["couae", "wae", "vae", "plummer"]
+
+
+@pytest.fixture(scope="module")
+def train_data():
+    sizes = {"train": 500, "validation": 200, "test": 200, "reference": 200}
+    return make_splits(paper_grid(), sizes, seed=11)["train"]
+
+
+def run_to_end(settings, data, **kw):
+    run = grid_model.build_run(settings, data, **kw)
+    return train(run, settings.iterations, settings.log_every, settings.checkpoint_every)
+
+
+def stack_tensors(run):
+    return [p.detach().clone() for net in run.step_fn.networks().values() for p in net.parameters()]
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_seed_batched_equals_plain_single_seed_loop(experiment, train_data):
+    # float64: in float32 the two layouts round differently (other summation
+    # orders) and the steep Coulomb kernel amplifies that over steps, which
+    # would hide a real discrepancy behind a loose tolerance.
+    settings = small_settings(experiment)
+    batched = run_to_end(settings, train_data, dtype=torch.float64)
+    k, seed = 1, settings.seeds[1]
+    plain = run_to_end(settings, train_data, seeds=[seed], stacked=False, dtype=torch.float64)
+    for name in ("encoder", "decoder"):
+        net, ref = batched.step_fn.networks()[name], plain.step_fn.networks()[name]
+        ours = net.plain_state_dict(k)
+        for key, value in ref.state_dict().items():
+            torch.testing.assert_close(ours[key], value, rtol=1e-9, atol=1e-10, msg=f"{name}.{key}")
+    np.testing.assert_allclose(batched.history_array()[:, k], plain.history_array()[:, 0], rtol=1e-9)
+
+
+def test_a_seed_trained_alone_matches_itself_in_a_batch(train_data):
+    settings = small_settings("couae")
+    batched = run_to_end(settings, train_data)
+    alone = run_to_end(settings, train_data, seeds=[settings.seeds[2]])
+    for a, b in zip(stack_tensors(batched), stack_tensors(alone)):
+        torch.testing.assert_close(a[2:3], b, rtol=1e-5, atol=1e-6)
+
+
+def test_seeds_differ(train_data):
+    run = run_to_end(small_settings("couae"), train_data)
+    w = run.step_fn.encoder.weights[0]
+    assert not torch.allclose(w[0], w[1])
+
+
+def test_resume_after_interrupt_is_bit_identical(tmp_path, train_data):
+    settings = small_settings("vae", iterations=120, checkpoint_every=40)
+    fp = settings.fingerprint()
+    full = grid_model.build_run(settings, train_data)
+    train(full, 120, 20, 40, tmp_path / "full.pt", fp)
+
+    first = grid_model.build_run(settings, train_data)
+    train(first, 80, 20, 40, tmp_path / "cut.pt", fp)  # "killed" after the step-80 checkpoint
+    resumed = grid_model.build_run(settings, train_data)
+    assert try_resume(resumed, tmp_path / "cut.pt", fp) and resumed.step == 80
+    train(resumed, 120, 20, 40, tmp_path / "cut.pt", fp)
+
+    for a, b in zip(stack_tensors(full), stack_tensors(resumed)):
+        assert torch.equal(a, b)
+    assert np.array_equal(full.history_array(), resumed.history_array())
+    assert full.history_steps == resumed.history_steps
+
+
+def test_checkpoint_of_other_settings_is_ignored(tmp_path, train_data):
+    a = small_settings("couae")
+    b = small_settings("couae", lr=5.0e-4)
+    run = run_to_end(a, train_data)
+    from couae.runtime.atomic import save_torch
+    save_torch(run.state_dict(a.fingerprint()), tmp_path / "ckpt.pt")
+    fresh = grid_model.build_run(b, train_data)
+    assert not try_resume(fresh, tmp_path / "ckpt.pt", b.fingerprint())
+    assert fresh.step == 0
+    assert (tmp_path / "ckpt.pt").exists()  # left alone
+
+
+def test_unreadable_checkpoint_is_an_error_naming_the_file(tmp_path, train_data):
+    bad = tmp_path / "ckpt.pt"
+    bad.write_bytes(b"not a checkpoint")
+    run = grid_model.build_run(small_settings(), train_data)
+    with pytest.raises(CheckpointError, match="ckpt.pt"):
+        try_resume(run, bad, "x")
+
+
+def test_non_finite_loss_stops_at_its_step_and_keeps_last_checkpoint(tmp_path, train_data):
+    settings = small_settings("wae", iterations=200)
+    fp = settings.fingerprint()
+    ckpt = tmp_path / "ckpt.pt"
+    run = grid_model.build_run(settings, train_data)
+    train(run, 40, 20, 20, ckpt, fp)
+    # Which later step first draws training row 17? Replay the sampler to know.
+    replay = grid_model.build_run(settings, train_data)
+    replay.sampler.load_state_dict(run.sampler.state_dict())
+    idx = replay.sampler.draw(160)["idx"]  # (steps, seeds, batch)
+    hits = (idx == 17).any(-1)  # (steps, seeds)
+    first = int(hits.any(1).nonzero()[0])
+    expected_seed = settings.seeds[int(hits[first].nonzero()[0])]
+
+    run.data[17] = float("nan")
+    with pytest.raises(NonFiniteLossError) as err:
+        train(run, 200, 20, 20, ckpt, fp)
+    assert err.value.step == 40 + first + 1
+    assert err.value.seed == expected_seed
+    assert f"step {40 + first + 1}" in str(err.value)
+    assert torch.load(ckpt, weights_only=True)["step"] == 40 + (first // 20) * 20
+
+
+def test_saved_weights_reproduce_the_trained_networks(train_data):
+    settings = small_settings("vae")
+    run = run_to_end(settings, train_data)
+    k = 2
+    weights = grid_model.seed_weights(run, k, settings)
+    x = train_data[:50]
+    with torch.no_grad():
+        xt = torch.as_tensor(x, dtype=torch.float32).expand(3, -1, -1)
+        mean = run.step_fn.objective.encode_mean(run.step_fn.encoder(xt))
+        expected = (xt - run.step_fn.decoder(mean)).pow(2).sum(-1)[k].double().numpy()
+    np.testing.assert_allclose(grid_model.reconstruction_errors(weights, x), expected, rtol=1e-5)
+
+
+# --- the command-line script, as Snakemake runs it ---------------------------------
+
+def _script(tmp_path, name, settings, data):
+    out = tmp_path / name
+    cmd = [sys.executable, str(REPO / "workflow/scripts/grid_train.py"), "--data", str(data),
+           "--settings", settings.to_json(), "--out-dir", str(out), "--checkpoint",
+           str(out / "checkpoint.pt"), "--device", "cpu", "--threads", "1",
+           "--provenance", str(out / "provenance.json")]
+    return out, cmd
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    sizes = {"train": 500, "validation": 100, "test": 100, "reference": 100}
+    path = tmp_path / "data.npz"
+    save_npz(path, **make_splits(paper_grid(), sizes, seed=5))
+    return path
+
+
+def test_script_resumes_after_sigkill_bit_identical(tmp_path, data_file):
+    settings = dataclasses.replace(
+        small_settings("couae", iterations=4000, log_every=100, checkpoint_every=500), n_generated=500)
+    ref_dir, ref_cmd = _script(tmp_path, "uninterrupted", settings, data_file)
+    subprocess.run(ref_cmd, check=True, capture_output=True)
+
+    out, cmd = _script(tmp_path, "killed", settings, data_file)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (out / "checkpoint.pt").exists():
+        assert proc.poll() is None and time.time() < deadline, "no checkpoint before the end"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = torch.load(out / "checkpoint.pt", weights_only=True)["step"]
+    assert 0 < killed_at < 4000
+    assert not (out / "seed3" / "weights.pt").exists()
+
+    second = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    assert f"resumed from checkpoint" in second.stderr
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["resumed_from_step"] == killed_at and record["wall_seconds"] > 0
+    for seed in settings.seeds:
+        a, b = ref_dir / f"seed{seed}", out / f"seed{seed}"
+        assert (a / "loss.csv").read_text() == (b / "loss.csv").read_text()
+        assert np.array_equal(np.load(a / "samples.npy"), np.load(b / "samples.npy"))
+        wa, wb = (torch.load(p / "weights.pt", weights_only=True) for p in (a, b))
+        for part in ("encoder", "decoder"):
+            assert all(torch.equal(wa[part][k], wb[part][k]) for k in wa[part])
+
+
+def test_script_reports_non_finite_loss_and_fails(tmp_path, data_file):
+    splits = dict(np.load(data_file))
+    splits["train"][3] = np.nan
+    bad = tmp_path / "bad.npz"
+    save_npz(bad, **splits)
+    out, cmd = _script(tmp_path, "nan", small_settings("couae"), bad)
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "non-finite loss at step" in result.stderr
+    assert not (out / "seed3" / "weights.pt").exists()

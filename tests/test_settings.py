@@ -1,0 +1,82 @@
+"""Declared job settings: JSON round trips, errors that name the key, and the
+JSON layout that saved weights and checkpoints carry."""
+
+import json
+
+import pytest
+
+from couae import settings as S
+from helpers import load_config, quick_config
+
+
+def every_job_settings(config):
+    yield S.grid_data_settings(config)
+    yield S.grid_evaluation_settings(config)
+    yield S.celeba_data_settings(config)
+    yield S.fid_settings(config)
+    yield S.figure1_settings(config)
+    for experiment, width in S.runs(config, "grid"):
+        yield S.grid_training_settings(config, experiment, width)
+    for experiment, width in S.runs(config, "celeba"):
+        yield S.celeba_training_settings(config, experiment, width, 0)
+    for flow in S.theorem1_flows(config):
+        yield S.theorem1_settings(config, flow)
+
+
+@pytest.mark.parametrize("config", [load_config(), quick_config()], ids=["paper", "quick"])
+def test_every_job_settings_survive_json(config):
+    for settings in every_job_settings(config):
+        back = type(settings).from_json(settings.to_json())
+        assert back == settings and back.to_json() == settings.to_json()
+
+
+def test_training_settings_keep_the_layout_of_saved_weights():
+    """Weights and checkpoints store this JSON (and its hash): keys, names and
+    values as the workflow wrote them before the settings were declared."""
+    config = load_config()
+    grid = json.loads(S.grid_training_settings(config, "couae", 1.0).to_json())
+    assert grid == {
+        "adam_betas": [0.9, 0.999], "batch_size": 100, "checkpoint_every": 100000, "experiment": "couae",
+        "hidden": 128, "iterations": 3000000, "kernel": "coulomb", "kernel_params": {"beta": None, "eps": 0.01},
+        "kl_weight": 1.0, "lambda": 100.0, "latent_dim": 2, "log_every": 1000, "lr": 0.001, "model": "mmd",
+        "n_generated": 10000, "n_hidden": 2, "seeds": list(range(10)), "width": 1.0,
+    }  # fmt: skip
+    celeba = json.loads(S.celeba_training_settings(config, "vae", "1", 0).to_json())
+    assert celeba["kernel"] is None and celeba["kernel_params"] == {} and celeba["recon_weight"] == 0.05
+    assert celeba["channels"] == [128, 256, 512, 1024] and celeba["seed"] == 0 and "seeds" not in celeba
+
+
+def test_optional_fields_are_left_out():
+    standin = S.celeba_data_settings(quick_config()).to_dict()
+    assert set(standin) == {"kind", "size", "standin"}
+    real = S.celeba_data_settings(load_config()).to_dict()
+    assert set(real) == {"kind", "size", "crop", "md5"}
+    assert "test_only_dims" not in S.fid_settings(load_config()).to_dict()
+    assert S.fid_settings(quick_config()).to_dict()["test_only_dims"] == 64
+
+
+def test_unknown_and_missing_keys_are_named():
+    data = S.grid_data_settings(load_config()).to_dict()
+    with pytest.raises(ValueError, match=r"GridData: unknown keys \['sigma'\]; missing keys \['std'\]"):
+        S.GridData.from_dict({**{k: v for k, v in data.items() if k != "std"}, "sigma": 0.1})
+
+
+def test_fingerprint_follows_every_setting():
+    config = load_config()
+    a = S.grid_training_settings(config, "couae", 1.0)
+    assert a.fingerprint() == S.grid_training_settings(load_config(), "couae", 1.0).fingerprint()
+    other = load_config({"grid": {"training": {"lr": 5.0e-4}}})
+    assert S.grid_training_settings(other, "couae", 1.0).fingerprint() != a.fingerprint()
+
+
+def test_widths_and_main_width_are_shared_by_both_datasets():
+    config = load_config()
+    assert S.dataset_widths(config, "grid") == {"0.25": 0.25, "0.5": 0.5, "1": 1.0}
+    assert S.experiment_widths(config, "celeba", "vae") == {"1": 1.0}
+    assert S.dataset_widths(config, "celeba") == {"0.25": 0.25, "0.5": 0.5, "1": 1.0}
+    assert S.main_width([0.25, 0.5, 1.0]) == 1.0 and S.main_width([0.25, 2.0]) == 2.0
+
+
+def test_untracked_values_show_their_text_only():
+    value = S.Untracked("/data/celeba.zip")
+    assert str(value) == "/data/celeba.zip" and not isinstance(value, str)

@@ -1,0 +1,91 @@
+import math
+
+import numpy as np
+import pytest
+
+from couae.core.kernels import make_kernel
+from helpers import paper_kernel
+from couae.theory.landscape import curve, minima, surface
+from couae.theory.flows import FlowSettings, matched_distances, run_flows
+
+CHARGES = [-4.0, 0.0, 4.0]
+
+
+def test_coulomb_landscape_at_hand_computed_points():
+    # 1-D Coulomb k = -|d|/2. Fixed part: (1/6) * 2 * (-(4 + 8 + 4)/2) = -8/3.
+    # One free charge q: + (1/3) sum_i |z_i - q|  ->  E(0) = 0, E(4) = 4 - 8/3.
+    coulomb = paper_kernel("coulomb", 1)
+    np.testing.assert_allclose(curve(coulomb, CHARGES, [0.0, 4.0]), [0.0, 4 / 3], atol=1e-12)
+    # Two free charges at -4 and 4: -|8|/2 + (1/6)(0+4+8+8+4+0) - 8/3 = -8/3
+    assert surface(coulomb, CHARGES, [-4.0, 4.0])[0, 1] == pytest.approx(-8 / 3)
+
+
+def test_gaussian_landscape_at_a_hand_computed_point():
+    k = make_kernel("gaussian", 1, scales=[1.0])  # exp(-d^2 / 2)
+    fixed = (2 * math.exp(-8) + math.exp(-32)) / 3
+    expected = fixed - (2 / 3) * (1 + 2 * math.exp(-8))
+    assert curve(k, CHARGES, [0.0])[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_gaussian_and_imq_have_spurious_minima_and_coulomb_none():
+    positions = np.linspace(-8, 8, 161)
+    for name in ("gaussian", "imq"):
+        k = make_kernel(name, 1, scales=[1.0])
+        glob, spurious = minima(curve(k, CHARGES, positions))
+        assert [positions[g[0]] for g in glob] == [0.0] and len(spurious) == 2
+        assert len(minima(surface(k, CHARGES, positions))[1]) == 4
+    coulomb = paper_kernel("coulomb", 1)
+    assert minima(curve(coulomb, CHARGES, positions)) == ([(80,)], [])
+    glob, spurious = minima(surface(coulomb, CHARGES, positions))
+    assert spurious == [] and len(glob) > 100  # a flat global valley, no false minima from rounding
+
+
+def test_minima_of_a_sampled_function():
+    x = np.linspace(-3, 3, 61)
+    values = (x**2 - 4) ** 2 + 0.5 * x  # two wells, the left one deeper
+    glob, spurious = minima(values)
+    assert len(glob) == 1 and x[glob[0][0]] < 0 and len(spurious) == 1 and x[spurious[0][0]] > 0
+
+
+def test_matched_distances_find_the_permutation():
+    rng = np.random.default_rng(0)
+    samples = rng.normal(size=(2, 6, 3))
+    particles = samples[:, rng.permutation(6)] + 1e-3
+    np.testing.assert_allclose(matched_distances(particles, samples), math.sqrt(3) * 1e-3)
+
+
+SMALL = FlowSettings(n_particles=5, n_runs=4, steps=1500, lr=0.2, max_step=0.1, final_max_step=1e-3,
+                     tolerance=0.02)
+
+
+def test_small_coulomb_flow_reaches_the_global_minimum():
+    result = run_flows(paper_kernel("coulomb", 2, eps=0.01), 2, SMALL, seed=1)
+    assert result.reached_global.all()
+    assert (result.worst_match < 0.02).all()
+
+
+def test_single_scale_gaussian_flow_stalls_where_coulomb_does_not():
+    result = run_flows(make_kernel("gaussian", 2, scales=[1.0]), 2, SMALL, seed=1)
+    assert not result.reached_global.all()
+
+
+def test_start_distance_tells_a_stalled_flow_from_one_that_moved():
+    """In h = 16 the power-law Coulomb force between far-apart points vanishes:
+    the particles end where they started. In h = 2 they close the distance."""
+    settings = FlowSettings(n_particles=5, n_runs=3, steps=300, lr=0.2, max_step=0.1, final_max_step=1e-3,
+                            tolerance=0.02)
+    stalled = run_flows(paper_kernel("coulomb", 16, eps=0.01), 16, settings, seed=1)
+    np.testing.assert_allclose(stalled.worst_match, stalled.start_worst_match, rtol=1e-3)
+    assert (stalled.start_worst_match > 1.0).all() and not stalled.reached_global.any()
+    moved = run_flows(paper_kernel("coulomb", 2, eps=0.01), 2, settings, seed=1)
+    assert (moved.worst_match < 0.5 * moved.start_worst_match).all()
+
+
+def test_flows_are_seeded_and_record_trajectories():
+    settings = FlowSettings(4, 3, 50, 0.2, 0.1, 1e-3, 0.02, noise=0.3, noise_decay=0.99, record_every=10)
+    k = paper_kernel("imq", 2)
+    a, b, c = (run_flows(k, 2, settings, seed=s) for s in (3, 3, 4))
+    np.testing.assert_array_equal(a.final, b.final)
+    assert not np.allclose(a.final, c.final)
+    assert a.trajectory.shape == (6, 4, 2)
+    np.testing.assert_array_equal(a.trajectory[-1], a.final[0])

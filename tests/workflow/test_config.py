@@ -1,0 +1,126 @@
+import subprocess
+import sys
+
+import pytest
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from couae import settings as S
+from helpers import REPO, load_config, quick_config
+
+SCHEMA = str(REPO / "workflow/schemas/config.schema.yaml")
+
+
+def check(config):
+    validate(config, SCHEMA, set_default=False)
+    S.check_config(config)
+
+
+def test_paper_config_and_quick_preset_are_valid():
+    check(load_config())
+    check(quick_config())
+
+
+@pytest.mark.parametrize(
+    "override, names",
+    [
+        ({"grid": {"experiments": {"x": {"model": "mmd", "kernel": "laplace"}}}}, ["laplace"]),
+        ({"grid": {"experiments": {"x": {"model": "gan"}}}}, ["gan", "model"]),
+        ({"grid": {"widths": [0.5, -1.0]}}, ["widths", "-1.0"]),
+        ({"grid": {"training": {"lr": "1e-3"}}}, ["lr", "1e-3", "number"]),
+        ({"grid": {"training": {"learning_rate": 1.0e-3}}}, ["learning_rate"]),
+        ({"grid": {"experiments": {"v": {"model": "vae", "kernel": "imq"}}}}, ["experiments", "v"]),
+        ({"grid": {"experiments": {"m": {"model": "mmd"}}}}, ["kernel"]),
+        ({"grid": {"experiments": {"c": {"model": "mmd", "kernel": "coulomb",
+                                           "kernel_params": {"scales": [1.0]}}}}}, ["scales"]),
+        ({"grid": {"experiments": {"Bad_Name": {"model": "vae"}}}}, ["Bad_Name"]),
+        ({"grid": {"evaluation": {"selection": "silverman"}}}, ["silverman"]),
+        ({"theory": {"theorem1": {"flows": {"x": {"kernel": "laplace", "params": {}}}}}}, ["laplace"]),
+        ({"theory": {"theorem1": {"flows": {"x": {"kernel": "plummer", "params": {"beta": 1.0}}}}}}, ["beta"]),
+        ({"theory": {"figure1": {"points": "many"}}}, ["points"]),
+        ({"celeba": {"data": {"kind": "imagenet"}}}, ["kind", "imagenet"]),
+        ({"celeba": {"data": {"sources": ["ftp"]}}}, ["sources", "ftp"]),
+        ({"celeba": {"data": {"md5": {"archive": "xyz"}}}}, ["md5", "archive", "xyz"]),
+        ({"celeba": {"data": {"size": 128}}}, ["size", "64"]),
+        ({"celeba": {"model": {"channels": [64, 128, 256]}}}, ["channels"]),
+        ({"celeba": {"fid": {"extractor": "clip"}}}, ["extractor", "clip"]),
+        ({"celeba": {"fid": {"few_images": "ignore"}}}, ["few_images", "ignore"]),
+        ({"celeba": {"training": {"mixed_precision": "fp8"}}}, ["mixed_precision", "fp8"]),
+    ],
+)
+def test_schema_rejects_with_a_message_naming_the_key(override, names):
+    with pytest.raises(WorkflowError) as err:
+        check(load_config(override))
+    message = str(err.value) + "".join(str(a) for a in err.value.args)
+    for name in names:
+        assert name in message
+
+
+def test_missing_section_is_named():
+    config = load_config()
+    del config["grid"]["evaluation"]
+    with pytest.raises(WorkflowError, match="'evaluation' is a required property"):
+        check(config)
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ({"grid": {"training": {"log_every": 30, "checkpoint_every": 100}}}, "checkpoint_every"),
+        ({"grid": {"training": {"batch_size": 600}}}, "batch_size"),
+        ({"grid": {"training": {"seeds": [1, 1]}}}, "seeds"),
+        ({"grid": {"widths": [0.001]}}, "widths"),
+        ({"theory": {"theorem1": {"final_max_step": 1.0}}}, "final_max_step"),
+        ({"theory": {"figure1": {"range": [3.0, -3.0]}}}, "range"),
+        ({"grid": {"experiments": {"wae": {"widths": [1.0]}}}}, r"grid\.experiments\.wae\.widths"),
+        ({"celeba": {"training": {"log_every": 30, "checkpoint_every": 100}}}, r"celeba\.training\.checkpoint_every"),
+        ({"celeba": {"figures": {"figure4_experiment": "nope"}}}, r"celeba\.figures\.figure4_experiment: 'nope'"),
+        ({"celeba": {"experiments": {"couae": {"widths": [0.5, 0.5]}}}}, r"celeba\.experiments\.couae\.widths"),
+        ({"celeba": {"widths": [0.001]}}, r"celeba\.widths: width 0\.001"),
+        ({"theory": {"theorem1": {"dims": [3, 8]}}}, r"theory\.theorem1\.dims must include 2"),
+        ({"celeba": {"figures": {"n_samples": 20000}}}, r"celeba\.figures\.n_samples"),
+        ({"celeba": {"data": {"kind": "standin"}, "training": {"batch_size": 30000}}}, r"celeba\.training\.batch_size"),
+    ],
+)
+def test_cross_field_rules_name_the_key(override, key):
+    with pytest.raises(S.ConfigError, match=key):
+        check(load_config(override))
+
+
+def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("grid:\n  training:\n    lr: 1e-3\n")  # YAML reads 1e-3 as a string
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+         "--cores", "1", "--configfile", str(bad)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "['training']['lr']" in result.stderr and "is not of type 'number'" in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_job_settings_hold_only_that_experiment():
+    config = load_config()
+    s = S.grid_training_settings(config, "couae", "0.5")
+    assert s.kernel == "coulomb" and s.kernel_params == {"eps": 0.01, "beta": None}
+    assert s.width == 0.5 and s.lam == 100.0 and s.seeds == tuple(range(10))
+    changed = load_config({"grid": {"kernels": {"plummer": {"eps": 1.0}}}})
+    assert S.grid_training_settings(changed, "couae", 1.0) == S.grid_training_settings(config, "couae", 1.0)
+    assert S.grid_training_settings(changed, "plummer", 1.0) != S.grid_training_settings(config, "plummer", 1.0)
+    over = load_config({"grid": {"experiments": {"couae": {"kernel_params": {"eps": 0.5}}}}})
+    assert S.grid_training_settings(over, "couae", 1.0).kernel_params["eps"] == 0.5
+
+
+def test_width_labels():
+    assert [S.width_label(w) for w in (0.25, 0.5, 1.0, 2)] == ["0.25", "0.5", "1", "2"]
+
+
+def test_celeba_jobs_hold_only_their_settings():
+    config = load_config()
+    assert S.runs(config, "celeba") == [("vae", "1"), ("wae", "1"), ("couae", "0.25"), ("couae", "0.5"), ("couae", "1")]
+    s = S.celeba_training_settings(config, "couae", "0.5", 0)
+    assert s.kernel_params == {"eps": 1.0, "beta": 2.0} and s.recon_weight == 0.05 and s.latent_dim == 64
+    moved = load_config({"celeba": {"data": {"archive": "/elsewhere.zip", "sources": ["archive"]}}})
+    assert S.celeba_data_settings(moved) == S.celeba_data_settings(config)  # locations are not settings
+    assert "weights_dir" not in S.fid_settings(config).to_dict()

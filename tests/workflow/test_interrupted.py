@@ -1,0 +1,68 @@
+"""Killing the whole workflow mid-training (SIGKILL to Snakemake and its jobs),
+then re-running it, gives exactly the tables of an uninterrupted run, with the
+interrupted training resumed from its checkpoint rather than restarted."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers import REPO
+
+pytestmark = pytest.mark.workflow
+
+LONGER = """
+grid:
+  widths: [1.0]
+  training: {iterations: 3000, seeds: [0, 1], log_every: 100, checkpoint_every: 500}
+celeba:
+  training: {iterations: 20, checkpoint_every: 20}
+  experiments: {couae: {widths: [1.0]}}
+"""
+TARGETS = ["results/tables/table1.csv", "results/tables/table2.csv"]
+
+
+def command(workdir, override, *flags):
+    return [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+            "--cores", "2", *flags, *TARGETS, "--configfile", str(REPO / "presets/quick.yaml"), str(override)]
+
+
+def mid_training_checkpoint(workdir):
+    for path in (workdir / "results/grid/train").glob("*/width1/checkpoint.pt"):
+        try:
+            if torch.load(path, weights_only=True)["step"] < 3000:
+                return path
+        except (OSError, EOFError, RuntimeError):
+            pass
+    return None
+
+
+def test_killed_workflow_resumes_to_identical_tables(tmp_path):
+    override = tmp_path / "longer.yaml"
+    override.write_text(LONGER)
+    reference, interrupted = tmp_path / "reference", tmp_path / "interrupted"
+    reference.mkdir(), interrupted.mkdir()
+    subprocess.run(command(reference, override), check=True, capture_output=True)
+
+    proc = subprocess.Popen(command(interrupted, override), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, killed_at = time.time() + 300, None
+    while killed_at is None:
+        assert proc.poll() is None and time.time() < deadline, "workflow ended before a mid-training checkpoint"
+        killed_at = mid_training_checkpoint(interrupted)
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
+    proc.wait()
+    experiment = killed_at.parent.parent.name
+
+    subprocess.run(command(interrupted, override, "--unlock"), check=True, capture_output=True)
+    subprocess.run(command(interrupted, override, "--rerun-incomplete"), check=True, capture_output=True)
+
+    log = (interrupted / f"logs/grid/train/{experiment}_width1.log").read_text()
+    assert "resumed from checkpoint" in log
+    for target in TARGETS:
+        pd.testing.assert_frame_equal(pd.read_csv(interrupted / target), pd.read_csv(reference / target))

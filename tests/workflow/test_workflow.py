@@ -1,0 +1,173 @@
+"""The quick preset through Snakemake in a temporary directory, end to end."""
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import REPO
+
+pytestmark = pytest.mark.workflow
+
+QUICK = str(REPO / "presets" / "quick.yaml")
+
+
+def snakemake(workdir, *args, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--cores", "2", "--configfile", QUICK, *args]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    return result
+
+
+def planned_jobs(dry_run_output: str) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    table = dry_run_output.split("Job stats:")[-1]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("quick")
+    snakemake(workdir)
+    return workdir
+
+
+def test_quick_preset_makes_tables_and_figure(quick_run):
+    for stem in ("table1", "table2"):
+        for ext in ("csv", "md", "tex"):
+            assert (quick_run / "results/tables" / f"{stem}.{ext}").stat().st_size > 0
+    for ext in ("png", "pdf"):
+        assert (quick_run / "results/figures" / f"figure2.{ext}").stat().st_size > 10_000
+    t1 = pd.read_csv(quick_run / "results/tables/table1.csv")
+    grid = t1[(t1.dataset == "grid") & (t1.status == "ours")]
+    assert sorted(grid.row) == sorted(yaml.safe_load((REPO / "config.yaml").read_text())["grid"]["experiments"])
+    assert (grid.n_seeds == 3).all() and grid["mean"].notna().all()
+    couae = grid[grid.row == "couae"].iloc[0]
+    assert couae.paper_mean == -4.3 and couae.difference == pytest.approx(couae["mean"] + 4.3)
+    refs = t1[t1.status == "reference"]
+    assert len(refs) == 2 and refs["mean"].max() > grid["mean"].max()
+    celeba = t1[t1.dataset == "celeba"]
+    assert list(celeba.status.unique()) == ["ours"] and sorted(celeba.paper_mean) == [47, 55, 63]
+    assert list(grid.row) == list(yaml.safe_load((REPO / "config.yaml").read_text())["grid"]["experiments"])
+    md = (quick_run / "results/tables/table1.md").read_text()
+    assert "SHORTENED RUN: 400 of the paper's 3000000" in md
+    assert re.search(r"provenance: commit \S+; python 3\.\d+\.\d+, torch \S+, snakemake \S+, pytorch-fid", md)
+    assert "devices: cpu" in md and "over 40 jobs" in md
+    t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
+    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 15
+    assert set(t2[(t2.dataset == "celeba")].paper_mean.dropna()) == {53, 51, 47}
+
+
+def test_celeba_branch_on_the_standin_says_so_everywhere(quick_run):
+    for stem in ("figure3", "figure4"):
+        for ext in ("png", "pdf"):
+            assert (quick_run / "results/figures" / f"{stem}.{ext}").stat().st_size > 10_000
+    for name in ("table1", "table2"):
+        t = pd.read_csv(quick_run / f"results/tables/{name}.csv", keep_default_na=False)
+        celeba = t[t.dataset == "celeba"]
+        assert (celeba.status == "ours").all()
+        # every CelebA value is marked and never compared with the paper
+        assert celeba.caveats.str.contains("stand-in data, not CelebA").all()
+        assert celeba.caveats.str.contains("test-only features, not FID").all()
+        assert (celeba.difference == "").all()
+        md = (quick_run / f"results/tables/{name}.md").read_text()
+        assert md.count("[STAND-IN DATA, NOT CELEBA; TEST-ONLY FEATURES, NOT FID]") == len(celeba)
+        assert "CELEBA ROWS USE STAND-IN IMAGES" in md
+    t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
+    couae = t2[(t2.dataset == "celeba") & (t2.row == "couae")]
+    assert sorted(couae.width) == [0.25, 0.5, 1.0] and (couae["mean"] > 0).all()
+    meta = yaml.safe_load((quick_run / "results/celeba/data/meta.json").read_text())
+    assert meta["standin"] is True and meta["counts"] == {"train": 1000, "validation": 100, "test": 300}
+    losses = pd.read_csv(quick_run / "results/celeba/train/couae/width1/seed0/loss.csv")
+    assert losses.step.iloc[-1] == 100 and losses.loss.iloc[-1] < losses.loss.iloc[0]
+
+
+def test_quick_preset_makes_the_theory_outputs(quick_run):
+    for name in ("figure1", "theorem1"):
+        for ext in ("png", "pdf"):
+            assert (quick_run / "results/figures" / f"{name}.{ext}").stat().st_size > 10_000
+    t = pd.read_csv(quick_run / "results/tables/theorem1.csv")
+    flows = yaml.safe_load((REPO / "config.yaml").read_text())["theory"]["theorem1"]["flows"]
+    assert set(t.flow) == set(flows) and set(t.dim) == {2, 3} and set(t.noise) == {0.0, 0.3}
+    assert t.fraction_global.between(0, 1).all() and (t.runs == 6).all()
+    # the same starts for every flow of one dimension; a flow at its global minimum ended closer
+    assert (t.groupby("dim").median_start_worst_distance.nunique() == 1).all()
+    assert (t[t.fraction_global == 1].median_worst_distance < t[t.fraction_global == 1].median_start_worst_distance).all()
+    t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv", keep_default_na=False)
+    grid, celeba = t2[t2.dataset == "grid"], t2[t2.dataset == "celeba"]
+    assert len(grid) == 15 and (grid.n_train == 500).all() and (t2.xi_max >= t2.xi_mean).all()
+    # CelebA: vae and wae at x1, couae at three widths; N is the stand-in's training split
+    assert sorted(zip(celeba.experiment, celeba.width)) == [
+        ("couae", 0.25), ("couae", 0.5), ("couae", 1.0), ("vae", 1.0), ("wae", 1.0)]
+    assert (celeba.n_train == 1000).all() and (celeba.xi_mean > 0).all()
+    assert (celeba.metric == "FID (lower is better)").all() and celeba.caveats.str.contains("stand-in").all()
+    row = pd.read_csv(quick_run / "results/celeba/eval/couae/width0.5/seed0.csv").iloc[0]
+    assert row.xi == max(row.recon_train_max, row.recon_validation_max) >= row.recon_train_mean > 0
+    assert (quick_run / "results/figures/theorem2.png").stat().st_size > 10_000
+    assert "bound's own terms are not evaluated" in (quick_run / "results/tables/theorem2.md").read_text()
+
+
+def test_every_seed_has_weights_losses_samples(quick_run):
+    for seed in (0, 1, 2):
+        d = quick_run / f"results/grid/train/wae/width0.25/seed{seed}"
+        assert (d / "weights.pt").exists() and (d / "samples.npy").exists()
+        losses = pd.read_csv(d / "loss.csv")
+        assert list(losses.columns) == ["step", "loss", "recon", "regulariser"]
+        assert losses.step.iloc[-1] == 400 and len(losses) == 20
+
+
+def test_second_run_does_nothing(quick_run):
+    result = snakemake(quick_run, "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
+    change = tmp_path / "change.yaml"
+    change.write_text("grid:\n  kernels:\n    plummer:\n      eps: 2.0\n")
+    result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    jobs = planned_jobs(result.stdout)
+    assert jobs == {"grid_train": 3, "grid_evaluate": 3, "paper_tables": 1, "figure2": 1, "theorem2": 1,
+                    "benchmark_summary": 1, "all": 1}
+    experiments = set(re.findall(r"wildcards: experiment=(\w+)", result.stdout))
+    assert experiments == {"plummer"}
+
+
+def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):
+    change = tmp_path / "change.yaml"
+    change.write_text("theory:\n  theorem1:\n    flows:\n      coulomb:\n        params: {eps: 0.05}\n")
+    result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    assert planned_jobs(result.stdout) == {"theorem1_flow": 1, "theorem1": 1, "benchmark_summary": 1, "all": 1}
+    assert set(re.findall(r"wildcards: flow=(\w+)", result.stdout)) == {"coulomb"}
+
+
+def test_report_bundles_tables_and_figures_with_captions(quick_run):
+    snakemake(quick_run, "--report", "results/report.html")
+    report = (quick_run / "results/report.html").read_text()
+    for caption in ("Table 1: test log-likelihood", "Table 2: the hidden width scaled",
+                    "Figure 1: the regulariser", "Figure 2: samples generated", "Theorem 1 in practice",
+                    "Figure 3: images generated by each CelebA", "Figure 4: CelebA test images",
+                    "Theorem 2's measured inputs",
+                    "Per-job benchmarks measured by Snakemake"):
+        assert caption in report
+    assert "{{" not in report
+
+
+def test_changing_one_celeba_kernel_reruns_only_its_jobs(quick_run, tmp_path):
+    change = tmp_path / "change.yaml"
+    change.write_text("celeba:\n  kernels:\n    coulomb:\n      eps: 0.5\n")
+    result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    assert planned_jobs(result.stdout) == {"celeba_train": 3, "celeba_evaluate": 3, "paper_tables": 1, "figure3": 1,
+                                           "figure4": 1, "theorem2": 1, "benchmark_summary": 1, "all": 1}
+    assert set(re.findall(r"wildcards: experiment=(\w+)", result.stdout)) == {"couae"}
+
+
+def test_moving_the_celeba_files_reruns_nothing(quick_run, tmp_path):
+    # where the files are found is not what they are: no params change
+    change = tmp_path / "change.yaml"
+    change.write_text("celeba:\n  data:\n    folder: /somewhere/else\n    download_dir: elsewhere\n")
+    result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    assert "Nothing to be done" in result.stdout + result.stderr

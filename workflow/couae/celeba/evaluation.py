@@ -1,0 +1,95 @@
+"""CelebA metrics: the test split's feature statistics (once), and per trained
+model its FID, the reconstruction errors of the training and validation
+images (with xi, their largest: Theorem 2) and the images Figures 3 and 4
+show."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.objectives import reconstruction_summary
+from ..report import caveats
+from ..settings import FIDSettings
+from . import fid
+from .arrays import load_split, read_meta
+from .model import Autoencoder
+
+log = logging.getLogger(__name__)
+
+
+class StaleReferenceError(ValueError):
+    """The cached test statistics were made with another feature extractor."""
+
+
+def test_statistics(test_path, settings: FIDSettings, weights_dir, batch_size: int, device) -> tuple:
+    """(feature statistics of the test split, whether too few images made them
+    a marked value). Raises fid.MissingWeightsError or fid.TooFewImagesError."""
+    test = load_split(test_path, mmap=True)
+    extractor = fid.make_extractor(settings, weights_dir)
+    marked = fid.check_sample_size(len(test), extractor.dims, settings.few_images, "test split")
+    feats = fid.features(extractor, test, batch_size, device)
+    log.info("%d test images -> %d-d features", len(test), feats.shape[1])
+    return fid.statistics(feats), marked, extractor.name
+
+
+@dataclass
+class Evaluation:
+    row: dict  # one CSV row: FID, reconstruction errors, xi, caveats
+    samples: np.ndarray  # generated images kept for Figure 3
+    reconstructions: np.ndarray  # (2, k, 3, 64, 64): test images over their reconstructions (Figure 4)
+
+
+def evaluate(
+    model: Autoencoder,
+    splits: dict,
+    meta_path,
+    reference_path,
+    settings: FIDSettings,
+    weights_dir,
+    batch_size: int,
+    n_samples: int,
+    n_reconstructions: int,
+    device,
+) -> Evaluation:
+    """FID of settings.n_generated generated images against the cached test
+    statistics, and xi over the training and validation images (`splits`:
+    split name -> .npy path). Raises fid.MissingWeightsError,
+    fid.TooFewImagesError or StaleReferenceError."""
+    extractor = fid.make_extractor(settings, weights_dir)
+    few = fid.check_sample_size(settings.n_generated, extractor.dims, settings.few_images, "generated images")
+    with np.load(reference_path) as ref:
+        if str(ref["extractor"]) != extractor.name:
+            raise StaleReferenceError(
+                f"reference statistics {reference_path} were made with {ref['extractor']}, not "
+                f"{extractor.name}: re-run the fid_reference rule"
+            )
+        few = few or bool(ref["few_images"])
+    reference = fid.Statistics.load(reference_path)
+    generated = model.generate(settings.n_generated)
+    value = fid.frechet_distance(fid.statistics(fid.features(extractor, generated, batch_size, device)), reference)
+    errors = {
+        split: model.reconstruction_errors(load_split(splits[split], mmap=True), batch_size)
+        for split in ("train", "validation")
+    }
+    log.info("reconstruction errors of %d training and validation images", sum(map(len, errors.values())))
+    meta = read_meta(meta_path)
+    marks = caveats.celeba_marks(standin=meta["standin"], test_only=extractor.name == fid.TEST_ONLY, few_images=few)
+    trained = model.settings
+    row = {
+        "experiment": trained.experiment,
+        "width": trained.width,
+        "seed": trained.seed,
+        "fid": value,
+        "n_generated": settings.n_generated,
+        "n_reference": reference.n,
+        "extractor": extractor.name,
+        "dataset": meta["dataset"],
+        "n_train": len(errors["train"]),
+        **reconstruction_summary(errors),
+        "caveats": caveats.join(marks),
+    }
+    test = load_split(splits["test"], mmap=True)[:n_reconstructions]
+    return Evaluation(row, generated[:n_samples], np.stack([test, model.reconstruct(test)]))

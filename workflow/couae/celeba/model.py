@@ -1,0 +1,119 @@
+"""Image autoencoders (CelebA or its stand-in) from a job's settings: build,
+train with the shared loop, generate, reconstruct, save and load.
+
+`settings` is the `couae.settings.CelebATraining` of one (experiment, width,
+seed) job. The training data stay uint8 on the training device (2 GB for
+CelebA's training split) and are indexed there, so no loader process stands
+between the GPU and its next batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..core.objectives import make_objective, squared_error
+from ..core.seeding import stream_seed, torch_generator
+from ..core.training import AutoencoderStep, BatchSampler, TrainingRun
+from ..settings import CelebATraining
+from . import networks as dcgan
+from .arrays import to_model_range, to_uint8
+
+# bfloat16 only: float16 would need a gradient scaler against underflow
+AUTOCAST_DTYPES = {"none": None, "bf16": torch.bfloat16}
+
+
+def build_networks(settings: CelebATraining, objective=None):
+    """Fresh (encoder, decoder), initialised from the seed's own streams."""
+    objective = objective or make_objective(settings)
+    h = settings.latent_dim
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(stream_seed(settings.seed, "init/networks"))
+        return dcgan.build(settings.channels, settings.width, h, objective.latent_outputs(h))
+
+
+def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") -> TrainingRun:
+    objective = make_objective(settings)
+    encoder, decoder = build_networks(settings, objective)
+    on_cuda = torch.device(device).type == "cuda"
+    # channels_last lets cuDNN pick its fastest convolution kernels
+    memory_format = torch.channels_last if on_cuda else torch.preserve_format
+    encoder = dcgan.SeedAxis(encoder).to(device, memory_format=memory_format)
+    decoder = dcgan.SeedAxis(decoder).to(device, memory_format=memory_format)
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=on_cuda)
+    autocast = AUTOCAST_DTYPES[settings.mixed_precision] if on_cuda else None
+    step = AutoencoderStep(encoder, decoder, objective, optimizer, settings.latent_dim, autocast_dtype=autocast)
+    sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
+    data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
+    return TrainingRun(step, sampler, data, prepare=to_model_range)
+
+
+def loss_history_frame(run: TrainingRun) -> pd.DataFrame:
+    frame = pd.DataFrame(run.history_array()[:, 0, :], columns=list(run.step_fn.term_names))
+    frame.insert(0, "step", run.history_steps)
+    return frame
+
+
+def weights(run: TrainingRun, settings: CelebATraining) -> dict:
+    """The trained networks as plain modules' state dicts, with their settings."""
+    return {
+        "settings": settings.to_dict(),
+        "encoder": run.step_fn.encoder.net.state_dict(),
+        "decoder": run.step_fn.decoder.net.state_dict(),
+    }
+
+
+class Autoencoder:
+    """A trained image autoencoder in evaluation mode (batch-norm running statistics)."""
+
+    def __init__(self, saved: dict, device="cpu"):
+        self.settings = CelebATraining.from_dict(saved["settings"])
+        self.objective = make_objective(self.settings)
+        self.encoder, self.decoder = build_networks(self.settings, self.objective)
+        self.encoder.load_state_dict(saved["encoder"])
+        self.decoder.load_state_dict(saved["decoder"])
+        self.device = torch.device(device)
+        self.encoder.to(self.device).eval()
+        self.decoder.to(self.device).eval()
+
+    @classmethod
+    def load(cls, path, device="cpu") -> Autoencoder:
+        """From a `weights` file, loaded without running any code it might hold."""
+        return cls(torch.load(path, map_location="cpu", weights_only=True), device)
+
+    @torch.no_grad()
+    def generate(self, n: int, batch_size: int = 500) -> np.ndarray:
+        """n images decoded from N(0, I) draws of the seed's 'generate' stream: (n, 3, 64, 64) uint8."""
+        gen = torch_generator(self.settings.seed, "generate")
+        z = torch.randn(n, self.settings.latent_dim, generator=gen)
+        out = [
+            to_uint8(self.decoder(z[i : i + batch_size].to(self.device))).cpu() for i in range(0, n, batch_size)
+        ]
+        return torch.cat(out).numpy()
+
+    def _reconstructed_batches(self, images_uint8: np.ndarray, batch_size: int):
+        """(x, g(f(x))) per batch in the model's [-1, 1] range, with the encoder's mean code."""
+        for i in range(0, len(images_uint8), batch_size):
+            # np.array copies: a read-only memory-mapped split cannot back a tensor
+            x = to_model_range(torch.as_tensor(np.array(images_uint8[i : i + batch_size])).to(self.device))
+            yield x, self.decoder(self.objective.encode_mean(self.encoder(x)))
+
+    @torch.no_grad()
+    def reconstruct(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
+        """g(f(x)) with the encoder's mean code: uint8 in, uint8 out."""
+        return torch.cat(
+            [to_uint8(x_rec).cpu() for _, x_rec in self._reconstructed_batches(images_uint8, batch_size)]
+        ).numpy()
+
+    @torch.no_grad()
+    def reconstruction_errors(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
+        """Per-image ||x - g(f(x))||^2 over all 3 x 64 x 64 values in [-1, 1], before
+        rounding to uint8 and without the training's recon_weight (float64, shape (N,))."""
+        return torch.cat(
+            [
+                squared_error(x[None], x_rec[None])[0].double().cpu()
+                for x, x_rec in self._reconstructed_batches(images_uint8, batch_size)
+            ]
+        ).numpy()

@@ -1,0 +1,310 @@
+"""The training loop shared by every model, and its checkpoints.
+
+A model is trained through its update step (`UpdateStep`): the networks and
+optimisers it owns, the Gaussian draws one step needs, and what one step does
+with a minibatch (one optimiser for an autoencoder; a generator and a
+discriminator step for a GAN; an extra adversarial step for a learned kernel).
+
+Randomness is drawn in blocks of `log_every` steps from per-seed generators
+(see `BatchSampler`), and the loop only synchronises with the device at block
+ends: there it checks that every loss was finite, appends the block's mean loss
+terms to the history and, every `checkpoint_every` steps, writes a checkpoint.
+Because checkpoints fall on block ends and hold every network, optimiser and
+generator, a run resumed from one replays exactly the numbers an
+uninterrupted run would draw. Checkpoints hold only tensors and plain Python
+values, so they load with `torch.load(weights_only=True)`: loading one never
+runs code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import pickle
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..runtime.atomic import save_torch
+from .objectives import TERM_NAMES
+from .seeding import torch_generator
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = 2  # 1: one encoder/decoder/optimizer, numpy history (weights_only cannot load it)
+
+
+def _identity(x):
+    return x
+
+
+class NonFiniteLossError(RuntimeError):
+    def __init__(self, step: int, seed: int, last_checkpoint_step: int | None):
+        self.step, self.seed, self.last_checkpoint_step = step, seed, last_checkpoint_step
+        kept = (
+            f"the last good checkpoint (step {last_checkpoint_step}) is kept"
+            if last_checkpoint_step is not None
+            else "no checkpoint had been written yet"
+        )
+        super().__init__(f"non-finite loss at step {step} (seed {seed}); training stopped, {kept}")
+
+
+class CheckpointError(RuntimeError):
+    pass
+
+
+class UpdateStep(Protocol):
+    """One optimisation step of a model, for every seed at once."""
+
+    term_names: tuple[str, ...]  # the per-seed loss terms a step returns, total first
+
+    def networks(self) -> dict[str, nn.Module]: ...
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
+
+    def gaussian_draws(self) -> dict[str, int]:
+        """Name -> dimension of the N(0, I) draws one step takes per sample."""
+        ...
+
+    def __call__(self, x: torch.Tensor, draws: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Update on minibatch x (S, B, ...) with this step's draws (S, B, dim);
+        returns the detached loss terms (S, len(term_names))."""
+        ...
+
+
+@dataclass
+class AutoencoderStep:
+    """The autoencoders' step: one optimiser over encoder and decoder,
+    descending `objective` (MMD autoencoder or VAE). With `autocast_dtype` the
+    forward pass runs under torch.autocast (mixed precision); the objectives
+    keep their sums in float32 and the backward pass runs outside autocast."""
+
+    encoder: nn.Module
+    decoder: nn.Module
+    objective: object
+    optimizer: torch.optim.Optimizer
+    latent_dim: int
+    autocast_dtype: torch.dtype | None = None
+    term_names: tuple[str, ...] = TERM_NAMES
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"encoder": self.encoder, "decoder": self.decoder}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"autoencoder": self.optimizer}
+
+    def gaussian_draws(self) -> dict[str, int]:
+        draws = {"prior": self.latent_dim}
+        if self.objective.needs_noise:  # the VAE's reparameterisation noise
+            draws["noise"] = self.latent_dim
+        return draws
+
+    def _autocast(self, device_type: str):
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type, dtype=self.autocast_dtype)
+
+    def __call__(self, x, draws):
+        with self._autocast(x.device.type):
+            terms = self.objective.terms(self.encoder, self.decoder, x, draws["prior"], draws.get("noise"))
+        self.optimizer.zero_grad(set_to_none=True)
+        # Seeds share no parameters: the gradient of the sum is each seed's own.
+        terms[:, 0].sum().backward()
+        self.optimizer.step()
+        return terms.detach()
+
+
+class BatchSampler:
+    """Minibatch indices and the update step's named Gaussian draws, one
+    independent generator per seed (stream 'train'). Per generator and block,
+    the indices are drawn first, then each Gaussian draw in the step's order."""
+
+    def __init__(self, seeds, n_data: int, batch_size: int, gaussian_draws: dict[str, int]):
+        if batch_size > n_data:
+            raise ValueError(f"batch size {batch_size} exceeds the {n_data} training samples")
+        self.seeds = list(seeds)
+        self.n_data, self.batch_size = n_data, batch_size
+        self.gaussian_draws = dict(gaussian_draws)
+        self.generators = [torch_generator(s, "train") for s in self.seeds]
+
+    def draw(self, n_steps: int) -> dict[str, torch.Tensor]:
+        """Tensors with leading dims (n_steps, n_seeds): 'idx' and each Gaussian draw."""
+        per_seed = {name: [] for name in ["idx", *self.gaussian_draws]}
+        shape = (n_steps, self.batch_size)
+        for gen in self.generators:
+            per_seed["idx"].append(torch.randint(0, self.n_data, shape, generator=gen))
+            for name, dim in self.gaussian_draws.items():
+                per_seed[name].append(torch.randn(*shape, dim, generator=gen))
+        return {name: torch.stack(tensors, 1) for name, tensors in per_seed.items()}
+
+    def state_dict(self):
+        return [g.get_state() for g in self.generators]
+
+    def load_state_dict(self, states) -> None:
+        if len(states) != len(self.generators):
+            raise CheckpointError("checkpoint holds a different number of seeds")
+        for gen, state in zip(self.generators, states, strict=True):
+            gen.set_state(state)
+
+
+@dataclass
+class TrainingRun:
+    """Everything a run needs; `data` is (N, ...) on the training device.
+
+    `prepare` turns indexed stored data into model input (images are kept as
+    uint8 and scaled per batch).
+    """
+
+    step_fn: UpdateStep
+    sampler: BatchSampler
+    data: torch.Tensor
+    prepare: Callable = _identity
+    # filled as training goes: one row of mean loss terms (n_seeds, n_terms) per block
+    history_steps: list[int] = field(default_factory=list)
+    history: list[torch.Tensor] = field(default_factory=list)
+    step: int = 0
+    training_seconds: float = 0.0  # wall time spent in train(), summed over resumed processes
+
+    def state_dict(self, fingerprint: str) -> dict:
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "fingerprint": fingerprint,
+            "step": self.step,
+            "networks": {name: net.state_dict() for name, net in self.step_fn.networks().items()},
+            "optimizers": {name: opt.state_dict() for name, opt in self.step_fn.optimizers().items()},
+            "sampler": self.sampler.state_dict(),
+            "history_steps": list(self.history_steps),
+            "history": list(self.history),
+            "training_seconds": self.training_seconds,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        for part, own in (("networks", self.step_fn.networks()), ("optimizers", self.step_fn.optimizers())):
+            if set(state[part]) != set(own):
+                raise CheckpointError(f"checkpoint holds the {part} {sorted(state[part])}, this run {sorted(own)}")
+            for name, module in own.items():
+                module.load_state_dict(state[part][name])
+        self.sampler.load_state_dict(state["sampler"])
+        self.history_steps = list(state["history_steps"])
+        self.history = list(state["history"])
+        self.step = int(state["step"])
+        self.training_seconds = float(state["training_seconds"])
+
+    def history_array(self) -> np.ndarray:
+        """(n_rows, n_seeds, n_terms) array of block-mean loss terms."""
+        if not self.history:
+            return np.zeros((0, len(self.sampler.seeds), len(self.step_fn.term_names)))
+        return torch.stack(self.history).numpy()
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The networks' parameter dtype (stored data may be uint8)."""
+        return next(next(iter(self.step_fn.networks().values())).parameters()).dtype
+
+
+def try_resume(run: TrainingRun, checkpoint_path, fingerprint: str) -> bool:
+    """Load `checkpoint_path` into `run` if it exists and was made with the same
+    settings; a checkpoint of other settings is left alone and ignored."""
+    try:
+        state = torch.load(checkpoint_path, map_location=run.data.device, weights_only=True)
+    except FileNotFoundError:
+        return False
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        # unreadable, or not a checkpoint of this package's current format: never discarded silently
+        raise CheckpointError(
+            f"cannot read checkpoint {checkpoint_path} ({exc}); it is not a checkpoint of this version of the "
+            "package, or is damaged: move it away to start afresh"
+        ) from exc
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"checkpoint {checkpoint_path} is not in this package's checkpoint format {CHECKPOINT_FORMAT}; "
+            "move it away to start afresh"
+        )
+    if state.get("fingerprint") != fingerprint:
+        log.info("checkpoint %s was made with other settings: starting afresh", checkpoint_path)
+        return False
+    run.load_state_dict(state)
+    log.info("resumed from checkpoint %s at step %d", checkpoint_path, run.step)
+    return True
+
+
+def train(
+    run: TrainingRun,
+    total_steps: int,
+    log_every: int,
+    checkpoint_every: int,
+    checkpoint_path=None,
+    fingerprint: str = "",
+) -> TrainingRun:
+    """Train `run` up to `total_steps`, resuming from `run.step`."""
+    if checkpoint_every % log_every:
+        raise ValueError("checkpoint_every must be a multiple of log_every")
+    if run.step % log_every and run.step != total_steps:
+        raise CheckpointError(f"resume step {run.step} is not a multiple of log_every={log_every}")
+    device = run.data.device
+    n_seeds = len(run.sampler.seeds)
+    n_terms = len(run.step_fn.term_names)
+    last_checkpoint = run.step if run.step > 0 else None
+    while run.step < total_steps:
+        block_start = time.perf_counter()
+        n = min(log_every, total_steps - run.step)
+        draws = run.sampler.draw(n)
+        idx = draws.pop("idx").to(device, non_blocking=True)
+        # drawn in float32; the model may run in float64
+        draws = {k: v.to(device, non_blocking=True).to(run.dtype) for k, v in draws.items()}
+        terms = torch.empty(n, n_seeds, n_terms, device=device, dtype=run.dtype)
+        for t in range(n):
+            terms[t] = run.step_fn(run.prepare(run.data[idx[t]]), {k: v[t] for k, v in draws.items()})
+        finite = torch.isfinite(terms).all(-1)  # (n, seeds)
+        if not bool(finite.all()):
+            t, s = (~finite).nonzero()[0].tolist()
+            raise NonFiniteLossError(run.step + t + 1, run.sampler.seeds[s], last_checkpoint)
+        run.step += n
+        run.history_steps.append(run.step)
+        run.history.append(terms.mean(0).cpu())  # also waits for the device
+        run.training_seconds += time.perf_counter() - block_start
+        if checkpoint_path is not None and (run.step % checkpoint_every == 0 or run.step == total_steps):
+            save_torch(run.state_dict(fingerprint), checkpoint_path)
+            last_checkpoint = run.step
+            log.info(
+                "step %d/%d: checkpoint written; mean loss %s",
+                run.step,
+                total_steps,
+                np.array2string(run.history[-1][:, 0].numpy(), precision=4),
+            )
+    return run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    first_step: int  # where this process started (0, or the step it resumed from)
+    process_seconds: float  # wall time of this process's resume and training
+
+
+def resume_and_train(run: TrainingRun, settings, checkpoint_path) -> Outcome:
+    """The training jobs' sequence: resume from `checkpoint_path` when it holds
+    a run of the same `settings` (a `TrainingSettings`), train to
+    settings.iterations with checkpoints, and log the rate. Raises
+    NonFiniteLossError or CheckpointError."""
+    start = time.perf_counter()
+    fingerprint = settings.fingerprint()
+    try_resume(run, checkpoint_path, fingerprint)
+    first_step = run.step
+    train(run, settings.iterations, settings.log_every, settings.checkpoint_every, checkpoint_path, fingerprint)
+    elapsed = time.perf_counter() - start
+    steps = settings.iterations - first_step
+    if steps:
+        n_seeds = len(run.sampler.seeds)
+        log.info(
+            "trained %d steps x %d seeds in %.1f s (%.0f run-steps/s, %.0f samples/s)",
+            steps,
+            n_seeds,
+            elapsed,
+            steps * n_seeds / elapsed,
+            steps * n_seeds * settings.batch_size / elapsed,
+        )
+    return Outcome(first_step, elapsed)

@@ -1,0 +1,112 @@
+"""Grid autoencoders assembled from a job's settings: build, train, generate,
+save per seed and load back.
+
+`settings` is the `couae.settings.GridTraining` of one (experiment, width)
+job; its fingerprint marks the checkpoints, so a checkpoint is only resumed by
+the settings that made it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..core.objectives import make_objective, squared_error
+from ..core.seeding import torch_generator
+from ..core.training import AutoencoderStep, BatchSampler, TrainingRun
+from ..settings import GridTraining
+from .networks import StackedMLP, layer_sizes, plain_mlp
+
+DATA_DIM = 2
+
+
+def network_sizes(settings: GridTraining, objective) -> tuple[list[int], list[int]]:
+    h = settings.latent_dim
+    args = (settings.hidden, settings.n_hidden, settings.width)
+    encoder = layer_sizes(DATA_DIM, *args, objective.latent_outputs(h))
+    decoder = layer_sizes(h, *args, DATA_DIM)
+    return encoder, decoder
+
+
+def build_run(
+    settings: GridTraining, train_data: np.ndarray, device="cpu", seeds=None, stacked=True, dtype=torch.float32
+) -> TrainingRun:
+    """A fresh run for `seeds` (default: all of the settings' seeds).
+
+    stacked=True trains all seeds in one StackedMLP pair; stacked=False builds
+    the plain nn.Sequential networks of a single seed (the reference layout).
+    dtype float64 is for tests that compare layouts without float32 rounding.
+    """
+    seeds = list(settings.seeds if seeds is None else seeds)
+    objective = make_objective(settings)
+    enc_sizes, dec_sizes = network_sizes(settings, objective)
+    if stacked:
+        encoder = StackedMLP(enc_sizes, [torch_generator(s, "init/encoder") for s in seeds])
+        decoder = StackedMLP(dec_sizes, [torch_generator(s, "init/decoder") for s in seeds])
+    else:
+        if len(seeds) != 1:
+            raise ValueError("the plain layout holds exactly one seed")
+        encoder = plain_mlp(enc_sizes, torch_generator(seeds[0], "init/encoder"))
+        decoder = plain_mlp(dec_sizes, torch_generator(seeds[0], "init/decoder"))
+    encoder, decoder = encoder.to(device, dtype), decoder.to(device, dtype)
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    # fused: one kernel for all parameters (same maths as the per-tensor loop)
+    optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=True)
+    step = AutoencoderStep(encoder, decoder, objective, optimizer, settings.latent_dim)
+    sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
+    data = torch.as_tensor(train_data, dtype=dtype, device=device)
+    return TrainingRun(step, sampler, data)
+
+
+@torch.no_grad()
+def generate(run: TrainingRun, n: int) -> np.ndarray:
+    """n samples per seed, decoded from N(0, I) draws of each seed's 'generate'
+    stream: (n_seeds, n, 2)."""
+    h = run.step_fn.latent_dim
+    device = run.data.device
+    z = torch.stack([torch.randn(n, h, generator=torch_generator(s, "generate")) for s in run.sampler.seeds])
+    return run.step_fn.decoder(z.to(device)).cpu().numpy().astype(np.float64)
+
+
+def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:
+    hist = run.history_array()[:, seed_index, :]
+    frame = pd.DataFrame(hist, columns=list(run.step_fn.term_names))
+    frame.insert(0, "step", run.history_steps)
+    return frame
+
+
+def seed_weights(run: TrainingRun, seed_index: int, settings: GridTraining) -> dict:
+    """One seed's trained networks in plain nn.Sequential layout, with the
+    settings needed to rebuild them (`load_autoencoder`)."""
+    return {
+        "seed": run.sampler.seeds[seed_index],
+        "settings": settings.to_dict(),
+        "encoder": run.step_fn.encoder.plain_state_dict(seed_index),
+        "decoder": run.step_fn.decoder.plain_state_dict(seed_index),
+    }
+
+
+def load_weights(path) -> dict:
+    """A `seed_weights` file, loaded without running any code it might hold."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_autoencoder(weights: dict):
+    """(encode_mean, decode) functions on (n, 2) / (n, h) float tensors."""
+    settings = GridTraining.from_dict(weights["settings"])
+    objective = make_objective(settings)
+    enc_sizes, dec_sizes = network_sizes(settings, objective)
+    encoder, decoder = plain_mlp(enc_sizes), plain_mlp(dec_sizes)
+    encoder.load_state_dict(weights["encoder"])
+    decoder.load_state_dict(weights["decoder"])
+    encoder.eval(), decoder.eval()
+    return (lambda x: objective.encode_mean(encoder(x))), decoder
+
+
+@torch.no_grad()
+def reconstruction_errors(weights: dict, x: np.ndarray) -> np.ndarray:
+    """Per-point ||x - g(f(x))||^2 with the encoder's mean (deterministic) code."""
+    encode, decode = load_autoencoder(weights)
+    xt = torch.as_tensor(x, dtype=torch.float32)
+    return squared_error(xt[None], decode(encode(xt))[None])[0].double().numpy()

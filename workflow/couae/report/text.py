@@ -1,0 +1,204 @@
+"""Every word the outputs carry about themselves: table titles, the notes under
+tables, and the captions of the Snakemake report, each made from the resolved
+config so that its numbers are the run's own.
+
+The rules pass these strings to the jobs (notes) and to the report (captions,
+rendered by workflow/report/caption.rst); nothing else words them. Imported by
+the Snakefile: standard library only.
+"""
+
+from __future__ import annotations
+
+from . import caveats, paper
+
+TABLE_TITLES = {
+    "table1": "Table 1: test log-likelihood (grid) and FID (CelebA)",
+    "table2": "Table 2: hidden width scaled (CouAE as in the paper; other models: extension)",
+    "theorem1": "Theorem 1 in practice: particle flows on MMD^2",
+    "theorem2": "Theorem 2: xi and the test metric per width",
+}
+
+
+def _selection(config) -> str:
+    ev = config["grid"]["evaluation"]
+    if ev["selection"] == "cv":
+        return f"{ev['cv_folds']}-fold CV on the generated samples"
+    return "the validation set"
+
+
+def _bandwidths(config) -> str:
+    b = config["grid"]["evaluation"]["bandwidths"]
+    return f"logspace({b['log10_start']:g}, {b['log10_stop']:g}, {b['num']})"
+
+
+def celeba_notes(config) -> list[str]:
+    c = config["celeba"]
+    notes = [
+        f"celeba: {c['training']['iterations']} iterations, batch {c['training']['batch_size']}, "
+        f"FID from {c['fid']['n_generated']} generated images against the test split "
+        f"({c['fid']['extractor']} features)."
+    ]
+    if c["data"]["kind"] == "standin":
+        notes.append(caveats.STANDIN_NOTE)
+    if c["fid"]["extractor"] != "inception":
+        notes.append(caveats.TEST_ONLY_NOTE)
+    shortened = caveats.shortened_run("celeba", c["training"]["iterations"], paper.ITERATIONS["celeba"])
+    return notes + ([shortened] if shortened else [])
+
+
+def table_notes(config) -> list[str]:
+    """Notes under Tables 1 and 2 (the provenance footer is added by the job)."""
+    t = config["grid"]["training"]
+    shortened = caveats.shortened_run("grid", t["iterations"], paper.ITERATIONS["grid"])
+    return (
+        ([shortened] if shortened else [])
+        + [
+            "ours: mean ± sample std (ddof=1) over n seeds; ours - paper compares means.",
+            f"grid: {t['iterations']} iterations, batch {t['batch_size']}, lambda {t['lambda']:g}; "
+            f"KDE bandwidth chosen by {_selection(config)}.",
+        ]
+        + celeba_notes(config)
+    )
+
+
+def theorem1_notes(config) -> list[str]:
+    t = config["theory"]["theorem1"]
+    return [
+        f"fraction_global: share of runs whose particles each end within {t['tolerance']:g} of a distinct sample "
+        "(optimal matching); objective: MMD^2 between the empirical measures (0 exactly at that minimum).",
+        "median_worst_distance: the largest particle-to-matched-sample distance at the end (median over "
+        "runs); median_start_worst_distance: the same at the start. Equal: the flow stalled (forces too "
+        "weak at that distance, as a power-law Coulomb kernel's in high h); different but above the "
+        "tolerance: the particles moved and ended elsewhere (a spurious minimum, or not yet converged).",
+        f"{t['n_particles']} particles, {t['steps']} steps; noise > 0: gradient evaluated at positions "
+        f"plus Gaussian noise of that initial scale, decaying by {t['noise_decay']:g} per step.",
+    ]
+
+
+def theorem2_notes(config) -> list[str]:
+    return [
+        "xi: the largest squared reconstruction error ||x - g(f(x))||^2 over the training and validation "
+        "data, with the encoder's mean code (VAE), per seed; N = n_train, the training points.",
+        "celeba: the error sums all 3 x 64 x 64 values in [-1, 1], without the training's recon_weight.",
+        "spearman_xi_vs_metric: over the seeds and widths of one experiment; the claimed trend (larger xi, "
+        "worse test metric) makes it negative for a log-likelihood, positive for FID.",
+        "The bound's own terms are not evaluated: the statement of Theorem 2 is not available to this package.",
+    ] + celeba_notes(config)
+
+
+def markdown_notes(notes: list[str]) -> str:
+    return "".join(f"- {note}\n" for note in notes)
+
+
+def caption(item: str, config) -> str:
+    """The report caption of `item` (a key of CAPTIONS), in reStructuredText."""
+    return CAPTIONS[item](config)
+
+
+def _table1(config) -> str:
+    grid, fid, data = config["grid"], config["celeba"]["fid"], config["celeba"]["data"]
+    return (
+        "Table 1: test log-likelihood on the grid (width x1, or the largest configured width) for every "
+        "configured experiment: mean and sample standard deviation over the seeds, the paper's value and ours "
+        "minus the paper's. Log-likelihood: Gaussian KDE on the generated samples, bandwidth chosen among "
+        f"{_bandwidths(config)} by {_selection(config)}; {grid['training']['iterations']} training "
+        "iterations. Reference rows: the true density and a KDE on true samples. CelebA: FID of "
+        f"{fid['n_generated']} generated images against the test split ({fid['extractor']} features, data: "
+        f"{data['kind']}); a value made on stand-in images or with the test-only extractor says so in its cell "
+        "and is not compared with the paper."
+    )
+
+
+def _tables(config) -> str:
+    return f"{_table1(config)}\n\n{_table2(config)}"
+
+
+def _table2(config) -> str:
+    widths = ", ".join(f"x{w:g}" for w in paper.TABLE2_WIDTHS)
+    return (
+        f"Table 2: the hidden width scaled ({widths}). CouAE as in the paper, with the paper's values; every "
+        "other experiment across the same widths is our extension. Same metric and evaluation as Table 1; "
+        'cells of the paper not produced here are marked "not run".'
+    )
+
+
+def _figure1(config) -> str:
+    f = config["theory"]["figure1"]
+    charges = ", ".join(f"{c:g}" for c in f["charges"])
+    kernels = ", ".join(f["kernels"])
+    return (
+        f"Figure 1: the regulariser of eq. (1) (MMD^2 between fixed positive charges at {charges} and free "
+        "negative charges) in one dimension, computed exactly on a grid, for the kernels "
+        f"{kernels}: over one free charge (top) and two (bottom). Green: global minimisers; red crosses: "
+        "spurious local minima."
+    )
+
+
+def _figure2(config) -> str:
+    return (
+        "Figure 2: samples generated by each experiment (first seed, decoder applied to N(0, I) draws) beside "
+        "the true grid data, and the training loss of every seed (mean per logging block)."
+    )
+
+
+def _figure3(config) -> str:
+    return (
+        "Figure 3: images generated by each CelebA experiment (first seed, at width x1 or the experiment's "
+        f"largest width): the decoder applied to N(0, I) draws. Data: {config['celeba']['data']['kind']} (a "
+        "stand-in run says so in the figure's title)."
+    )
+
+
+def _figure4(config) -> str:
+    c = config["celeba"]
+    return (
+        "Figure 4: CelebA test images (top row of each panel) over their reconstructions g(f(x)) (bottom row), "
+        f"one panel per width factor of the experiment {c['figures']['figure4_experiment']} (first seed). "
+        f"Data: {c['data']['kind']} (a stand-in run says so in the figure's title)."
+    )
+
+
+def _theorem1(config) -> str:
+    t = config["theory"]["theorem1"]
+    return (
+        "Theorem 1 in practice: particles descending the MMD^2 between their empirical measure and that of "
+        "fixed N(0, I) samples, from seeded random starts, per kernel, dimension and noise level. Left: "
+        f"fraction of runs that end with every particle within {t['tolerance']:g} of a distinct sample; right: "
+        "2-D trajectories of one run. A flow whose worst matched distance at the end equals the one at the "
+        "start did not move (its forces vanish at that distance, as a power-law Coulomb kernel's do in high "
+        "dimensions): a statement about the dynamics, not about spurious minima. The full numbers are in "
+        "results/tables/theorem1.csv."
+    )
+
+
+def _theorem2(config) -> str:
+    return (
+        "Theorem 2's measured inputs, for every dataset, experiment and width factor: xi (the largest "
+        "reconstruction error over training and validation data), the test metric (the grid's KDE "
+        "log-likelihood, CelebA's FID) and the number of training points N (grid: "
+        f"{config['grid']['data']['n_train']}; CelebA: its training split). The figure plots the test metric "
+        "against xi per seed, coloured by width, a row per dataset. CelebA values made from stand-in images or "
+        "test-only features say so in red. The bound's own terms are not evaluated (its statement is not "
+        "available to this package)."
+    )
+
+
+def _benchmarks(config) -> str:
+    return (
+        "Per-job benchmarks measured by Snakemake (the benchmark file of each rule): wall time (s), peak "
+        "resident memory (max_rss, MB) and CPU time of every training job, grid evaluation, CelebA preparation "
+        "and FID evaluation, and Theorem 1 flow, one row per job; the rule and its wildcards are in the first "
+        "columns. Made with the config and device recorded in the tables' provenance footer."
+    )
+
+
+CAPTIONS = {
+    "tables": _tables,  # Tables 1 and 2 come from one job, under one caption
+    "figure1": _figure1,
+    "figure2": _figure2,
+    "figure3": _figure3,
+    "figure4": _figure4,
+    "theorem1": _theorem1,
+    "theorem2": _theorem2,
+    "benchmarks": _benchmarks,
+}

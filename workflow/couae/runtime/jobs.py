@@ -1,0 +1,71 @@
+"""What every job script does around its work: logging, CPU threads, a GPU
+slot and device, and for training jobs the one sequence they share (resume,
+train, save, provenance)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+def setup_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def start_job(threads: int) -> None:
+    """Logging and the job's CPU threads."""
+    import torch
+
+    setup_logging()
+    torch.set_num_threads(threads)
+
+
+def start_device_job(threads: int, device: str):
+    """As `start_job`, and unless pinned to the CPU a free GPU slot (claimed
+    before CUDA starts, so that jobs side by side get distinct devices).
+    Returns the torch device the job runs on."""
+    from .devices import resolve_device
+    from .gpu_slots import claim_gpu
+
+    start_job(threads)
+    if device != "cpu":
+        claim_gpu()
+    return resolve_device(device)
+
+
+def training_job(
+    run, settings, checkpoint, provenance_path, device, threads: int, save_outputs: Callable, **record
+) -> int:
+    """Resume `run` from `checkpoint` when it holds these `settings`, train it
+    to the end, `save_outputs(run)`, then write the provenance record (with
+    `record`'s extra fields). Returns the exit status: 1, with the reason
+    logged, when training stops on a non-finite loss or a checkpoint that
+    cannot be read."""
+    from ..core.training import CheckpointError, NonFiniteLossError, resume_and_train
+    from ..report import provenance
+
+    try:
+        outcome = resume_and_train(run, settings, checkpoint)
+    except (NonFiniteLossError, CheckpointError) as exc:
+        log.error("%s", exc)
+        return 1
+    save_outputs(run)
+    # wall time: training summed over every process that worked on this run
+    provenance.save(
+        provenance.record(
+            settings.to_dict(),
+            str(device),
+            run.training_seconds,
+            resumed_from_step=outcome.first_step,
+            threads=threads,
+            this_process_seconds=round(outcome.process_seconds, 3),
+            **record,
+        ),
+        provenance_path,
+    )
+    return 0

@@ -1,0 +1,117 @@
+"""Figure 1 (the regulariser's landscape), the Theorem 1 particle-flow figure
+and the Theorem 2 figure (test metric against xi)."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import NullFormatter
+
+from ..report import caveats
+from ..report.paper import METRICS
+from ..report.style import CAVEAT_COLOUR, plt
+from .landscape import curve, minima, surface
+
+
+def figure1(kernels: dict, charges, positions):
+    """kernels: title -> kernel (1-D). Top: one free charge; bottom: two."""
+    fig, axes = plt.subplots(2, len(kernels), figsize=(3.6 * len(kernels), 7), squeeze=False)
+    for col, (title, kernel) in enumerate(kernels.items()):
+        values = curve(kernel, charges, positions)
+        glob, spurious = minima(values)
+        ax = axes[0, col]
+        ax.plot(positions, values, lw=1.2)
+        ax.scatter(charges, np.full(len(charges), values.min()), marker="+", c="k", label="fixed charges")
+        ax.scatter(positions[[g[0] for g in glob]], values[[g[0] for g in glob]], c="tab:green", s=25,
+                   zorder=3, label="global minimum")
+        if spurious:
+            ax.scatter(positions[[s[0] for s in spurious]], values[[s[0] for s in spurious]], c="tab:red",
+                       marker="x", s=40, zorder=3, label="spurious local minimum")
+        ax.set(title=f"{title}: one free charge", xlabel="position of the free charge")
+        ax.legend(fontsize=7)
+        grid = surface(kernel, charges, positions)
+        glob, spurious = minima(grid)
+        ax = axes[1, col]
+        extent = (positions[0], positions[-1], positions[0], positions[-1])
+        ax.imshow(grid.T, origin="lower", extent=extent, cmap="viridis", aspect="equal")
+        ax.contour(positions, positions, grid.T, levels=15, colors="w", linewidths=0.4)
+        if glob:
+            g = np.array(glob)
+            ax.scatter(positions[g[:, 0]], positions[g[:, 1]], c="tab:green", s=4 if len(g) > 20 else 25,
+                       label="global minimum")
+        if spurious:
+            sp = np.array(spurious)
+            ax.scatter(positions[sp[:, 0]], positions[sp[:, 1]], c="tab:red", marker="x", s=40,
+                       label="spurious local minimum")
+        ax.set(title=f"{title}: two free charges", xlabel="charge 1", ylabel="charge 2")
+        ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def theorem1_figure(table: pd.DataFrame, trajectories: dict):
+    """Left: fraction of runs reaching the global minimum per dimension, one line
+    per flow (solid: plain descent; dashed: noise injection). Right: 2-D
+    trajectories of one run per flow."""
+    flows = list(dict.fromkeys(table["flow"]))
+    fig = plt.figure(figsize=(4.5 + 2.6 * len(trajectories), 5.6))
+    grid = fig.add_gridspec(1, 1 + len(trajectories), width_ratios=[1.7] + [1] * len(trajectories))
+    ax = fig.add_subplot(grid[0, 0])
+    for i, flow in enumerate(flows):
+        for noise, style in zip(sorted(table["noise"].unique()), ["-", "--", ":"]):
+            rows = table[(table.flow == flow) & (table.noise == noise)].sort_values("dim")
+            ax.plot(rows["dim"], rows["fraction_global"], style, marker="o", color=f"C{i}",
+                    label=f"{flow}" + (f", noise {noise:g}" if noise else ""))
+    ax.set(xlabel="dimension h", ylabel="fraction of runs at the global minimum", ylim=(-0.05, 1.05))
+    dims = sorted(table["dim"].unique())
+    if dims[-1] > 8 * dims[0]:  # e.g. 2 ... 64: equal room per doubling
+        ax.set_xscale("log", base=2)
+    ax.set_xticks(dims, [str(d) for d in dims])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=6, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: lines fill the axes
+    for k, (flow, data) in enumerate(trajectories.items()):
+        ax = fig.add_subplot(grid[0, 1 + k])
+        path, targets = data["trajectory"], data["targets"]
+        for p in range(path.shape[1]):
+            ax.plot(path[:, p, 0], path[:, p, 1], lw=0.6, alpha=0.8)
+        ax.scatter(targets[:, 0], targets[:, 1], marker="+", c="k", s=30, zorder=3)
+        ax.scatter(path[-1, :, 0], path[-1, :, 1], s=8, c="tab:red", zorder=4)
+        ax.set(title=f"{flow} (h = 2)", xticks=[], yticks=[], aspect="equal")
+    fig.tight_layout()
+    return fig
+
+
+def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
+    """Test metric against xi, one point per seed, colour per width: a row of
+    panels per dataset, one panel per experiment. `seeds`: `theorem2.per_seed`
+    rows; titles: dataset -> experiment -> title. A dataset whose values carry
+    caveats (stand-in data, test-only features) says so in red on its panels."""
+    datasets = list(dict.fromkeys(seeds["dataset"]))
+    by_dataset = {d: list(dict.fromkeys(seeds.loc[seeds["dataset"] == d, "experiment"])) for d in datasets}
+    ncols = max(len(names) for names in by_dataset.values())
+    fig, axes = plt.subplots(len(datasets), ncols, figsize=(3.0 * ncols, 3.4 * len(datasets)), squeeze=False)
+    widths = sorted(seeds["width"].unique())
+    colours = dict(zip(widths, plt.cm.viridis(np.linspace(0.0, 0.85, len(widths)))))
+    for row, dataset in enumerate(datasets):
+        rows_of_dataset = seeds[seeds["dataset"] == dataset]
+        caveat = caveats.join_distinct(rows_of_dataset["caveats"])
+        for ax, name in zip(axes[row], by_dataset[dataset]):
+            rows = rows_of_dataset[rows_of_dataset["experiment"] == name]
+            for width, w in rows.groupby("width", sort=True):
+                ax.scatter(w["xi"], w["metric_value"], s=14, color=colours[width], label=f"x{width:g}")
+            if rows["xi"].max() > 10 * rows["xi"].min():  # log scale only where xi spans a decade
+                ax.set_xscale("log")
+                ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks would overlap
+            ax.set_xlabel("xi (largest reconstruction error)", fontsize=8)
+            title = textwrap.fill(f"{dataset}: {titles.get(dataset, {}).get(name, name)}", 30)
+            if caveat:
+                title += "\n" + textwrap.fill(caveats.shown(caveat), 36)
+            ax.set_title(title, fontsize=7 if caveat else 8, color=CAVEAT_COLOUR if caveat else "black")
+            ax.tick_params(labelsize=7)
+            ax.legend(title="width", fontsize=6, title_fontsize=6)
+        axes[row, 0].set_ylabel(METRICS[dataset][1], fontsize=8)
+        for ax in axes[row, len(by_dataset[dataset]):]:
+            ax.set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Train one (experiment, width, seed) image autoencoder on the CelebA arrays.
+
+Resumes from --checkpoint when it holds a run of the same settings. Writes
+weights.pt (networks and settings), loss.csv and the provenance record.
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import torch
+
+import _bootstrap  # noqa: F401  (the library's import path)
+from couae.celeba import model
+from couae.celeba.arrays import load_split, read_meta
+from couae.runtime.atomic import save_dataframe_csv, save_torch
+from couae.runtime.jobs import start_device_job, training_job
+from couae.settings import CelebATraining
+
+log = logging.getLogger("celeba_train")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True, help="the training split's .npy")
+    parser.add_argument("--meta", required=True, help="the arrays' meta.json")
+    parser.add_argument("--settings", required=True, help="CelebATraining settings as JSON")
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--device", required=True, choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--provenance", required=True)
+    args = parser.parse_args()
+    device = start_device_job(args.threads, args.device)
+    settings = CelebATraining.from_json(args.settings)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
+    train_images = load_split(args.train)
+    if settings.batch_size > len(train_images):
+        log.error("batch size %d exceeds the %d training images", settings.batch_size, len(train_images))
+        return 1
+    meta = read_meta(args.meta)
+    log.info(
+        "%s width %s seed %s on %s: %d training images (%s)",
+        settings.experiment,
+        settings.width,
+        settings.seed,
+        device,
+        len(train_images),
+        meta["dataset"],
+    )
+
+    def save_outputs(run):
+        out_dir = Path(args.out_dir)
+        save_torch(model.weights(run, settings), out_dir / "weights.pt")
+        save_dataframe_csv(model.loss_history_frame(run), out_dir / "loss.csv", index=False)
+
+    run = model.build_run(settings, train_images, device)
+    return training_job(
+        run,
+        settings,
+        args.checkpoint,
+        args.provenance,
+        device,
+        args.threads,
+        save_outputs,
+        data=meta["dataset"],
+        standin=meta["standin"],
+        autocast=str(run.step_fn.autocast_dtype),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Figure 2: generated grid samples and training-loss curves per experiment."""
+
+import argparse
+import json
+
+import numpy as np
+import pandas as pd
+
+import _bootstrap  # noqa: F401  (the library's import path)
+from couae.grid.figures import figure2
+from couae.report.style import save_figure
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--experiments", nargs="+", required=True)
+    parser.add_argument("--samples", nargs="+", required=True, help="one file per experiment")
+    parser.add_argument("--losses", nargs="+", required=True, help="per experiment, every seed")
+    parser.add_argument("--titles", required=True, help="experiment -> title as JSON")
+    parser.add_argument("--width", type=float, required=True)
+    parser.add_argument("--out-stem", required=True)
+    args = parser.parse_args()
+    names = args.experiments
+    if len(args.samples) != len(names) or len(args.losses) % len(names):
+        raise SystemExit("--samples needs one file per experiment and --losses the same count each")
+    per = len(args.losses) // len(names)
+    samples = {n: np.load(p) for n, p in zip(names, args.samples, strict=True)}
+    losses = {n: [pd.read_csv(p) for p in args.losses[i * per : (i + 1) * per]] for i, n in enumerate(names)}
+    fig = figure2(np.load(args.data)["test"], samples, losses, json.loads(args.titles), args.width)
+    save_figure(fig, args.out_stem)
+
+
+if __name__ == "__main__":
+    main()

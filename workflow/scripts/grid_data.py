@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""Draw the grid dataset's splits into one .npz file."""
+
+import argparse
+
+import _bootstrap  # noqa: F401  (the library's import path)
+from couae.grid.data import GridMixture, make_splits
+from couae.runtime.atomic import save_npz
+from couae.settings import GridData
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--settings", required=True, help="GridData settings as JSON")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    s = GridData.from_json(args.settings)
+    sizes = {"train": s.n_train, "validation": s.n_validation, "test": s.n_test, "reference": s.n_reference}
+    save_npz(args.out, **make_splits(GridMixture.from_settings(s), sizes, s.seed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Train every seed of one (experiment, width) grid job in one process.
+
+Resumes from --checkpoint when it holds a run of the same settings. Writes per
+seed: weights.pt, loss.csv and samples.npy under --out-dir/seed<k>/.
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import _bootstrap  # noqa: F401  (the library's import path)
+from couae.grid import model
+from couae.runtime.atomic import save_dataframe_csv, save_numpy, save_torch
+from couae.runtime.jobs import start_device_job, training_job
+from couae.settings import GridTraining
+
+log = logging.getLogger("grid_train")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True, help="grid data .npz")
+    parser.add_argument("--settings", required=True, help="GridTraining settings as JSON")
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--device", required=True, choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--provenance", required=True, help="where to write the job's provenance record")
+    args = parser.parse_args()
+    device = start_device_job(args.threads, args.device)
+    settings = GridTraining.from_json(args.settings)
+    train_data = np.load(args.data)["train"]
+    log.info("experiment %s, width %s, seeds %s on %s", settings.experiment, settings.width, settings.seeds, device)
+
+    def save_outputs(run):
+        samples = model.generate(run, settings.n_generated)
+        for k, seed in enumerate(run.sampler.seeds):
+            seed_dir = Path(args.out_dir) / f"seed{seed}"
+            save_torch(model.seed_weights(run, k, settings), seed_dir / "weights.pt")
+            save_dataframe_csv(model.loss_history_frame(run, k), seed_dir / "loss.csv", index=False)
+            save_numpy(samples[k], seed_dir / "samples.npy")
+
+    run = model.build_run(settings, train_data, device)
+    return training_job(run, settings, args.checkpoint, args.provenance, device, args.threads, save_outputs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
