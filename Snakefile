@@ -25,10 +25,10 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         TABLES,
         FIGURE2,
         FIGURES_CELEBA,
         THEORY_OUTPUTS,
         "results/benchmarks/summary.csv",
-    default_target: True

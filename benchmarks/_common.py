@@ -1,4 +1,5 @@
 """Shared set-up for the benchmark scripts (import path, device, timing)."""
+
 import sys
 import time
 from pathlib import Path

@@ -12,6 +12,7 @@
 
     python benchmarks/fid.py [--images 2000] [--batch-size 200] [--device auto]
 """
+
 import argparse
 import statistics
 import tempfile
@@ -51,8 +52,11 @@ def main() -> None:
         extractor, which = inception(args.weights_dir, tmp)
         fid.features(extractor, images[: args.batch_size], args.batch_size, device)  # warm-up
         seconds = _common.timed(lambda: fid.features(extractor, images, args.batch_size, device), device)
-    print(f"device: {device}; Inception ({which}): {n} images in {seconds:.1f} s = {n / seconds:.0f} images/s "
-          f"(batch {args.batch_size}); 10,000 generated + 19,962 test images: {(10000 + 19962) / (n / seconds) / 60:.1f} min")
+    print(
+        f"device: {device}; Inception ({which}): {n} images in {seconds:.1f} s = {n / seconds:.0f} images/s "
+        f"(batch {args.batch_size}); 10,000 generated + 19,962 test images: "
+        f"{(10000 + 19962) / (n / seconds) / 60:.1f} min"
+    )
 
     rng = np.random.default_rng(1)
     feats_a = np.abs(rng.normal(size=(4000, fid.INCEPTION_DIMS)))
@@ -71,8 +75,10 @@ def main() -> None:
             value_theirs = calculate_frechet_distance(a.mu, a.sigma, b.mu, b.sigma)
         theirs.append(time.perf_counter() - start)
     t_ours, t_theirs = statistics.median(ours), statistics.median(theirs)
-    print(f"Fréchet distance, 2048-d: ours {value_ours:.6f} in {t_ours:.2f} s; pytorch-fid (sqrtm) "
-          f"{value_theirs:.6f} in {t_theirs:.2f} s; |difference| {abs(value_ours - value_theirs):.2e}")
+    print(
+        f"Fréchet distance, 2048-d: ours {value_ours:.6f} in {t_ours:.2f} s; pytorch-fid (sqrtm) "
+        f"{value_theirs:.6f} in {t_theirs:.2f} s; |difference| {abs(value_ours - value_theirs):.2e}"
+    )
     print(f"ratio pytorch-fid time / ours: {t_theirs / t_ours:.2f}x")
 
 

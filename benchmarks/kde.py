@@ -8,7 +8,9 @@ on the log-likelihood to 1e-3, and prints the ratio of their wall times last.
 
     python benchmarks/kde.py [--n 10000] [--device auto]
 """
+
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -17,8 +19,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
 import _common
-import dataclasses
-
 from couae.grid.kde import bandwidth_grid, kde_test_log_likelihood
 from couae.runtime.devices import resolve_device
 from helpers import paper_grid
@@ -48,9 +48,13 @@ def main() -> None:
 
     same = np.isclose(ours.bandwidth, search.best_params_["bandwidth"])
     diff = abs(ours.test_log_likelihood - sk_ll)
-    print(f"device {device}, torch threads {torch.get_num_threads()}, {args.n} generated x {args.n} test "
-          f"x {len(bws)} bandwidths, 5-fold CV")
-    print(f"ours:    bandwidth {ours.bandwidth:.4g}, test log-likelihood {ours.test_log_likelihood:.6f}, {t_ours:.2f} s")
+    print(
+        f"device {device}, torch threads {torch.get_num_threads()}, {args.n} generated x {args.n} test "
+        f"x {len(bws)} bandwidths, 5-fold CV"
+    )
+    print(
+        f"ours:    bandwidth {ours.bandwidth:.4g}, test log-likelihood {ours.test_log_likelihood:.6f}, {t_ours:.2f} s"
+    )
     print(f"sklearn: bandwidth {search.best_params_['bandwidth']:.4g}, test log-likelihood {sk_ll:.6f}, {t_sk:.2f} s")
     print(f"same bandwidth: {bool(same)}; |difference| {diff:.2e} (must be < 1e-3)")
     if not same or diff >= 1e-3:

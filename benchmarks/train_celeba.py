@@ -14,6 +14,7 @@ over the 15-minute target for one H100.
 
     python benchmarks/train_celeba.py [--steps 50] [--rounds 3] [--device auto]
 """
+
 import argparse
 import statistics
 
@@ -27,9 +28,9 @@ from couae.core.training import train
 from couae.report.paper import ITERATIONS
 from couae.runtime.devices import resolve_device
 from couae.settings import celeba_training_settings
+from helpers import load_config
 
 CELEBA_ITERATIONS = ITERATIONS["celeba"]
-from helpers import load_config
 
 TARGET_MINUTES = 15.0
 # dense peak TFLOP/s: (float32 via TF32 tensor cores, bfloat16/float16)
@@ -75,7 +76,10 @@ def main() -> None:
     for precision in precisions:
         settings = celeba_training_settings(
             load_config({"celeba": {"training": {"batch_size": args.batch_size, "mixed_precision": precision}}}),
-            args.experiment, args.width, 0)
+            args.experiment,
+            args.width,
+            0,
+        )
         run = image_model.build_run(settings, images, device)
         flops[precision] = flops_per_step(run)
         train(run, run.step + 3, 1, 1)  # warm-up: cuDNN autotuning, allocator
@@ -83,16 +87,21 @@ def main() -> None:
     times = {p: [] for p in precisions}
     for _ in range(args.rounds):
         for p, run in runs.items():
-            times[p].append(_common.timed(lambda: train(run, run.step + steps, steps, steps), device) / steps)
+            block = lambda run=run: train(run, run.step + steps, steps, steps)  # noqa: E731
+            times[p].append(_common.timed(block, device) / steps)
 
-    print(f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
-          f"{args.experiment} x{args.width:g}, batch {args.batch_size}, {steps} steps x {args.rounds} rounds")
+    print(
+        f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
+        f"{args.experiment} x{args.width:g}, batch {args.batch_size}, {steps} steps x {args.rounds} rounds"
+    )
     median = {}
     for p in precisions:
         median[p] = statistics.median(times[p])
-        line = (f"{'bf16 autocast' if p == 'bf16' else 'float32':>13}: {args.batch_size / median[p]:8.0f} images/s, "
-                f"{1000 * median[p]:7.1f} ms/step, {flops[p] / 1e12:.2f} TFLOP/step, "
-                f"{CELEBA_ITERATIONS} iterations in {CELEBA_ITERATIONS * median[p] / 60:.1f} min")
+        line = (
+            f"{'bf16 autocast' if p == 'bf16' else 'float32':>13}: {args.batch_size / median[p]:8.0f} images/s, "
+            f"{1000 * median[p]:7.1f} ms/step, {flops[p] / 1e12:.2f} TFLOP/step, "
+            f"{CELEBA_ITERATIONS} iterations in {CELEBA_ITERATIONS * median[p] / 60:.1f} min"
+        )
         peak = peak_tflops(device, p, args.peak_tflops)
         if peak:
             line += f", MFU {flops[p] / median[p] / 1e12 / peak:.1%} of {peak:g} TFLOP/s"
@@ -100,8 +109,10 @@ def main() -> None:
     if "bf16" in median:
         print(f"ratio bf16 / float32 speed: {median['none'] / median['bf16']:.2f}x")
     best = min(median.values())
-    print(f"ratio projected run / {TARGET_MINUTES:g}-minute target: {CELEBA_ITERATIONS * best / 60 / TARGET_MINUTES:.2f} "
-          "(<= 1 meets the target; the target is for one H100)")
+    print(
+        f"ratio projected run / {TARGET_MINUTES:g}-minute target: {CELEBA_ITERATIONS * best / 60 / TARGET_MINUTES:.2f} "
+        "(<= 1 meets the target; the target is for one H100)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ batched over plain.
 
     python benchmarks/train_grid.py [--seeds 10] [--steps 300] [--device auto]
 """
+
 import argparse
 import dataclasses
 import statistics
@@ -63,8 +64,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     args = parser.parse_args()
     device = resolve_device(args.device)
-    settings = small_settings(args.experiment, args.width, seeds=list(range(args.seeds)),
-                              iterations=args.steps, log_every=args.steps, checkpoint_every=args.steps)
+    settings = small_settings(
+        args.experiment,
+        args.width,
+        seeds=list(range(args.seeds)),
+        iterations=args.steps,
+        log_every=args.steps,
+        checkpoint_every=args.steps,
+    )
     if settings.model != "mmd":
         raise SystemExit("--experiment must name an MMD autoencoder")
     sizes = {"train": 500, "validation": 2, "test": 2, "reference": 2}
@@ -72,10 +79,13 @@ def main() -> None:
     steps = args.steps
 
     variants = {
-        "plain": lambda: [train(make_plain_textbook(settings, data, device, s), steps, steps, steps)
-                          for s in settings.seeds],
-        "plain+lib": lambda: [train(grid_model.build_run(settings, data, device, seeds=[s], stacked=False),
-                                    steps, steps, steps) for s in settings.seeds],
+        "plain": lambda: [
+            train(make_plain_textbook(settings, data, device, s), steps, steps, steps) for s in settings.seeds
+        ],
+        "plain+lib": lambda: [
+            train(grid_model.build_run(settings, data, device, seeds=[s], stacked=False), steps, steps, steps)
+            for s in settings.seeds
+        ],
         "batched": lambda: train(grid_model.build_run(settings, data, device), steps, steps, steps),
     }
     warm = dataclasses.replace(settings, seeds=(0,))
@@ -89,9 +99,11 @@ def main() -> None:
             times[name].append(_common.timed(fn, device))
     median = {name: statistics.median(t) for name, t in times.items()}
     run_steps = steps * args.seeds
-    print(f"device {device}, torch threads {torch.get_num_threads()}, {args.seeds} seeds x {steps} steps, "
-          f"{args.experiment} width x{args.width:g}, batch {settings.batch_size}, "
-          f"median of {args.rounds} interleaved rounds")
+    print(
+        f"device {device}, torch threads {torch.get_num_threads()}, {args.seeds} seeds x {steps} steps, "
+        f"{args.experiment} width x{args.width:g}, batch {settings.batch_size}, "
+        f"median of {args.rounds} interleaved rounds"
+    )
     for name, t in median.items():
         print(f"{name:10s} {run_steps / t:9.1f} run-steps/s ({t:.2f} s)")
     print(f"batching alone (batched vs plain+lib): {median['plain+lib'] / median['batched']:.2f}x")

@@ -1,4 +1,5 @@
 """Shared helpers for tests: the repo's config, small settings, test-only stand-ins."""
+
 import copy
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """A small HTTP server on 127.0.0.1 for download tests: serves in-memory files,
 honours Range requests, and can cut a transfer short on purpose."""
+
 from __future__ import annotations
 
 import threading
@@ -9,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FileServer:
     def __init__(self):
         self.files: dict[str, bytes] = {}
-        self.cut_after: dict[str, int] = {}   # path -> bytes sent before the first response is cut
-        self.truncate: dict[str, int] = {}    # path -> always stop after this many bytes
+        self.cut_after: dict[str, int] = {}  # path -> bytes sent before the first response is cut
+        self.truncate: dict[str, int] = {}  # path -> always stop after this many bytes
         self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
         server = self
 

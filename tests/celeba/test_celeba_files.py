@@ -1,6 +1,7 @@
 """CelebA files: partition parsing, source order, completeness, preprocessing
 (on the real sample images when present), the stand-in, and the prepare
 script's clean failure."""
+
 import json
 import os
 import subprocess
@@ -19,8 +20,10 @@ from helpers import REPO
 
 SAMPLE = Path(os.environ.get("COUAE_CELEBA_SAMPLE", REPO.parent / "shared" / "data" / "celeba-sample"))
 PARTITION_MD5 = "d32c9cbf5e040fd4025c592c306e6668"
-needs_sample = pytest.mark.skipif(not (SAMPLE / "list_eval_partition.txt").exists(),
-                                  reason=f"real CelebA sample files not at {SAMPLE} (set COUAE_CELEBA_SAMPLE)")
+needs_sample = pytest.mark.skipif(
+    not (SAMPLE / "list_eval_partition.txt").exists(),
+    reason=f"real CelebA sample files not at {SAMPLE} (set COUAE_CELEBA_SAMPLE)",
+)
 
 
 def write_partition(path, lines):
@@ -31,17 +34,19 @@ def write_partition(path, lines):
 def test_partition_parses_and_counts(tmp_path):
     p = write_partition(tmp_path / "p.txt", ["000001.jpg 0", "000002.jpg 2", "000003.jpg 1", "000004.jpg 0"])
     split_of = celeba_files.read_partition(p)
-    assert split_of == {"000001.jpg": "train", "000002.jpg": "test", "000003.jpg": "validation",
-                        "000004.jpg": "train"}
+    assert split_of == {"000001.jpg": "train", "000002.jpg": "test", "000003.jpg": "validation", "000004.jpg": "train"}
     assert celeba_files.split_counts(split_of) == {"train": 2, "validation": 1, "test": 1}
 
 
-@pytest.mark.parametrize("lines, message", [
-    (["000001.jpg 0", "000002.jpg"], r"p\.txt, line 2: expected '<name>\.jpg <0\|1\|2>'"),
-    (["000001.jpg 3"], r"line 1: split code 3"),
-    (["000001.jpg 0", "000001.jpg 1"], r"line 2: 000001\.jpg is listed twice"),
-    ([], r"lists no images"),
-])
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        (["000001.jpg 0", "000002.jpg"], r"p\.txt, line 2: expected '<name>\.jpg <0\|1\|2>'"),
+        (["000001.jpg 3"], r"line 1: split code 3"),
+        (["000001.jpg 0", "000001.jpg 1"], r"line 2: 000001\.jpg is listed twice"),
+        ([], r"lists no images"),
+    ],
+)
 def test_malformed_partition_names_file_and_line(tmp_path, lines, message):
     with pytest.raises(CelebAFileError, match=message):
         celeba_files.read_partition(write_partition(tmp_path / "p.txt", lines))
@@ -59,14 +64,23 @@ def test_sources_are_tried_in_order(tmp_path):
     archive = tmp_path / "a.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("img_align_celeba/000001.jpg", b"x")
-    data = {"sources": ["folder", "archive"], "folder": str(tmp_path / "absent"), "archive": str(archive),
-            "url": {"archive": None}, "md5": {"archive": None}, "retries": 1}
+    data = {
+        "sources": ["folder", "archive"],
+        "folder": str(tmp_path / "absent"),
+        "archive": str(archive),
+        "url": {"archive": None},
+        "md5": {"archive": None},
+        "retries": 1,
+    }
     assert celeba_files.locate_images(data, tmp_path).kind == "archive"  # folder absent: next source
     data["folder"] = str(folder)
     assert celeba_files.locate_images(data, tmp_path).kind == "folder"
     data.update(sources=["url", "archive"], archive=None, folder=None)
-    with pytest.raises(CelebAFileError, match=r"tried, in the order of celeba\.data\.sources: url \(not configured\); "
-                                              r"archive \(not configured\)"):
+    with pytest.raises(
+        CelebAFileError,
+        match=r"tried, in the order of celeba\.data\.sources: url \(not configured\); "
+        r"archive \(not configured\)",
+    ):
         celeba_files.locate_images(data, tmp_path)
 
 
@@ -135,16 +149,36 @@ def test_standin_is_seeded_and_shaped():
 
 
 def run_prepare(tmp_path, data):
-    return subprocess.run([sys.executable, str(REPO / "workflow/scripts/celeba_data.py"),
-                           "--data", json.dumps(data), "--out-dir", str(tmp_path / "out")],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "workflow/scripts/celeba_data.py"),
+            "--data",
+            json.dumps(data),
+            "--out-dir",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def base_data(tmp_path, **over):
-    data = {"kind": "celeba", "sources": ["folder"], "folder": None, "archive": None, "partition": None,
-            "url": {"archive": None, "partition": None}, "md5": {"archive": None, "partition": None},
-            "download_dir": str(tmp_path / "dl"), "retries": 1, "crop": 140, "size": 64, "workers": 1,
-            "standin": {"n_train": 4, "n_validation": 2, "n_test": 2, "seed": 0}}
+    data = {
+        "kind": "celeba",
+        "sources": ["folder"],
+        "folder": None,
+        "archive": None,
+        "partition": None,
+        "url": {"archive": None, "partition": None},
+        "md5": {"archive": None, "partition": None},
+        "download_dir": str(tmp_path / "dl"),
+        "retries": 1,
+        "crop": 140,
+        "size": 64,
+        "workers": 1,
+        "standin": {"n_train": 4, "n_validation": 2, "n_test": 2, "seed": 0},
+    }
     data.update(over)
     return data
 

@@ -1,5 +1,6 @@
 """The DCGAN networks per width, and image training on the shared loop:
 resume, mixed precision, generation and reconstruction."""
+
 import numpy as np
 import pytest
 import torch
@@ -43,9 +44,14 @@ def test_width_leaving_no_channels_is_refused():
 
 
 def small_settings(experiment="couae", **train):
-    config = load_config({"celeba": {"model": {"channels": [4, 8, 8, 16]},
-                                     "training": {"batch_size": 8, "iterations": 6, "log_every": 2,
-                                                  "checkpoint_every": 2, **train}}})
+    config = load_config(
+        {
+            "celeba": {
+                "model": {"channels": [4, 8, 8, 16]},
+                "training": {"batch_size": 8, "iterations": 6, "log_every": 2, "checkpoint_every": 2, **train},
+            }
+        }
+    )
     return S.celeba_training_settings(config, experiment, 1.0, 0)
 
 
@@ -101,8 +107,9 @@ def test_reconstruction_errors_match_a_per_image_loop(images, tmp_path, experime
     """xi's per-image errors: the squared distance in [-1, 1] from the mean code's
     decoding, image by image, whatever the batching, also from a memory-mapped split."""
     settings = small_settings(experiment)
-    model = image_model.Autoencoder(image_model.weights(train(image_model.build_run(settings, images), 2, 2, 2),
-                                                        settings))
+    model = image_model.Autoencoder(
+        image_model.weights(train(image_model.build_run(settings, images), 2, 2, 2), settings)
+    )
     np.save(tmp_path / "train.npy", images[:7])
     errors = model.reconstruction_errors(image_arrays.load_split(tmp_path / "train.npy", mmap=True), batch_size=3)
     expected = []

@@ -1,6 +1,7 @@
 """FID: the Fréchet distance against closed forms and pytorch-fid, the scipy
 1.18 incompatibility, the sample-size policy, and the feature extractors
 (Inception loaded from a local weights file; the stated test-only substitute)."""
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -48,8 +49,9 @@ def test_agrees_with_pytorch_fid_where_its_scipy_call_still_works():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(400, 16)), rng.normal(0.3, 1.2, size=(300, 16))
     a, b = fid.statistics(x), fid.statistics(y)
-    assert fid.frechet_distance(a, b) == pytest.approx(calculate_frechet_distance(a.mu, a.sigma, b.mu, b.sigma),
-                                                       rel=1e-6)
+    assert fid.frechet_distance(a, b) == pytest.approx(
+        calculate_frechet_distance(a.mu, a.sigma, b.mu, b.sigma), rel=1e-6
+    )
 
 
 def test_survives_scipy_118_removing_sqrtm_disp(monkeypatch):
@@ -123,9 +125,20 @@ def run_fid_weights(tmp_path, *args):
     import sys
 
     from helpers import REPO
+
     defaults = ["--weights-dir=", "--url=", "--retries", "1"]  # the arguments after them win
-    return subprocess.run([sys.executable, str(REPO / "workflow/scripts/fid_weights.py"),
-                           "--out", str(tmp_path / "record.json"), *defaults, *args], capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "workflow/scripts/fid_weights.py"),
+            "--out",
+            str(tmp_path / "record.json"),
+            *defaults,
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_weights_rule_without_file_or_url_says_where_to_put_it(tmp_path):
@@ -140,8 +153,15 @@ def test_weights_rule_refuses_a_download_with_the_wrong_hash(tmp_path):
 
     with FileServer() as server:
         server.files["/w.pth"] = b"not the inception weights"
-        result = run_fid_weights(tmp_path, "--extractor", "inception", f"--weights-dir={tmp_path}",
-                                 f"--url={server.url}/w.pth", "--retries", "1")
+        result = run_fid_weights(
+            tmp_path,
+            "--extractor",
+            "inception",
+            f"--weights-dir={tmp_path}",
+            f"--url={server.url}/w.pth",
+            "--retries",
+            "1",
+        )
     assert result.returncode == 1 and "sha256 is" in result.stderr and "expected 6726825d" in result.stderr
     assert list((tmp_path / "checkpoints").iterdir()) == []  # nothing half-made is left
 

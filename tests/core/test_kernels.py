@@ -69,10 +69,15 @@ def test_make_kernel_passes_params():
     assert k.scales == (1.0, 2.0) and k.latent_dim == 3
 
 
-@pytest.mark.parametrize("name, params, named", [
-    ("imq", {}, "scales"), ("coulomb", {"eps": 0.1}, "beta"), ("plummer", {"eps": 1.0}, "exponent"),
-    ("gaussian", {"scales": [1.0], "eps": 0.1}, "eps"),
-])
+@pytest.mark.parametrize(
+    "name, params, named",
+    [
+        ("imq", {}, "scales"),
+        ("coulomb", {"eps": 0.1}, "beta"),
+        ("plummer", {"eps": 1.0}, "exponent"),
+        ("gaussian", {"scales": [1.0], "eps": 0.1}, "eps"),
+    ],
+)
 def test_make_kernel_wants_exactly_its_parameters(name, params, named):
     """The library restates no config value: a missing or foreign parameter is an error naming it."""
     with pytest.raises(ValueError, match=f"kernel '{name}' takes the parameters .*got") as err:
@@ -81,9 +86,15 @@ def test_make_kernel_wants_exactly_its_parameters(name, params, named):
 
 
 SLOPE_KERNELS = [
-    ("imq", 2, {}), ("gaussian", 3, {}), ("coulomb", 2, {"eps": 0.05}), ("coulomb", 3, {"eps": 0.5}),
-    ("coulomb", 64, {"eps": 1.0, "beta": 2.0}), ("coulomb", 1, {}), ("coulomb", 5, {"eps": 0.1, "beta": 1.0}),
-    ("plummer", 2, {"eps": 3.0}), ("plummer", 2, {"eps": 1.0, "exponent": 2.0}),
+    ("imq", 2, {}),
+    ("gaussian", 3, {}),
+    ("coulomb", 2, {"eps": 0.05}),
+    ("coulomb", 3, {"eps": 0.5}),
+    ("coulomb", 64, {"eps": 1.0, "beta": 2.0}),
+    ("coulomb", 1, {}),
+    ("coulomb", 5, {"eps": 0.1, "beta": 1.0}),
+    ("plummer", 2, {"eps": 3.0}),
+    ("plummer", 2, {"eps": 1.0, "exponent": 2.0}),
 ]
 
 

@@ -3,14 +3,15 @@ import itertools
 import pytest
 import torch
 
-from helpers import paper_kernel
 from couae.core.mmd import mmd2_empirical, mmd2_unbiased, pairwise_sq_dist
+from helpers import paper_kernel
 
 KERNELS = [("imq", {}), ("gaussian", {}), ("coulomb", {"eps": 0.1}), ("plummer", {"eps": 1.0})]
 
 
 def brute_force_mmd2(kernel, x, y):
     """Eq. (2) written as explicit double loops over sample pairs."""
+
     def k(a, b):
         return kernel(((a - b) ** 2).sum()).item()
 
@@ -126,9 +127,13 @@ def test_gradient_flows_to_prior_samples_when_they_require_it():
 def brute_force_empirical_mmd2(kernel, x, y):
     def k(a, b):
         return kernel(((a - b) ** 2).sum()).item()
+
     n, m = len(x), len(y)
-    return (sum(k(a, b) for a in x for b in x) / n**2 + sum(k(a, b) for a in y for b in y) / m**2
-            - 2 * sum(k(a, b) for a in x for b in y) / (n * m))
+    return (
+        sum(k(a, b) for a in x for b in x) / n**2
+        + sum(k(a, b) for a in y for b in y) / m**2
+        - 2 * sum(k(a, b) for a in x for b in y) / (n * m)
+    )
 
 
 @pytest.mark.parametrize("name,params", KERNELS)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from couae.grid import model as grid_model
-from couae.runtime.atomic import save_npz
-from couae.grid.data import make_splits
 from couae.core.training import CheckpointError, NonFiniteLossError, train, try_resume
-from helpers import REPO, small_settings, paper_grid
+from couae.grid import model as grid_model
+from couae.grid.data import make_splits
+from couae.runtime.atomic import save_npz
+from helpers import REPO, paper_grid, small_settings
 
 EXPERIMENTS = ["couae", "wae", "vae", "plummer"]
 
@@ -87,6 +87,7 @@ def test_checkpoint_of_other_settings_is_ignored(tmp_path, train_data):
     b = small_settings("couae", lr=5.0e-4)
     run = run_to_end(a, train_data)
     from couae.runtime.atomic import save_torch
+
     save_torch(run.state_dict(a.fingerprint()), tmp_path / "ckpt.pt")
     fresh = grid_model.build_run(b, train_data)
     assert not try_resume(fresh, tmp_path / "ckpt.pt", b.fingerprint())
@@ -140,12 +141,27 @@ def test_saved_weights_reproduce_the_trained_networks(train_data):
 
 # --- the command-line script, as Snakemake runs it ---------------------------------
 
+
 def _script(tmp_path, name, settings, data):
     out = tmp_path / name
-    cmd = [sys.executable, str(REPO / "workflow/scripts/grid_train.py"), "--data", str(data),
-           "--settings", settings.to_json(), "--out-dir", str(out), "--checkpoint",
-           str(out / "checkpoint.pt"), "--device", "cpu", "--threads", "1",
-           "--provenance", str(out / "provenance.json")]
+    cmd = [
+        sys.executable,
+        str(REPO / "workflow/scripts/grid_train.py"),
+        "--data",
+        str(data),
+        "--settings",
+        settings.to_json(),
+        "--out-dir",
+        str(out),
+        "--checkpoint",
+        str(out / "checkpoint.pt"),
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--provenance",
+        str(out / "provenance.json"),
+    ]
     return out, cmd
 
 
@@ -159,7 +175,8 @@ def data_file(tmp_path):
 
 def test_script_resumes_after_sigkill_bit_identical(tmp_path, data_file):
     settings = dataclasses.replace(
-        small_settings("couae", iterations=4000, log_every=100, checkpoint_every=500), n_generated=500)
+        small_settings("couae", iterations=4000, log_every=100, checkpoint_every=500), n_generated=500
+    )
     ref_dir, ref_cmd = _script(tmp_path, "uninterrupted", settings, data_file)
     subprocess.run(ref_cmd, check=True, capture_output=True)
 
@@ -176,7 +193,7 @@ def test_script_resumes_after_sigkill_bit_identical(tmp_path, data_file):
     assert not (out / "seed3" / "weights.pt").exists()
 
     second = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    assert f"resumed from checkpoint" in second.stderr
+    assert "resumed from checkpoint" in second.stderr
     record = json.loads((out / "provenance.json").read_text())
     assert record["resumed_from_step"] == killed_at and record["wall_seconds"] > 0
     for seed in settings.seeds:

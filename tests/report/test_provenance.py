@@ -6,8 +6,9 @@ from couae.report import provenance
 
 def test_record_names_commit_versions_device_and_time(tmp_path):
     rec = provenance.record({"lr": 0.001}, "cpu", 12.5, threads=2)
-    head = subprocess.run(["git", "-C", str(provenance.REPO_ROOT), "rev-parse", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(provenance.REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     assert rec["git_commit"].startswith(head) if head else rec["git_commit"] == "unknown"
     assert rec["versions"]["torch"].startswith("2.") and rec["versions"]["pytorch-fid"]
     assert rec["device"] == "cpu" and rec["wall_seconds"] == 12.5 and rec["settings"] == {"lr": 0.001}
@@ -20,8 +21,12 @@ def test_git_commit_outside_a_checkout_is_unknown(tmp_path):
 
 
 def test_footer_summarises_and_warns_on_mixed_versions():
-    a = {"git_commit": "a" * 40, "versions": {"python": "3.11.7", "torch": "2.13.0"}, "device": "cpu",
-         "wall_seconds": 1800.0}
+    a = {
+        "git_commit": "a" * 40,
+        "versions": {"python": "3.11.7", "torch": "2.13.0"},
+        "device": "cpu",
+        "wall_seconds": 1800.0,
+    }
     b = dict(a, device="cuda", versions={"python": "3.11.7", "torch": "2.12.0"})
     text = provenance.footer([a, b])
     assert "commit aaaaaaaaaaaa" in text and "devices: cpu, cuda" in text and "1.00 h over 2 jobs" in text

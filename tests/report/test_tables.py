@@ -15,8 +15,12 @@ REFERENCE = pd.DataFrame([{"reference": "true density", "test_log_likelihood": -
 
 @pytest.fixture
 def summary():
-    rows = [(e, w, s, v) for e, base in (("vae", -4.0), ("mine", -5.0), ("couae", -4.5))
-            for w in (0.5, 1.0) for s, v in enumerate((base, base - 0.2, base + 0.2))]
+    rows = [
+        (e, w, s, v)
+        for e, base in (("vae", -4.0), ("mine", -5.0), ("couae", -4.5))
+        for w in (0.5, 1.0)
+        for s, v in enumerate((base, base - 0.2, base + 0.2))
+    ]
     return summarise(evals(rows), "test_log_likelihood")
 
 

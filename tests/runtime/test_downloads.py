@@ -1,4 +1,5 @@
 """The download code against a local HTTP server serving files the tests make."""
+
 import hashlib
 import io
 import zipfile
@@ -76,9 +77,15 @@ def test_missing_url_fails_with_its_address(server, tmp_path):
 
 
 def data_section(tmp_path, **over):
-    data = {"sources": ["folder", "archive", "url"], "folder": None, "archive": None, "partition": None,
-            "url": {"archive": None, "partition": None}, "md5": {"archive": None, "partition": None},
-            "retries": 2}
+    data = {
+        "sources": ["folder", "archive", "url"],
+        "folder": None,
+        "archive": None,
+        "partition": None,
+        "url": {"archive": None, "partition": None},
+        "md5": {"archive": None, "partition": None},
+        "retries": 2,
+    }
     data.update(over)
     return data
 
@@ -86,8 +93,11 @@ def data_section(tmp_path, **over):
 def test_archive_url_source_downloads_then_checks_the_zip(server, tmp_path):
     body = make_zip()
     server.files["/img_align_celeba.zip"] = body
-    data = data_section(tmp_path, url={"archive": f"{server.url}/img_align_celeba.zip", "partition": None},
-                        md5={"archive": md5(body), "partition": None})
+    data = data_section(
+        tmp_path,
+        url={"archive": f"{server.url}/img_align_celeba.zip", "partition": None},
+        md5={"archive": md5(body), "partition": None},
+    )
     source = celeba_files.locate_images(data, tmp_path / "dl")
     assert source.kind == "archive" and len(source.names()) == 5
     # a second call finds the verified download and does not fetch again
@@ -101,8 +111,9 @@ def test_truncated_archive_is_refused_with_its_name(tmp_path):
     data = data_section(tmp_path, sources=["archive"], archive=str(archive))
     with pytest.raises(CelebAFileError, match=r"img_align_celeba\.zip is not a complete zip file"):
         celeba_files.locate_images(data, tmp_path)
-    with_md5 = data_section(tmp_path, sources=["archive"], archive=str(archive),
-                            md5={"archive": md5(make_zip()), "partition": None})
+    with_md5 = data_section(
+        tmp_path, sources=["archive"], archive=str(archive), md5={"archive": md5(make_zip()), "partition": None}
+    )
     with pytest.raises(CelebAFileError, match=r"not the official img_align_celeba\.zip.*md5"):
         celeba_files.locate_images(with_md5, tmp_path)
 
@@ -110,9 +121,12 @@ def test_truncated_archive_is_refused_with_its_name(tmp_path):
 def test_corrupted_archive_download_names_url_and_checksum(server, tmp_path):
     body = make_zip()
     server.files["/img_align_celeba.zip"] = body[:-1] + b"!"
-    data = data_section(tmp_path, sources=["url"], url={"archive": f"{server.url}/img_align_celeba.zip",
-                                                        "partition": None},
-                        md5={"archive": md5(body), "partition": None})
+    data = data_section(
+        tmp_path,
+        sources=["url"],
+        url={"archive": f"{server.url}/img_align_celeba.zip", "partition": None},
+        md5={"archive": md5(body), "partition": None},
+    )
     with pytest.raises(CelebAFileError, match=r"img_align_celeba\.zip is corrupt.*expected " + md5(body)):
         celeba_files.locate_images(data, tmp_path / "dl")
     assert not (tmp_path / "dl" / "img_align_celeba.zip").exists()

@@ -1,4 +1,5 @@
 """GPU slots on a CPU machine, with a simulated device count."""
+
 import os
 import select
 import signal
@@ -25,8 +26,9 @@ def start(tmp_path, mode="hold", env_extra=None):
     env.pop("CUDA_VISIBLE_DEVICES", None)
     env.update(env_extra or {})
     code = HOLDER.format(lib=str(REPO / "workflow"))
-    return subprocess.Popen([sys.executable, "-c", code, mode, str(tmp_path / "release")], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, mode, str(tmp_path / "release")], env=env, stdout=subprocess.PIPE, text=True
+    )
 
 
 def first_line(proc, timeout=20.0):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from couae.core.kernels import make_kernel
-from helpers import paper_kernel
-from couae.theory.landscape import curve, minima, surface
 from couae.theory.flows import FlowSettings, matched_distances, run_flows
+from couae.theory.landscape import curve, minima, surface
+from helpers import paper_kernel
 
 CHARGES = [-4.0, 0.0, 4.0]
 
@@ -54,8 +54,7 @@ def test_matched_distances_find_the_permutation():
     np.testing.assert_allclose(matched_distances(particles, samples), math.sqrt(3) * 1e-3)
 
 
-SMALL = FlowSettings(n_particles=5, n_runs=4, steps=1500, lr=0.2, max_step=0.1, final_max_step=1e-3,
-                     tolerance=0.02)
+SMALL = FlowSettings(n_particles=5, n_runs=4, steps=1500, lr=0.2, max_step=0.1, final_max_step=1e-3, tolerance=0.02)
 
 
 def test_small_coulomb_flow_reaches_the_global_minimum():
@@ -72,8 +71,9 @@ def test_single_scale_gaussian_flow_stalls_where_coulomb_does_not():
 def test_start_distance_tells_a_stalled_flow_from_one_that_moved():
     """In h = 16 the power-law Coulomb force between far-apart points vanishes:
     the particles end where they started. In h = 2 they close the distance."""
-    settings = FlowSettings(n_particles=5, n_runs=3, steps=300, lr=0.2, max_step=0.1, final_max_step=1e-3,
-                            tolerance=0.02)
+    settings = FlowSettings(
+        n_particles=5, n_runs=3, steps=300, lr=0.2, max_step=0.1, final_max_step=1e-3, tolerance=0.02
+    )
     stalled = run_flows(paper_kernel("coulomb", 16, eps=0.01), 16, settings, seed=1)
     np.testing.assert_allclose(stalled.worst_match, stalled.start_worst_match, rtol=1e-3)
     assert (stalled.start_worst_match > 1.0).all() and not stalled.reached_global.any()

@@ -1,10 +1,11 @@
 """Theorem 2's measured inputs: the per-width table from per-seed evaluations."""
+
 import matplotlib.colors
 import pandas as pd
 import pytest
 
-from couae.theory.theorem2 import per_seed, theorem2_table
 from couae.theory.figures import theorem2_figure
+from couae.theory.theorem2 import per_seed, theorem2_table
 
 
 def grid_evals():
@@ -12,17 +13,40 @@ def grid_evals():
     for width, base_xi in ((0.5, 1.0), (1.0, 4.0)):
         for seed, (dxi, ll) in enumerate([(0.0, -4.0), (1.0, -4.5), (2.0, -5.0)]):
             xi = base_xi + dxi
-            rows.append({"experiment": "couae", "width": width, "seed": seed, "test_log_likelihood": ll - width,
-                         "bandwidth": 0.1, "recon_train_max": xi, "recon_validation_max": xi - 0.5, "xi": xi})
+            rows.append(
+                {
+                    "experiment": "couae",
+                    "width": width,
+                    "seed": seed,
+                    "test_log_likelihood": ll - width,
+                    "bandwidth": 0.1,
+                    "recon_train_max": xi,
+                    "recon_validation_max": xi - 0.5,
+                    "xi": xi,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def celeba_evals(caveats="stand-in data, not CelebA; test-only features, not FID"):
     """As evaluate_celeba writes them: N and caveats in every row (CSV read with keep_default_na=False)."""
-    return pd.DataFrame([
-        {"experiment": "couae", "width": w, "seed": 0, "fid": fid, "n_generated": 300, "n_train": 1000,
-         "recon_train_max": xi, "recon_validation_max": xi / 2, "xi": xi, "caveats": caveats}
-        for w, xi, fid in ((0.25, 900.0, 60.0), (0.5, 700.0, 52.0), (1.0, 500.0, 47.0))])
+    return pd.DataFrame(
+        [
+            {
+                "experiment": "couae",
+                "width": w,
+                "seed": 0,
+                "fid": fid,
+                "n_generated": 300,
+                "n_train": 1000,
+                "recon_train_max": xi,
+                "recon_validation_max": xi / 2,
+                "xi": xi,
+                "caveats": caveats,
+            }
+            for w, xi, fid in ((0.25, 900.0, 60.0), (0.5, 700.0, 52.0), (1.0, 500.0, 47.0))
+        ]
+    )
 
 
 def test_table_summarises_xi_and_test_metric_per_width():
@@ -33,8 +57,9 @@ def test_table_summarises_xi_and_test_metric_per_width():
     assert row.recon_validation_max_mean == pytest.approx(4.5)
     assert row.metric == "test log-likelihood (higher is better)" and row.metric_mean == pytest.approx(-5.5)
     # rank correlation over all seeds and widths of the experiment
-    assert row.spearman_xi_vs_metric == pytest.approx(pd.Series([1, 2, 3, 4, 5, 6]).corr(
-        pd.Series([-4.5, -5.0, -5.5, -5.0, -5.5, -6.0]), method="spearman"))
+    assert row.spearman_xi_vs_metric == pytest.approx(
+        pd.Series([1, 2, 3, 4, 5, 6]).corr(pd.Series([-4.5, -5.0, -5.5, -5.0, -5.5, -6.0]), method="spearman")
+    )
     assert row.spearman_xi_vs_metric < -0.8
     assert row.caveats == ""
 

@@ -31,8 +31,10 @@ def test_paper_config_and_quick_preset_are_valid():
         ({"grid": {"training": {"learning_rate": 1.0e-3}}}, ["learning_rate"]),
         ({"grid": {"experiments": {"v": {"model": "vae", "kernel": "imq"}}}}, ["experiments", "v"]),
         ({"grid": {"experiments": {"m": {"model": "mmd"}}}}, ["kernel"]),
-        ({"grid": {"experiments": {"c": {"model": "mmd", "kernel": "coulomb",
-                                           "kernel_params": {"scales": [1.0]}}}}}, ["scales"]),
+        (
+            {"grid": {"experiments": {"c": {"model": "mmd", "kernel": "coulomb", "kernel_params": {"scales": [1.0]}}}}},
+            ["scales"],
+        ),
         ({"grid": {"experiments": {"Bad_Name": {"model": "vae"}}}}, ["Bad_Name"]),
         ({"grid": {"evaluation": {"selection": "silverman"}}}, ["silverman"]),
         ({"theory": {"theorem1": {"flows": {"x": {"kernel": "laplace", "params": {}}}}}}, ["laplace"]),
@@ -91,9 +93,21 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("grid:\n  training:\n    lr: 1e-3\n")  # YAML reads 1e-3 as a string
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-         "--cores", "1", "--configfile", str(bad)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--cores",
+            "1",
+            "--configfile",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert "['training']['lr']" in result.stderr and "is not of type 'number'" in result.stderr

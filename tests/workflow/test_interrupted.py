@@ -1,6 +1,7 @@
 """Killing the whole workflow mid-training (SIGKILL to Snakemake and its jobs),
 then re-running it, gives exactly the tables of an uninterrupted run, with the
 interrupted training resumed from its checkpoint rather than restarted."""
+
 import os
 import signal
 import subprocess
@@ -27,8 +28,22 @@ TARGETS = ["results/tables/table1.csv", "results/tables/table2.csv"]
 
 
 def command(workdir, override, *flags):
-    return [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-            "--cores", "2", *flags, *TARGETS, "--configfile", str(REPO / "presets/quick.yaml"), str(override)]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *flags,
+        *TARGETS,
+        "--configfile",
+        str(REPO / "presets/quick.yaml"),
+        str(override),
+    ]
 
 
 def mid_training_checkpoint(workdir):
@@ -48,8 +63,9 @@ def test_killed_workflow_resumes_to_identical_tables(tmp_path):
     reference.mkdir(), interrupted.mkdir()
     subprocess.run(command(reference, override), check=True, capture_output=True)
 
-    proc = subprocess.Popen(command(interrupted, override), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        command(interrupted, override), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline, killed_at = time.time() + 300, None
     while killed_at is None:
         assert proc.poll() is None and time.time() < deadline, "workflow ended before a mid-training checkpoint"

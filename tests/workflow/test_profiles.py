@@ -1,4 +1,5 @@
 """The profiles parse, name only rules that exist, and their executors are installed."""
+
 import importlib
 import re
 import subprocess
@@ -26,8 +27,10 @@ def test_profile_names_existing_rules(name):
     assert not unknown, f"profiles/{name} sets resources of unknown rules: {unknown}"
 
 
-@pytest.mark.parametrize("name,module", [("slurm", "snakemake_executor_plugin_slurm"),
-                                         ("cluster-generic", "snakemake_executor_plugin_cluster_generic")])
+@pytest.mark.parametrize(
+    "name,module",
+    [("slurm", "snakemake_executor_plugin_slurm"), ("cluster-generic", "snakemake_executor_plugin_cluster_generic")],
+)
 def test_profile_executor_is_installed(name, module):
     profile = yaml.safe_load((REPO / "profiles" / name / "config.yaml").read_text())
     assert profile["executor"] == name
@@ -37,7 +40,23 @@ def test_profile_executor_is_installed(name, module):
 def test_default_profile_is_applied(tmp_path):
     # printshellcmds from profiles/default shows the shell command in a dry run
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-         "--cores", "1", "-n", "results/grid/data.npz", "--configfile", str(REPO / "presets/quick.yaml")],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--cores",
+            "1",
+            "-n",
+            "results/grid/data.npz",
+            "--configfile",
+            str(REPO / "presets/quick.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "grid_data.py --settings" in result.stdout

@@ -4,6 +4,7 @@ It installs Debian's slurm-wlm and munge and writes /etc/slurm/slurm.conf, so it
 runs only where that is harmless: as root with apt-get, in CI or when
 COUAE_SLURM_TEST=1, and never where a SLURM is already configured or running.
 """
+
 import os
 import shutil
 import subprocess
@@ -33,14 +34,21 @@ def reason_to_skip() -> str | None:
 
 @pytest.mark.skipif(reason_to_skip() is not None, reason=str(reason_to_skip()))
 def test_quick_preset_through_real_slurm_equals_local_run(tmp_path):
-    result = subprocess.run(["bash", str(REPO / "tests/slurm/run.sh"), str(tmp_path / "slurm")],
-                            env=dict(os.environ, PYTHON=sys.executable), capture_output=True, text=True,
-                            timeout=1500)
+    result = subprocess.run(
+        ["bash", str(REPO / "tests/slurm/run.sh"), str(tmp_path / "slurm")],
+        env=dict(os.environ, PYTHON=sys.executable),
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     assert "SLURM run produced the same tables as the local run" in result.stdout
     submitted = (result.stdout + result.stderr).count("has been submitted with SLURM jobid")
     assert submitted >= 10, f"only {submitted} jobs went through SLURM"
     daemons = subprocess.run(["pgrep", "-x", "slurmctld|slurmd|munged"], capture_output=True, text=True).stdout
-    live = [p for p in daemons.split() if "Z" not in subprocess.run(["ps", "-o", "stat=", "-p", p],
-                                                                     capture_output=True, text=True).stdout]
+    live = [
+        p
+        for p in daemons.split()
+        if "Z" not in subprocess.run(["ps", "-o", "stat=", "-p", p], capture_output=True, text=True).stdout
+    ]
     assert not live, f"daemons left running: {live}"

@@ -67,7 +67,9 @@ def seeds(config, dataset: str) -> list[int]:
 
 def runs(config, dataset: str) -> list[tuple[str, str]]:
     """(experiment, width label) of every training configuration of `dataset`."""
-    return [(name, label) for name in experiments(config, dataset) for label in experiment_widths(config, dataset, name)]
+    return [
+        (name, label) for name in experiments(config, dataset) for label in experiment_widths(config, dataset, name)
+    ]
 
 
 def experiment_labels(config, dataset: str) -> list[list]:
@@ -395,7 +397,10 @@ def check_config(config) -> None:
     grid, celeba = config["grid"], config["celeba"]
     standin = celeba["data"]["standin"]
     # training data the batch is drawn from; None where only the job can count it (real CelebA)
-    n_train = {"grid": grid["data"]["n_train"], "celeba": standin["n_train"] if celeba["data"]["kind"] == "standin" else None}
+    n_train = {
+        "grid": grid["data"]["n_train"],
+        "celeba": standin["n_train"] if celeba["data"]["kind"] == "standin" else None,
+    }
     for dataset in DATASETS:
         _check_training(dataset, config[dataset]["training"], n_train[dataset])
         _check_widths(config, dataset)

@@ -11,13 +11,13 @@ rule celeba_data:
         "logs/celeba/data.log",
     benchmark:
         "results/benchmarks/celeba_data.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["celeba"]["data"]["workers"]
     params:
         settings=S.celeba_data_settings(config).to_json(),
         locations=CELEBA_LOCATIONS,
         out_dir=lambda w, output: Path(output.meta).parent,
-    threads: config["celeba"]["data"]["workers"]
-    conda:
-        CONDA_ENV
     shell:
         "celeba_data.py --data {params.locations:q} --out-dir {params.out_dir} > {log} 2>&1"
 
@@ -27,13 +27,13 @@ rule fid_weights:
         CELEBA_FID_WEIGHTS,
     log:
         "logs/celeba/fid_weights.log",
+    conda:
+        CONDA_ENV
     params:
         extractor=config["celeba"]["fid"]["extractor"],
         weights_dir=FID_WEIGHTS_DIR,
         url=FID_WEIGHTS_URL,
         retries=config["celeba"]["data"]["retries"],
-    conda:
-        CONDA_ENV
     shell:
         "fid_weights.py --extractor {params.extractor} --weights-dir={params.weights_dir:q} --url={params.url:q}"
         " --retries {params.retries} --out {output} > {log} 2>&1"
@@ -50,16 +50,16 @@ rule fid_reference:
         "logs/celeba/fid_reference.log",
     benchmark:
         "results/benchmarks/celeba_fid_reference.tsv"
+    conda:
+        CONDA_ENV
+    threads: CELEBA_TRAIN_THREADS
+    resources:
+        gpu=GPU_PER_TRAINING_JOB,
     params:
         settings=S.fid_settings(config).to_json(),
         weights_dir=FID_WEIGHTS_DIR,
         batch_size=FID_BATCH,
         device=config["device"],
-    threads: CELEBA_TRAIN_THREADS
-    resources:
-        gpu=GPU_PER_TRAINING_JOB,
-    conda:
-        CONDA_ENV
     shell:
         "fid_reference.py --test {input.test} --settings {params.settings:q} --weights-dir={params.weights_dir:q}"
         " --batch-size {params.batch_size} --device {params.device} --threads {threads} --out {output} > {log} 2>&1"
@@ -77,15 +77,15 @@ rule celeba_train:
         "logs/celeba/train/{experiment}_width{width}_seed{seed}.log",
     benchmark:
         CELEBA_TRAIN_BENCHMARK
+    conda:
+        CONDA_ENV
+    threads: CELEBA_TRAIN_THREADS
+    resources:
+        gpu=GPU_PER_TRAINING_JOB,
     params:
         settings=lambda w: S.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
         run_dir=lambda w, output: Path(output.provenance).parent,
         device=config["device"],
-    threads: CELEBA_TRAIN_THREADS
-    resources:
-        gpu=GPU_PER_TRAINING_JOB,
-    conda:
-        CONDA_ENV
     shell:
         "celeba_train.py --train {input.train} --meta {input.meta} --settings {params.settings:q}"
         " --out-dir {params.run_dir:q} --checkpoint {params.run_dir:q}/checkpoint.pt --device {params.device}"
@@ -94,10 +94,10 @@ rule celeba_train:
 
 rule celeba_evaluate:
     input:
+        **CELEBA_SPLITS,
         weights=f"{CELEBA_RUN}/weights.pt",
         reference=CELEBA_FID_REFERENCE,
         # training and validation images for xi (Theorem 2), test images for Figure 4
-        **CELEBA_SPLITS,
         meta=CELEBA_META,
     output:
         csv=f"{CELEBA_EVAL}.csv",
@@ -108,6 +108,11 @@ rule celeba_evaluate:
         "logs/celeba/eval/{experiment}_width{width}_seed{seed}.log",
     benchmark:
         CELEBA_EVAL_BENCHMARK
+    conda:
+        CONDA_ENV
+    threads: CELEBA_TRAIN_THREADS
+    resources:
+        gpu=GPU_PER_TRAINING_JOB,
     params:
         settings=S.fid_settings(config).to_json(),
         weights_dir=FID_WEIGHTS_DIR,
@@ -115,11 +120,6 @@ rule celeba_evaluate:
         n_samples=config["celeba"]["figures"]["n_samples"],
         n_reconstructions=config["celeba"]["figures"]["n_reconstructions"],
         device=config["device"],
-    threads: CELEBA_TRAIN_THREADS
-    resources:
-        gpu=GPU_PER_TRAINING_JOB,
-    conda:
-        CONDA_ENV
     shell:
         "celeba_evaluate.py --weights {input.weights} --train {input.train} --validation {input.validation}"
         " --test {input.test} --meta {input.meta} --reference {input.reference} --settings {params.settings:q}"
@@ -138,12 +138,12 @@ rule figure3:
         "results/figures/figure3.pdf",
     log:
         "logs/figure3.log",
+    conda:
+        CONDA_ENV
     params:
         experiments=CELEBA_EXPERIMENTS,
         titles=S.as_json(S.descriptions(config, "celeba")),
         caption=T.caption("figure3", config),
-    conda:
-        CONDA_ENV
     shell:
         "figure3.py --meta {input.meta} --experiments {params.experiments} --images {input.samples}"
         " --titles {params.titles:q} --out-stem results/figures/figure3 > {log} 2>&1"
@@ -158,12 +158,12 @@ rule figure4:
         "results/figures/figure4.pdf",
     log:
         "logs/figure4.log",
+    conda:
+        CONDA_ENV
     params:
         experiment=FIGURE4_EXPERIMENT,
         widths=list(FIGURE4_WIDTHS),
         caption=T.caption("figure4", config),
-    conda:
-        CONDA_ENV
     shell:
         "figure4.py --meta {input.meta} --experiment {params.experiment} --widths {params.widths}"
         " --images {input.pairs} --out-stem results/figures/figure4 > {log} 2>&1"

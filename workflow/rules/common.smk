@@ -79,15 +79,11 @@ FIGURE4_WIDTHS = S.experiment_widths(config, "celeba", FIGURE4_EXPERIMENT)
 
 def celeba_outputs(pattern):
     """`pattern` filled for every configured (experiment, width) and seed."""
-    return [
-        pattern.format(experiment=e, width=w, seed=s) for e, w in S.runs(config, "celeba") for s in CELEBA_SEEDS
-    ]
+    return [pattern.format(experiment=e, width=w, seed=s) for e, w in S.runs(config, "celeba") for s in CELEBA_SEEDS]
 
 
 CELEBA_EVALS = celeba_outputs(f"{CELEBA_EVAL}.csv")
-CELEBA_PROVENANCE = celeba_outputs(f"{CELEBA_RUN}/provenance.json") + celeba_outputs(
-    f"{CELEBA_EVAL}.provenance.json"
-)
+CELEBA_PROVENANCE = celeba_outputs(f"{CELEBA_RUN}/provenance.json") + celeba_outputs(f"{CELEBA_EVAL}.provenance.json")
 # Figure 3: each experiment's first seed at its main width; Figure 4: one experiment's widths
 CELEBA_MAIN_WIDTHS = {
     e: S.width_label(S.main_width(S.experiment_widths(config, "celeba", e).values())) for e in CELEBA_EXPERIMENTS
@@ -122,8 +118,12 @@ THEORY_OUTPUTS = (
     + expand("results/figures/theorem2.{ext}", ext=["png", "pdf"])
 )
 BENCHMARKS = (
-    expand("results/benchmarks/grid_train/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS)
-    + expand("results/benchmarks/grid_eval/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS)
+    expand(
+        "results/benchmarks/grid_train/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS
+    )
+    + expand(
+        "results/benchmarks/grid_eval/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS
+    )
     + expand("results/benchmarks/theorem1/{flow}.tsv", flow=THEOREM1_FLOWS)
     + ["results/benchmarks/celeba_data.tsv", "results/benchmarks/celeba_fid_reference.tsv"]
     + celeba_outputs(CELEBA_TRAIN_BENCHMARK)

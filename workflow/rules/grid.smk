@@ -7,10 +7,10 @@ rule grid_data:
         GRID_DATA,
     log:
         "logs/grid/data.log",
-    params:
-        settings=S.grid_data_settings(config).to_json(),
     conda:
         CONDA_ENV
+    params:
+        settings=S.grid_data_settings(config).to_json(),
     shell:
         "grid_data.py --settings {params.settings:q} --out {output} > {log} 2>&1"
 
@@ -27,15 +27,15 @@ rule grid_train:
         "logs/grid/train/{experiment}_width{width}.log",
     benchmark:
         "results/benchmarks/grid_train/{experiment}_width{width}.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["grid"]["training"]["threads"]
+    resources:
+        gpu=GPU_PER_TRAINING_JOB,
     params:
         settings=lambda w: S.grid_training_settings(config, w.experiment, GRID_WIDTHS[w.width]).to_json(),
         run_dir=lambda w, output: Path(output.provenance).parent,
         device=config["device"],
-    threads: config["grid"]["training"]["threads"]
-    resources:
-        gpu=GPU_PER_TRAINING_JOB,
-    conda:
-        CONDA_ENV
     shell:
         "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {params.run_dir:q}"
         " --checkpoint {params.run_dir:q}/checkpoint.pt --device {params.device} --threads {threads}"
@@ -54,11 +54,11 @@ rule grid_evaluate:
         "logs/grid/eval/{experiment}_width{width}.log",
     benchmark:
         "results/benchmarks/grid_eval/{experiment}_width{width}.tsv"
-    params:
-        settings=S.grid_evaluation_settings(config).to_json(),
-    threads: config["grid"]["evaluation"]["threads"]
     conda:
         CONDA_ENV
+    threads: config["grid"]["evaluation"]["threads"]
+    params:
+        settings=S.grid_evaluation_settings(config).to_json(),
     shell:
         "grid_evaluate.py --data {input.data} --weights {input.weights} --samples {input.samples}"
         " --settings {params.settings:q} --out {output.csv} --threads {threads}"
@@ -72,12 +72,12 @@ rule grid_reference:
         GRID_REFERENCE,
     log:
         "logs/grid/eval/reference.log",
+    conda:
+        CONDA_ENV
+    threads: config["grid"]["evaluation"]["threads"]
     params:
         data_settings=S.grid_data_settings(config).to_json(),
         eval_settings=S.grid_evaluation_settings(config).to_json(),
-    threads: config["grid"]["evaluation"]["threads"]
-    conda:
-        CONDA_ENV
     shell:
         "grid_reference.py --data {input.data} --data-settings {params.data_settings:q}"
         " --eval-settings {params.eval_settings:q} --out {output} --threads {threads} > {log} 2>&1"
@@ -86,7 +86,9 @@ rule grid_reference:
 rule figure2:
     input:
         data=GRID_DATA,
-        samples=expand(f"{GRID_RUN}/seed{GRID_SEEDS[0]}/samples.npy", experiment=GRID_EXPERIMENTS, width=GRID_MAIN_WIDTH),
+        samples=expand(
+            f"{GRID_RUN}/seed{GRID_SEEDS[0]}/samples.npy", experiment=GRID_EXPERIMENTS, width=GRID_MAIN_WIDTH
+        ),
         losses=expand(
             "results/grid/train/{experiment}/width{width}/seed{seed}/loss.csv",
             experiment=GRID_EXPERIMENTS,
@@ -98,13 +100,13 @@ rule figure2:
         "results/figures/figure2.pdf",
     log:
         "logs/figure2.log",
+    conda:
+        CONDA_ENV
     params:
         experiments=GRID_EXPERIMENTS,
         titles=S.as_json(S.descriptions(config, "grid")),
         width=GRID_MAIN_WIDTH,
         caption=T.caption("figure2", config),
-    conda:
-        CONDA_ENV
     shell:
         "figure2.py --data {input.data} --experiments {params.experiments} --samples {input.samples}"
         " --losses {input.losses} --titles {params.titles:q} --width {params.width}"

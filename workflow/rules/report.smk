@@ -14,6 +14,8 @@ rule paper_tables:
         [t for t in TABLES if not t.endswith(".csv")],
     log:
         "logs/tables.log",
+    conda:
+        CONDA_ENV
     params:
         labels=S.as_json(S.experiment_labels(config, "grid")),
         celeba_labels=S.as_json(S.experiment_labels(config, "celeba")),
@@ -22,8 +24,6 @@ rule paper_tables:
         main_width=GRID_MAIN_WIDTH,
         notes=S.as_json(T.table_notes(config)),
         caption=T.caption("tables", config),
-    conda:
-        CONDA_ENV
     shell:
         "paper_tables.py --grid-evals {input.evals} --grid-reference {input.reference}"
         " --labels {params.labels:q} --widths {params.widths} --main-width {params.main_width}"
@@ -39,9 +39,9 @@ rule benchmark_summary:
         report("results/benchmarks/summary.csv", caption="../report/caption.rst", category="Benchmarks"),
     log:
         "logs/benchmark_summary.log",
-    params:
-        caption=T.caption("benchmarks", config),
     conda:
         CONDA_ENV
+    params:
+        caption=T.caption("benchmarks", config),
     shell:
         "benchmark_summary.py --benchmarks {input} --out {output} > {log} 2>&1"

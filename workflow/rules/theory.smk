@@ -9,11 +9,11 @@ rule figure1:
         "results/figures/figure1.pdf",
     log:
         "logs/figure1.log",
+    conda:
+        CONDA_ENV
     params:
         settings=S.figure1_settings(config).to_json(),
         caption=T.caption("figure1", config),
-    conda:
-        CONDA_ENV
     shell:
         "figure1.py --settings {params.settings:q} --out-stem results/figures/figure1 > {log} 2>&1"
 
@@ -26,11 +26,11 @@ rule theorem1_flow:
         "logs/theory/theorem1_{flow}.log",
     benchmark:
         "results/benchmarks/theorem1/{flow}.tsv"
-    params:
-        settings=lambda w: S.theorem1_settings(config, w.flow).to_json(),
-    threads: config["theory"]["theorem1"]["threads"]
     conda:
         CONDA_ENV
+    threads: config["theory"]["theorem1"]["threads"]
+    params:
+        settings=lambda w: S.theorem1_settings(config, w.flow).to_json(),
     shell:
         "theorem1_flow.py --settings {params.settings:q} --out-csv {output.csv}"
         " --out-trajectory {output.trajectory} --threads {threads} > {log} 2>&1"
@@ -47,11 +47,11 @@ rule theorem1:
         "results/figures/theorem1.pdf",
     log:
         "logs/theory/theorem1.log",
+    conda:
+        CONDA_ENV
     params:
         notes=S.as_json(T.theorem1_notes(config)),
         caption=T.caption("theorem1", config),
-    conda:
-        CONDA_ENV
     shell:
         "theorem1.py --results {input.results} --trajectories {input.trajectories} --notes {params.notes:q}"
         " --table-stem results/tables/theorem1 --figure-stem results/figures/theorem1 > {log} 2>&1"
@@ -68,13 +68,13 @@ rule theorem2:
         "results/figures/theorem2.pdf",
     log:
         "logs/theory/theorem2.log",
+    conda:
+        CONDA_ENV
     params:
         n_train=config["grid"]["data"]["n_train"],
         titles=S.as_json({dataset: S.descriptions(config, dataset) for dataset in S.DATASETS}),
         notes=S.as_json(T.theorem2_notes(config)),
         caption=T.caption("theorem2", config),
-    conda:
-        CONDA_ENV
     shell:
         "theorem2.py --grid-evals {input.evals} --n-train {params.n_train} --celeba-evals {input.celeba_evals}"
         " --titles {params.titles:q} --notes {params.notes:q} --table-stem results/tables/theorem2"

@@ -38,7 +38,11 @@ def main() -> int:
     try:
         path = fid.ensure_weights(args.weights_dir or None, args.url or None, args.retries)
     except (DownloadError, ChecksumError) as exc:
-        log.error("%s\nFID Inception weights unavailable. %s", exc, fid.where_to_put_weights(fid.weights_path(args.weights_dir or None)))
+        log.error(
+            "%s\nFID Inception weights unavailable. %s",
+            exc,
+            fid.where_to_put_weights(fid.weights_path(args.weights_dir or None)),
+        )
         return 1
     record = {"extractor": fid.INCEPTION, "weights": str(path), "sha256_prefix": fid.WEIGHTS_SHA256_PREFIX}
     save_text(json.dumps(record) + "\n", args.out)

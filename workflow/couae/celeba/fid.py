@@ -10,6 +10,7 @@ Tests and the quick preset use `RandomFeatures`, a fixed random convolutional
 network: the same code path with a stand-in extractor, whose numbers are
 plainly not FID.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -117,10 +118,15 @@ class RandomFeatures(nn.Module):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(stream_seed(seed, "fid/random-features"))
             self.net = nn.Sequential(
-                nn.Conv2d(3, 32, 4, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(64, dims, 4, stride=2, padding=1), nn.ReLU(),
-                nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                nn.Conv2d(3, 32, 4, stride=2, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(32, 64, 4, stride=2, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(64, dims, 4, stride=2, padding=1),
+                nn.ReLU(),
+                nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+            )
 
     def forward(self, images01):
         return self.net(images01 * 2 - 1)
@@ -141,7 +147,7 @@ def features(extractor: nn.Module, images_uint8: np.ndarray, batch_size: int, de
     extractor = extractor.to(device).eval()
     out = []
     for i in range(0, len(images_uint8), batch_size):
-        batch = torch.as_tensor(np.asarray(images_uint8[i:i + batch_size])).to(device).float().div_(255.0)
+        batch = torch.as_tensor(np.asarray(images_uint8[i : i + batch_size])).to(device).float().div_(255.0)
         out.append(extractor(batch).double().cpu())
     return torch.cat(out).numpy()
 
@@ -156,7 +162,7 @@ class Statistics:
         save_npz(path, mu=self.mu, sigma=self.sigma, n=self.n, **extra)
 
     @classmethod
-    def load(cls, path) -> "Statistics":
+    def load(cls, path) -> Statistics:
         with np.load(path) as f:
             return cls(f["mu"], f["sigma"], int(f["n"]))
 
@@ -173,8 +179,10 @@ def check_sample_size(n: int, dims: int, policy: str, what: str) -> bool:
         return False
     message = f"{what}: {n} images for {dims}-d features; the covariance is singular and the distance is biased"
     if policy == "refuse":
-        raise TooFewImagesError(message + " (celeba.fid.few_images: refuse). Use more images, or "
-                                "set few_images: warn to compute a marked value anyway.")
+        raise TooFewImagesError(
+            message + " (celeba.fid.few_images: refuse). Use more images, or "
+            "set few_images: warn to compute a marked value anyway."
+        )
     log.warning("WARNING: %s; the value is marked in the tables", message)
     return True
 

@@ -1,6 +1,7 @@
 """Figures 3 and 4: generated CelebA images per model, and test images over
 their reconstructions per width factor. A caveat (stand-in data) is printed
 in the figure itself, so that the image cannot be mistaken for CelebA results."""
+
 from __future__ import annotations
 
 import math
@@ -43,8 +44,9 @@ def figure3(samples: dict[str, np.ndarray], titles: dict[str, str], caveat: str 
 def figure4(pairs: dict[str, np.ndarray], experiment: str, caveat: str = ""):
     """pairs: width label -> (2, k, 3, 64, 64) uint8: test images, then their reconstructions."""
     widths = sorted(pairs, key=float)
-    fig, axes = plt.subplots(len(widths), 1, figsize=(1.1 * pairs[widths[0]].shape[1], 2.4 * len(widths)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(widths), 1, figsize=(1.1 * pairs[widths[0]].shape[1], 2.4 * len(widths)), squeeze=False
+    )
     for ax, width in zip(axes[:, 0], widths):
         test, recon = pairs[width]
         ax.imshow(tile(np.concatenate([test, recon]), len(test)))

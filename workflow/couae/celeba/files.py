@@ -6,6 +6,7 @@ Sources are tried in the configured order: an extracted folder, a local
 archive, a URL (downloaded with resume and retries). Everything checked here
 is checked before any image is decoded, and every error names the file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,12 +48,15 @@ def read_partition(path, md5: str | None = None) -> dict[str, str]:
                 continue
             match = _PARTITION_LINE.match(line)
             if match is None:
-                raise CelebAFileError(f"partition file {path}, line {number}: expected "
-                                      f"'<name>.jpg <0|1|2>', got {line[:60]!r}")
+                raise CelebAFileError(
+                    f"partition file {path}, line {number}: expected '<name>.jpg <0|1|2>', got {line[:60]!r}"
+                )
             name, code = match.group(1), int(match.group(2))
             if code >= len(SPLITS):
-                raise CelebAFileError(f"partition file {path}, line {number}: split code {code} "
-                                      "is not 0 (train), 1 (validation) or 2 (test)")
+                raise CelebAFileError(
+                    f"partition file {path}, line {number}: split code {code} "
+                    "is not 0 (train), 1 (validation) or 2 (test)"
+                )
             if name in split_of:
                 raise CelebAFileError(f"partition file {path}, line {number}: {name} is listed twice")
             split_of[name] = SPLITS[code]
@@ -112,8 +116,9 @@ def open_archive(path, md5: str | None) -> ImageSource:
             if not any(n.endswith(".jpg") for n in zf.namelist()):
                 raise CelebAFileError(f"archive {path} holds no .jpg files")
     except zipfile.BadZipFile as exc:
-        raise CelebAFileError(f"archive {path} is not a complete zip file ({exc}); "
-                              "a truncated download? delete it and fetch it again") from exc
+        raise CelebAFileError(
+            f"archive {path} is not a complete zip file ({exc}); a truncated download? delete it and fetch it again"
+        ) from exc
     return ImageSource("archive", path)
 
 
@@ -148,9 +153,11 @@ def locate_images(data: dict, download_dir) -> ImageSource:
         else:
             tried.append(f"{kind} (not configured)")
     raise CelebAFileError(
-        "no CelebA images found; tried, in the order of celeba.data.sources: " + "; ".join(tried)
+        "no CelebA images found; tried, in the order of celeba.data.sources: "
+        + "; ".join(tried)
         + ". Set celeba.data.folder, celeba.data.archive or celeba.data.url.archive, "
-        "or celeba.data.kind: standin to run on generated stand-in images.")
+        "or celeba.data.kind: standin to run on generated stand-in images."
+    )
 
 
 def locate_partition(data: dict, download_dir) -> Path:
@@ -162,8 +169,9 @@ def locate_partition(data: dict, download_dir) -> Path:
         return path
     if data["url"]["partition"]:
         return _fetch(data, "partition", Path(download_dir) / PARTITION_NAME)
-    raise CelebAFileError("no partition file: set celeba.data.partition (a local "
-                          f"{PARTITION_NAME}) or celeba.data.url.partition")
+    raise CelebAFileError(
+        f"no partition file: set celeba.data.partition (a local {PARTITION_NAME}) or celeba.data.url.partition"
+    )
 
 
 def check_complete(source: ImageSource, split_of: dict[str, str]) -> None:
@@ -173,4 +181,5 @@ def check_complete(source: ImageSource, split_of: dict[str, str]) -> None:
     if missing:
         raise CelebAFileError(
             f"{source.describe()} lacks {len(missing)} of the {len(split_of)} images the partition "
-            f"file lists (first missing: {', '.join(missing[:3])}); an incomplete extraction?")
+            f"file lists (first missing: {', '.join(missing[:3])}); an incomplete extraction?"
+        )

@@ -88,9 +88,7 @@ class Autoencoder:
         """n images decoded from N(0, I) draws of the seed's 'generate' stream: (n, 3, 64, 64) uint8."""
         gen = torch_generator(self.settings.seed, "generate")
         z = torch.randn(n, self.settings.latent_dim, generator=gen)
-        out = [
-            to_uint8(self.decoder(z[i : i + batch_size].to(self.device))).cpu() for i in range(0, n, batch_size)
-        ]
+        out = [to_uint8(self.decoder(z[i : i + batch_size].to(self.device))).cpu() for i in range(0, n, batch_size)]
         return torch.cat(out).numpy()
 
     def _reconstructed_batches(self, images_uint8: np.ndarray, batch_size: int):

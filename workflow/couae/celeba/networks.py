@@ -11,6 +11,7 @@ The training loop feeds tensors with a leading seed axis (S, B, ...); one
 image job trains one seed (batch norm must not mix seeds), so `SeedAxis`
 folds that axis of size 1 into the batch.
 """
+
 from __future__ import annotations
 
 from torch import nn
@@ -32,8 +33,11 @@ def _conv_block(c_in, c_out):
 
 def _deconv_block(c_in, c_out):
     # padding 2 + output_padding 1 doubles the size exactly: 8 -> 16 -> 32 -> 64
-    return [nn.ConvTranspose2d(c_in, c_out, KERNEL, stride=2, padding=2, output_padding=1, bias=False),
-            nn.BatchNorm2d(c_out), nn.ReLU(True)]
+    return [
+        nn.ConvTranspose2d(c_in, c_out, KERNEL, stride=2, padding=2, output_padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(True),
+    ]
 
 
 class Encoder(nn.Sequential):
@@ -54,7 +58,7 @@ class Decoder(nn.Module):
         c = list(channels)
         self.top_channels = c[-1]
         self.start = IMAGE_SIZE // 2 ** (len(c) - 1)  # 8
-        self.project = nn.Sequential(nn.Linear(latent_dim, c[-1] * self.start ** 2), nn.ReLU(True))
+        self.project = nn.Sequential(nn.Linear(latent_dim, c[-1] * self.start**2), nn.ReLU(True))
         layers = []
         for c_in, c_out in zip(c[::-1], c[-2::-1]):
             layers += _deconv_block(c_in, c_out)

@@ -108,9 +108,9 @@ def standin_images(n: int, size: int, seed: int, stream: str) -> np.ndarray:
     eye_dy, eye_dx = -0.3 * ry, 0.4 * rx
     eye_r = rng.uniform(0.02, 0.04, n)
     for side in (-1.0, 1.0):
-        eye = (xx[None] - (cx + side * eye_dx)[:, None, None]) ** 2 + (yy[None] - (cy + eye_dy)[:, None, None]) ** 2 <= (
-            eye_r**2
-        )[:, None, None]
+        eye = (xx[None] - (cx + side * eye_dx)[:, None, None]) ** 2 + (
+            yy[None] - (cy + eye_dy)[:, None, None]
+        ) ** 2 <= (eye_r**2)[:, None, None]
         images[eye] = 0.05
     mouth_y = cy + 0.45 * ry
     mouth = (np.abs(yy[None] - mouth_y[:, None, None]) < 0.015) & (

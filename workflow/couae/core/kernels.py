@@ -7,6 +7,7 @@ backward pass uses (see couae.mmd). Coulomb-type kernels are singular at zero
 distance; `eps` smooths them. Where two distinct points coincide exactly, the
 slope of a kernel with a cusp at 0 is taken as 0 (the gradient has no direction).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields

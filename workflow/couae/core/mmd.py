@@ -11,6 +11,7 @@ slope dk/d(d^2) at pair (i, j),
 i.e. a row sum and one batched matmul per term instead of a backward pass
 through every elementwise operation of the kernel (several times faster).
 """
+
 from __future__ import annotations
 
 import torch

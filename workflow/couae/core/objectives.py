@@ -7,10 +7,11 @@ reconstruction cost is `recon_weight * sum of squared errors per sample`,
 averaged over the batch (weight 1 on the grid: mean ||x - g(f(x))||^2; 0.05 on
 images, as in WAE).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch

@@ -4,6 +4,7 @@ Each purpose (weight init, minibatches, sampling) gets its own generator, so
 adding draws to one stream never shifts another, and a seed trained alone sees
 exactly the numbers it sees when trained alongside other seeds.
 """
+
 from __future__ import annotations
 
 import zlib

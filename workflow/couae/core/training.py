@@ -22,8 +22,9 @@ import contextlib
 import logging
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 import torch

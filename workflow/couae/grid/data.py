@@ -1,4 +1,5 @@
 """The 2-D grid of Gaussians: sampling and its exact log-density."""
+
 from __future__ import annotations
 
 import math
@@ -19,7 +20,7 @@ class GridMixture:
     std: float
 
     @classmethod
-    def from_settings(cls, settings) -> "GridMixture":
+    def from_settings(cls, settings) -> GridMixture:
         """The mixture of a job's `settings.GridData`."""
         return cls(settings.per_axis, settings.spacing, settings.std)
 

@@ -1,5 +1,6 @@
 """Figure 2: generated grid samples per experiment beside the true data, and
 training-loss curves per experiment."""
+
 from __future__ import annotations
 
 import textwrap
@@ -10,8 +11,14 @@ import pandas as pd
 from ..report.style import plt
 
 
-def figure2(true_points: np.ndarray, samples: dict[str, np.ndarray], losses: dict[str, list[pd.DataFrame]],
-            titles: dict[str, str], width: float, max_points: int = 2000):
+def figure2(
+    true_points: np.ndarray,
+    samples: dict[str, np.ndarray],
+    losses: dict[str, list[pd.DataFrame]],
+    titles: dict[str, str],
+    width: float,
+    max_points: int = 2000,
+):
     """samples: experiment -> (n, 2) of one seed; losses: experiment -> per-seed histories."""
     names = list(samples)
     n_cols = len(names) + 1
@@ -24,8 +31,13 @@ def figure2(true_points: np.ndarray, samples: dict[str, np.ndarray], losses: dic
         ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
         ax.set_title(textwrap.fill(title, 28), fontsize=8)
     axes[1, 0].axis("off")
-    axes[1, 0].text(0.0, 0.5, f"width x{width:g}\nsamples: first seed\ncurves: every seed,\n"
-                    "mean loss per logging block", fontsize=8, va="center")
+    axes[1, 0].text(
+        0.0,
+        0.5,
+        f"width x{width:g}\nsamples: first seed\ncurves: every seed,\nmean loss per logging block",
+        fontsize=8,
+        va="center",
+    )
     for ax, name in zip(axes[1, 1:], names):
         for frame in losses[name]:
             ax.plot(frame["step"], frame["loss"], lw=0.7, alpha=0.7)

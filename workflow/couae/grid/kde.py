@@ -13,6 +13,7 @@ are contiguous blocks, as sklearn's KFold without shuffling; the score is the
 held-out total log-likelihood averaged over folds, as GridSearchCV), or the
 mean log-likelihood of a separate validation set.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,7 +48,7 @@ def kde_log_density(samples, query, bandwidths, device="cpu") -> np.ndarray:
     buffer = torch.empty(min(block, len(x)), n, dtype=torch.float64, device=device)
     y_sq = y.square().sum(1)
     for start in range(0, len(x), block):
-        xb = x[start:start + block]
+        xb = x[start : start + block]
         # |x|^2 + |y|^2 - 2 x.y in one matmul; float64 keeps the cancellation
         # error near 1e-14 of the squared norms.
         sq = torch.addmm(xb.square().sum(1, keepdim=True) + y_sq, xb, y.T, alpha=-2.0)
@@ -56,7 +57,7 @@ def kde_log_density(samples, query, bandwidths, device="cpu") -> np.ndarray:
         scaled = buffer[: len(sq)]
         for k in range(len(bw)):
             torch.mul(sq, -half_inv_var[k], out=scaled)
-            out[k, start:start + block] = scaled.exp_().sum(1).log_() - nearest * half_inv_var[k]
+            out[k, start : start + block] = scaled.exp_().sum(1).log_() - nearest * half_inv_var[k]
     return (out + log_norm[:, None]).cpu().numpy()
 
 
@@ -80,8 +81,9 @@ class KDEResult:
     selection_scores: np.ndarray  # per candidate bandwidth, higher is better
 
 
-def kde_test_log_likelihood(samples, test, bandwidths, selection: str, folds: int,
-                            validation=None, device="cpu") -> KDEResult:
+def kde_test_log_likelihood(
+    samples, test, bandwidths, selection: str, folds: int, validation=None, device="cpu"
+) -> KDEResult:
     """Choose the bandwidth, then score the test set under the KDE of `samples`."""
     if selection == "cv":
         scores = cv_scores(samples, bandwidths, folds, device)

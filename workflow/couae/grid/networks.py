@@ -6,6 +6,7 @@ seeds at the cost of a few large kernels instead of S times many small ones.
 `plain_mlp` is the ordinary nn.Sequential of one network; per-seed weights are
 saved in its layout so that users can load them without this package.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,10 +31,7 @@ def _uniform_init(shape, fan_in: int, gen: torch.Generator) -> torch.Tensor:
 
 def init_layers(sizes: list[int], gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """One network's weights as (in, out) matrices and (out,) biases, from `gen`."""
-    return [
-        (_uniform_init((i, o), i, gen), _uniform_init((o,), i, gen))
-        for i, o in zip(sizes[:-1], sizes[1:])
-    ]
+    return [(_uniform_init((i, o), i, gen), _uniform_init((o,), i, gen)) for i, o in zip(sizes[:-1], sizes[1:])]
 
 
 class StackedMLP(nn.Module):
@@ -50,12 +48,10 @@ class StackedMLP(nn.Module):
         super().__init__()
         per_seed = [init_layers(sizes, g) for g in generators]
         self.weights = nn.ParameterList(
-            nn.Parameter(torch.stack([net[k][0].t() for net in per_seed]).contiguous())
-            for k in range(len(sizes) - 1)
+            nn.Parameter(torch.stack([net[k][0].t() for net in per_seed]).contiguous()) for k in range(len(sizes) - 1)
         )
         self.biases = nn.ParameterList(
-            nn.Parameter(torch.stack([net[k][1] for net in per_seed]).unsqueeze(-1))
-            for k in range(len(sizes) - 1)
+            nn.Parameter(torch.stack([net[k][1] for net in per_seed]).unsqueeze(-1)) for k in range(len(sizes) - 1)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

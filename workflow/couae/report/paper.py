@@ -5,6 +5,7 @@ factor) -> (mean, std); std is None where the paper gives none. Columns are the
 paper's model names; experiments say which column they reproduce (`paper:` in
 the config).
 """
+
 from __future__ import annotations
 
 METRICS = {

@@ -3,6 +3,7 @@
 Every job that produces numbers writes one of these records beside its
 outputs; the tables summarise them in a footer.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,10 @@ def package_versions() -> dict[str, str]:
 def git_commit(repo: Path = REPO_ROOT) -> str:
     """HEAD's hash, with '-dirty' when tracked files differ from it; 'unknown'
     outside a git checkout (an exported copy of the workflow, say)."""
+
     def git(*args):
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
     try:
         head = git("rev-parse", "HEAD").strip()
         dirty = git("status", "--porcelain", "--untracked-files=no").strip()
@@ -65,9 +68,11 @@ def footer(records: list[dict]) -> str:
     versions = records[0]["versions"]
     mixed = [k for k in versions if len({r["versions"].get(k) for r in records}) > 1]
     hours = sum(r["wall_seconds"] for r in records) / 3600
-    text = (f"provenance: commit {', '.join(c[:12] + ('-dirty' if c.endswith('-dirty') else '') for c in commits)}; "
-            + ", ".join(f"{k} {v}" for k, v in versions.items())
-            + f"; devices: {', '.join(devices)}; total job wall time {hours:.2f} h over {len(records)} jobs")
+    text = (
+        f"provenance: commit {', '.join(c[:12] + ('-dirty' if c.endswith('-dirty') else '') for c in commits)}; "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+        + f"; devices: {', '.join(devices)}; total job wall time {hours:.2f} h over {len(records)} jobs"
+    )
     if mixed:
         text += f"; WARNING: jobs ran with different versions of {', '.join(mixed)}"
     return text

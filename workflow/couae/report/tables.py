@@ -50,7 +50,7 @@ def summarise(evals: pd.DataFrame, metric: str) -> pd.DataFrame:
     width), with every caveat any seed's value carries."""
     grouped = evals.groupby(["experiment", "width"], sort=False)
     out = grouped[metric].agg(n_seeds="count", mean="mean", std=lambda v: v.std(ddof=1)).reset_index()
-    out["caveats"] = (grouped["caveats"].agg(caveats.join_distinct).values if "caveats" in evals else "")
+    out["caveats"] = grouped["caveats"].agg(caveats.join_distinct).values if "caveats" in evals else ""
     return out
 
 
@@ -60,12 +60,20 @@ def _row(dataset, row, paper_column, width, stats, paper_cell, status):
     pm, ps = paper_cell if paper_cell is not None else (np.nan, None)
     marks = (stats.get("caveats") or "") if stats is not None else ""
     return {
-        "dataset": dataset, "metric": metric, "row": row, "paper_column": paper_column,
-        "width": width, "n_seeds": int(stats["n_seeds"]) if stats is not None else 0,
-        "mean": mean, "std": stats["std"] if stats is not None else np.nan,
-        "paper_mean": pm, "paper_std": np.nan if ps is None else ps,
+        "dataset": dataset,
+        "metric": metric,
+        "row": row,
+        "paper_column": paper_column,
+        "width": width,
+        "n_seeds": int(stats["n_seeds"]) if stats is not None else 0,
+        "mean": mean,
+        "std": stats["std"] if stats is not None else np.nan,
+        "paper_mean": pm,
+        "paper_std": np.nan if ps is None else ps,
         # a value made under a caveat is not comparable with the paper's
-        "difference": np.nan if marks else mean - pm, "status": status, "caveats": marks,
+        "difference": np.nan if marks else mean - pm,
+        "status": status,
+        "caveats": marks,
     }
 
 
@@ -104,8 +112,9 @@ def _dataset_rows(table: int, dataset: str, summary, labels: dict, widths, refer
     return rows
 
 
-def build_table1(grid_summary, grid_reference, labels, main_width: float,
-                 celeba_summary=None, celeba_labels=None) -> pd.DataFrame:
+def build_table1(
+    grid_summary, grid_reference, labels, main_width: float, celeba_summary=None, celeba_labels=None
+) -> pd.DataFrame:
     # width x1 always appears: the paper's Table 1 cells live there
     rows = _dataset_rows(1, "grid", grid_summary, labels, sorted({main_width, 1.0}), grid_reference)
     rows += _dataset_rows(1, "celeba", celeba_summary, celeba_labels or labels, [1.0])
@@ -116,14 +125,19 @@ def _table2_order(labels: dict) -> dict:
     return dict(sorted(labels.items(), key=lambda kv: kv[1].get("paper") != paper.TABLE2_COLUMN))
 
 
-def build_table2(grid_summary, labels, widths, celeba_summary=None, celeba_labels=None,
-                 celeba_widths=()) -> pd.DataFrame:
+def build_table2(
+    grid_summary, labels, widths, celeba_summary=None, celeba_labels=None, celeba_widths=()
+) -> pd.DataFrame:
     """CouAE across widths as in the paper, then every other experiment (our extension)."""
     # every paper width appears, run or not
-    rows = _dataset_rows(2, "grid", grid_summary, _table2_order(labels),
-                         sorted(set(widths) | set(paper.TABLE2_WIDTHS)))
-    rows += _dataset_rows(2, "celeba", celeba_summary, _table2_order(celeba_labels or labels),
-                          sorted(set(celeba_widths) | set(paper.TABLE2_WIDTHS)))
+    rows = _dataset_rows(2, "grid", grid_summary, _table2_order(labels), sorted(set(widths) | set(paper.TABLE2_WIDTHS)))
+    rows += _dataset_rows(
+        2,
+        "celeba",
+        celeba_summary,
+        _table2_order(celeba_labels or labels),
+        sorted(set(celeba_widths) | set(paper.TABLE2_WIDTHS)),
+    )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -133,6 +147,7 @@ def _fmt(value, digits=2):
 
 def display_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The human-readable layout of a table (Markdown and LaTeX)."""
+
     def ours(r):
         if r["status"] == "not run":
             return "not run"
@@ -148,15 +163,17 @@ def display_frame(table: pd.DataFrame) -> pd.DataFrame:
             return ""
         return _fmt(r["paper_mean"], 1) + ("" if math.isnan(r["paper_std"]) else f" ± {_fmt(r['paper_std'], 1)}")
 
-    return pd.DataFrame({
-        "data": table["dataset"],
-        "metric": table["metric"],
-        "model": table["row"] + table["paper_column"].map(lambda c: f" [{c}]" if isinstance(c, str) else ""),
-        "width": table["width"].map(lambda w: "" if math.isnan(w) else f"x{w:g}"),
-        "ours": table.apply(ours, axis=1),
-        "paper": table.apply(paper_cell, axis=1),
-        "ours - paper": table["difference"].map(_fmt),
-    })
+    return pd.DataFrame(
+        {
+            "data": table["dataset"],
+            "metric": table["metric"],
+            "model": table["row"] + table["paper_column"].map(lambda c: f" [{c}]" if isinstance(c, str) else ""),
+            "width": table["width"].map(lambda w: "" if math.isnan(w) else f"x{w:g}"),
+            "ours": table.apply(ours, axis=1),
+            "paper": table.apply(paper_cell, axis=1),
+            "ours - paper": table["difference"].map(_fmt),
+        }
+    )
 
 
 def write_table(table: pd.DataFrame, out_stem: str | Path, title: str, notes: list[str]) -> None:

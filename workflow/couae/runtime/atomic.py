@@ -3,6 +3,7 @@
 Each writer fills a temporary file in the destination's folder and renames it
 over the destination, which POSIX guarantees to be atomic.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """Choosing the torch device from the config's `device` value."""
+
 from __future__ import annotations
 
 import torch

@@ -5,6 +5,7 @@ the next attempt (in this process or a later run) asks the server for the rest
 with a Range request. Only a complete file whose checksum matches is renamed
 to `dest`, so `dest` is never half a file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,7 @@ def verify_checksum(path, expected: str, algorithm: str = "md5", prefix: bool = 
     actual = file_digest(path, algorithm)
     ok = actual.startswith(expected.lower()) if prefix else actual == expected.lower()
     if not ok:
-        raise ChecksumError(f"{path}: {algorithm} is {actual}, expected {expected}"
-                            + (" (prefix)" if prefix else ""))
+        raise ChecksumError(f"{path}: {algorithm} is {actual}, expected {expected}" + (" (prefix)" if prefix else ""))
 
 
 def _transfer(url: str, part: Path, timeout: float) -> None:
@@ -70,8 +70,16 @@ def _transfer(url: str, part: Path, timeout: float) -> None:
         raise DownloadError(f"transfer of {url} stopped at {size} of {expected_total} bytes")
 
 
-def download(url: str, dest, *, md5: str | None = None, sha256_prefix: str | None = None,
-             retries: int = 5, timeout: float = 60.0, backoff_seconds: float = 2.0) -> Path:
+def download(
+    url: str,
+    dest,
+    *,
+    md5: str | None = None,
+    sha256_prefix: str | None = None,
+    retries: int = 5,
+    timeout: float = 60.0,
+    backoff_seconds: float = 2.0,
+) -> Path:
     """Download `url` to `dest` (resuming `<dest>.part`), verify, rename.
 
     A checksum mismatch deletes the downloaded part (it is our own file, and
@@ -86,12 +94,14 @@ def download(url: str, dest, *, md5: str | None = None, sha256_prefix: str | Non
             break
         except (OSError, urllib.error.URLError, http.client.HTTPException, DownloadError) as exc:
             kept = part.stat().st_size if part.exists() else 0
-            log.warning("download of %s, attempt %d/%d failed (%s); %d bytes kept in %s",
-                        url, attempt, retries, exc, kept, part)
+            log.warning(
+                "download of %s, attempt %d/%d failed (%s); %d bytes kept in %s", url, attempt, retries, exc, kept, part
+            )
             if attempt == retries:
                 raise DownloadError(
                     f"could not download {url} to {dest} in {retries} attempts ({exc}); "
-                    f"{kept} bytes are kept in {part} and resumed on the next run") from exc
+                    f"{kept} bytes are kept in {part} and resumed on the next run"
+                ) from exc
             time.sleep(backoff_seconds * 2 ** (attempt - 1))
     try:
         if md5 is not None:

@@ -10,6 +10,7 @@ error or SIGKILL, so a slot is never left taken by a dead job.
 Where CUDA_VISIBLE_DEVICES is already set (a cluster scheduler such as SLURM
 assigns devices itself) nothing is done.
 """
+
 from __future__ import annotations
 
 import fcntl

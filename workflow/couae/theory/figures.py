@@ -1,5 +1,6 @@
 """Figure 1 (the regulariser's landscape), the Theorem 1 particle-flow figure
 and the Theorem 2 figure (test metric against xi)."""
+
 from __future__ import annotations
 
 import textwrap
@@ -23,11 +24,24 @@ def figure1(kernels: dict, charges, positions):
         ax = axes[0, col]
         ax.plot(positions, values, lw=1.2)
         ax.scatter(charges, np.full(len(charges), values.min()), marker="+", c="k", label="fixed charges")
-        ax.scatter(positions[[g[0] for g in glob]], values[[g[0] for g in glob]], c="tab:green", s=25,
-                   zorder=3, label="global minimum")
+        ax.scatter(
+            positions[[g[0] for g in glob]],
+            values[[g[0] for g in glob]],
+            c="tab:green",
+            s=25,
+            zorder=3,
+            label="global minimum",
+        )
         if spurious:
-            ax.scatter(positions[[s[0] for s in spurious]], values[[s[0] for s in spurious]], c="tab:red",
-                       marker="x", s=40, zorder=3, label="spurious local minimum")
+            ax.scatter(
+                positions[[s[0] for s in spurious]],
+                values[[s[0] for s in spurious]],
+                c="tab:red",
+                marker="x",
+                s=40,
+                zorder=3,
+                label="spurious local minimum",
+            )
         ax.set(title=f"{title}: one free charge", xlabel="position of the free charge")
         ax.legend(fontsize=7)
         grid = surface(kernel, charges, positions)
@@ -38,12 +52,18 @@ def figure1(kernels: dict, charges, positions):
         ax.contour(positions, positions, grid.T, levels=15, colors="w", linewidths=0.4)
         if glob:
             g = np.array(glob)
-            ax.scatter(positions[g[:, 0]], positions[g[:, 1]], c="tab:green", s=4 if len(g) > 20 else 25,
-                       label="global minimum")
+            ax.scatter(
+                positions[g[:, 0]],
+                positions[g[:, 1]],
+                c="tab:green",
+                s=4 if len(g) > 20 else 25,
+                label="global minimum",
+            )
         if spurious:
             sp = np.array(spurious)
-            ax.scatter(positions[sp[:, 0]], positions[sp[:, 1]], c="tab:red", marker="x", s=40,
-                       label="spurious local minimum")
+            ax.scatter(
+                positions[sp[:, 0]], positions[sp[:, 1]], c="tab:red", marker="x", s=40, label="spurious local minimum"
+            )
         ax.set(title=f"{title}: two free charges", xlabel="charge 1", ylabel="charge 2")
         ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
@@ -61,8 +81,14 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
     for i, flow in enumerate(flows):
         for noise, style in zip(sorted(table["noise"].unique()), ["-", "--", ":"]):
             rows = table[(table.flow == flow) & (table.noise == noise)].sort_values("dim")
-            ax.plot(rows["dim"], rows["fraction_global"], style, marker="o", color=f"C{i}",
-                    label=f"{flow}" + (f", noise {noise:g}" if noise else ""))
+            ax.plot(
+                rows["dim"],
+                rows["fraction_global"],
+                style,
+                marker="o",
+                color=f"C{i}",
+                label=f"{flow}" + (f", noise {noise:g}" if noise else ""),
+            )
     ax.set(xlabel="dimension h", ylabel="fraction of runs at the global minimum", ylim=(-0.05, 1.05))
     dims = sorted(table["dim"].unique())
     if dims[-1] > 8 * dims[0]:  # e.g. 2 ... 64: equal room per doubling
@@ -111,7 +137,7 @@ def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
             ax.tick_params(labelsize=7)
             ax.legend(title="width", fontsize=6, title_fontsize=6)
         axes[row, 0].set_ylabel(METRICS[dataset][1], fontsize=8)
-        for ax in axes[row, len(by_dataset[dataset]):]:
+        for ax in axes[row, len(by_dataset[dataset]) :]:
             ax.set_visible(False)
     fig.tight_layout()
     return fig

@@ -15,6 +15,7 @@ measures (`mmd2_empirical`), which is exactly 0 at the global minimum. With nois
 evaluated at positions perturbed by Gaussian noise of scale
 noise * noise_decay^t (as in MMD gradient flows with noise injection).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -94,8 +95,15 @@ def run_flows(kernel, dim: int, settings: FlowSettings, seed: int) -> FlowResult
         final_mmd2 = mmd2_empirical(kernel, x, targets).numpy()
     final, samples = x.numpy(), targets.numpy()
     worst = matched_distances(final, samples).max(1)
-    return FlowResult(worst <= settings.tolerance, worst, start_worst, final_mmd2, samples, final,
-                      torch.stack(record).numpy() if record else np.zeros((0,) + shape[1:]))
+    return FlowResult(
+        worst <= settings.tolerance,
+        worst,
+        start_worst,
+        final_mmd2,
+        samples,
+        final,
+        torch.stack(record).numpy() if record else np.zeros((0,) + shape[1:]),
+    )
 
 
 def theorem1_rows(settings: Theorem1Settings) -> tuple[pd.DataFrame, dict]:
@@ -109,7 +117,15 @@ def theorem1_rows(settings: Theorem1Settings) -> tuple[pd.DataFrame, dict]:
         for noise in s.noise_levels:
             record = max(1, s.steps // 100) if dim == 2 and noise == 0 else 0
             flow = FlowSettings(
-                s.n_particles, s.n_runs, s.steps, s.lr, s.max_step, s.final_max_step, s.tolerance, noise, s.noise_decay,
+                s.n_particles,
+                s.n_runs,
+                s.steps,
+                s.lr,
+                s.max_step,
+                s.final_max_step,
+                s.tolerance,
+                noise,
+                s.noise_decay,
                 record,
             )
             result = run_flows(kernel, dim, flow, s.seed)

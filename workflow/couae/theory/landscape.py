@@ -10,6 +10,7 @@ the unbiased MMD^2 of eq. (2) between the two sets. With one free charge the
 second sum is empty and counts as 0. Figure 1 draws E for three fixed charges
 in one dimension, over one free charge (a curve) and two (a surface).
 """
+
 from __future__ import annotations
 
 import numpy as np

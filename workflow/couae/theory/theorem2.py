@@ -8,6 +8,7 @@ this package, and its terms will not be guessed. What is measured is what the
 bound depends on, per width, so that its claimed trend (smaller xi, better
 generalisation) can be checked against the data.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,11 +16,35 @@ import pandas as pd
 from ..report import caveats
 from ..report.paper import METRICS
 
-PER_SEED_COLUMNS = ["dataset", "experiment", "width", "seed", "n_train", "xi", "recon_train_max",
-                    "recon_validation_max", "metric_value", "caveats"]
-COLUMNS = ["dataset", "experiment", "width", "n_train", "n_seeds", "xi_mean", "xi_std", "xi_max",
-           "recon_train_max_mean", "recon_validation_max_mean", "metric", "metric_mean", "metric_std",
-           "spearman_xi_vs_metric", "caveats"]
+PER_SEED_COLUMNS = [
+    "dataset",
+    "experiment",
+    "width",
+    "seed",
+    "n_train",
+    "xi",
+    "recon_train_max",
+    "recon_validation_max",
+    "metric_value",
+    "caveats",
+]
+COLUMNS = [
+    "dataset",
+    "experiment",
+    "width",
+    "n_train",
+    "n_seeds",
+    "xi_mean",
+    "xi_std",
+    "xi_max",
+    "recon_train_max_mean",
+    "recon_validation_max_mean",
+    "metric",
+    "metric_mean",
+    "metric_std",
+    "spearman_xi_vs_metric",
+    "caveats",
+]
 
 
 def per_seed(evals: pd.DataFrame, dataset: str, n_train: int | None = None) -> pd.DataFrame:
@@ -43,17 +68,25 @@ def theorem2_table(seeds: pd.DataFrame) -> pd.DataFrame:
     negative for a log-likelihood and positive for FID."""
     rows = []
     for (dataset, experiment), by_exp in seeds.groupby(["dataset", "experiment"], sort=False):
-        rho = (by_exp["xi"].corr(by_exp["metric_value"], method="spearman")
-               if len(by_exp) > 2 else float("nan"))
+        rho = by_exp["xi"].corr(by_exp["metric_value"], method="spearman") if len(by_exp) > 2 else float("nan")
         for width, g in by_exp.groupby("width", sort=True):
-            rows.append({
-                "dataset": dataset, "experiment": experiment, "width": width,
-                "n_train": int(g["n_train"].iloc[0]), "n_seeds": len(g),
-                "xi_mean": g["xi"].mean(), "xi_std": g["xi"].std(ddof=1), "xi_max": g["xi"].max(),
-                "recon_train_max_mean": g["recon_train_max"].mean(),
-                "recon_validation_max_mean": g["recon_validation_max"].mean(),
-                "metric": METRICS[dataset][1],
-                "metric_mean": g["metric_value"].mean(), "metric_std": g["metric_value"].std(ddof=1),
-                "spearman_xi_vs_metric": rho, "caveats": caveats.join_distinct(g["caveats"]),
-            })
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "experiment": experiment,
+                    "width": width,
+                    "n_train": int(g["n_train"].iloc[0]),
+                    "n_seeds": len(g),
+                    "xi_mean": g["xi"].mean(),
+                    "xi_std": g["xi"].std(ddof=1),
+                    "xi_max": g["xi"].max(),
+                    "recon_train_max_mean": g["recon_train_max"].mean(),
+                    "recon_validation_max_mean": g["recon_validation_max"].mean(),
+                    "metric": METRICS[dataset][1],
+                    "metric_mean": g["metric_value"].mean(),
+                    "metric_std": g["metric_value"].std(ddof=1),
+                    "spearman_xi_vs_metric": rho,
+                    "caveats": caveats.join_distinct(g["caveats"]),
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
