@@ -1,6 +1,7 @@
 """Shared helpers for tests: the repo's config, small settings, test-only stand-ins."""
 
 import copy
+import sys
 from pathlib import Path
 
 import torch
@@ -62,3 +63,16 @@ def paper_grid():
     from couae.grid.data import GridMixture
 
     return GridMixture.from_settings(S.grid_data_settings(load_config()))
+
+
+def flow_settings(**numbers):
+    """The paper config's Theorem 1 settings (its coulomb flow), some numbers changed."""
+    import dataclasses
+
+    return dataclasses.replace(S.theorem1_settings(load_config(), "coulomb"), **numbers)
+
+
+def snakemake_command(workdir, *args, cores: int = 2) -> list[str]:
+    """This workflow's Snakemake command line, run in `workdir`."""
+    command = [sys.executable, "-m", "snakemake", "-s", REPO / "Snakefile", "--directory", workdir, "--cores", cores]
+    return [str(part) for part in (*command, *args)]

@@ -1,12 +1,13 @@
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from couae.core.kernels import make_kernel
-from couae.theory.flows import FlowSettings, matched_distances, run_flows
+from couae.theory.flows import matched_distances, run_flows
 from couae.theory.landscape import curve, minima, surface
-from helpers import paper_kernel
+from helpers import flow_settings, paper_kernel
 
 CHARGES = [-4.0, 0.0, 4.0]
 
@@ -54,37 +55,37 @@ def test_matched_distances_find_the_permutation():
     np.testing.assert_allclose(matched_distances(particles, samples), math.sqrt(3) * 1e-3)
 
 
-SMALL = FlowSettings(n_particles=5, n_runs=4, steps=1500, lr=0.2, max_step=0.1, final_max_step=1e-3, tolerance=0.02)
+SMALL = flow_settings(
+    n_particles=5, n_runs=4, steps=1500, lr=0.2, max_step=0.1, final_max_step=1e-3, tolerance=0.02, seed=1
+)
 
 
 def test_small_coulomb_flow_reaches_the_global_minimum():
-    result = run_flows(paper_kernel("coulomb", 2, eps=0.01), 2, SMALL, seed=1)
+    result = run_flows(paper_kernel("coulomb", 2, eps=0.01), 2, 0.0, SMALL)
     assert result.reached_global.all()
     assert (result.worst_match < 0.02).all()
 
 
 def test_single_scale_gaussian_flow_stalls_where_coulomb_does_not():
-    result = run_flows(make_kernel("gaussian", 2, scales=[1.0]), 2, SMALL, seed=1)
+    result = run_flows(make_kernel("gaussian", 2, scales=[1.0]), 2, 0.0, SMALL)
     assert not result.reached_global.all()
 
 
 def test_start_distance_tells_a_stalled_flow_from_one_that_moved():
     """In h = 16 the power-law Coulomb force between far-apart points vanishes:
     the particles end where they started. In h = 2 they close the distance."""
-    settings = FlowSettings(
-        n_particles=5, n_runs=3, steps=300, lr=0.2, max_step=0.1, final_max_step=1e-3, tolerance=0.02
-    )
-    stalled = run_flows(paper_kernel("coulomb", 16, eps=0.01), 16, settings, seed=1)
+    settings = dataclasses.replace(SMALL, n_runs=3, steps=300)
+    stalled = run_flows(paper_kernel("coulomb", 16, eps=0.01), 16, 0.0, settings)
     np.testing.assert_allclose(stalled.worst_match, stalled.start_worst_match, rtol=1e-3)
     assert (stalled.start_worst_match > 1.0).all() and not stalled.reached_global.any()
-    moved = run_flows(paper_kernel("coulomb", 2, eps=0.01), 2, settings, seed=1)
+    moved = run_flows(paper_kernel("coulomb", 2, eps=0.01), 2, 0.0, settings)
     assert (moved.worst_match < 0.5 * moved.start_worst_match).all()
 
 
 def test_flows_are_seeded_and_record_trajectories():
-    settings = FlowSettings(4, 3, 50, 0.2, 0.1, 1e-3, 0.02, noise=0.3, noise_decay=0.99, record_every=10)
+    settings = flow_settings(n_particles=4, n_runs=3, steps=50, noise_decay=0.99)
     k = paper_kernel("imq", 2)
-    a, b, c = (run_flows(k, 2, settings, seed=s) for s in (3, 3, 4))
+    a, b, c = (run_flows(k, 2, 0.3, dataclasses.replace(settings, seed=s), record_every=10) for s in (3, 3, 4))
     np.testing.assert_array_equal(a.final, b.final)
     assert not np.allclose(a.final, c.final)
     assert a.trajectory.shape == (6, 4, 2)

@@ -1,12 +1,11 @@
 import subprocess
-import sys
 
 import pytest
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from couae import settings as S
-from helpers import REPO, load_config, quick_config
+from helpers import REPO, load_config, quick_config, snakemake_command
 
 SCHEMA = str(REPO / "workflow/schemas/config.schema.yaml")
 
@@ -93,19 +92,7 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("grid:\n  training:\n    lr: 1e-3\n")  # YAML reads 1e-3 as a string
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-s",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--cores",
-            "1",
-            "--configfile",
-            str(bad),
-        ],
+        snakemake_command(tmp_path, "--configfile", bad, cores=1),
         capture_output=True,
         text=True,
     )

@@ -5,14 +5,13 @@ interrupted training resumed from its checkpoint rather than restarted."""
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pandas as pd
 import pytest
 import torch
 
-from helpers import REPO
+from helpers import REPO, snakemake_command
 
 pytestmark = pytest.mark.workflow
 
@@ -28,22 +27,7 @@ TARGETS = ["results/tables/table1.csv", "results/tables/table2.csv"]
 
 
 def command(workdir, override, *flags):
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        *flags,
-        *TARGETS,
-        "--configfile",
-        str(REPO / "presets/quick.yaml"),
-        str(override),
-    ]
+    return snakemake_command(workdir, *flags, *TARGETS, "--configfile", REPO / "presets/quick.yaml", override)
 
 
 def mid_training_checkpoint(workdir):

@@ -3,12 +3,11 @@
 import importlib
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
 
-from helpers import REPO
+from helpers import REPO, snakemake_command
 
 PROFILES = ["default", "slurm", "cluster-generic"]
 
@@ -40,21 +39,9 @@ def test_profile_executor_is_installed(name, module):
 def test_default_profile_is_applied(tmp_path):
     # printshellcmds from profiles/default shows the shell command in a dry run
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-s",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--cores",
-            "1",
-            "-n",
-            "results/grid/data.npz",
-            "--configfile",
-            str(REPO / "presets/quick.yaml"),
-        ],
+        snakemake_command(
+            tmp_path, "-n", "results/grid/data.npz", "--configfile", REPO / "presets/quick.yaml", cores=1
+        ),
         capture_output=True,
         text=True,
         check=True,

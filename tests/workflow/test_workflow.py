@@ -2,13 +2,12 @@
 
 import re
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from helpers import REPO
+from helpers import REPO, snakemake_command
 
 pytestmark = pytest.mark.workflow
 
@@ -16,20 +15,7 @@ QUICK = str(REPO / "presets" / "quick.yaml")
 
 
 def snakemake(workdir, *args, check=True):
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        "--configfile",
-        QUICK,
-        *args,
-    ]
+    cmd = snakemake_command(workdir, "--configfile", QUICK, *args)
     result = subprocess.run(cmd, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")

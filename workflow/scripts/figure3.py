@@ -4,12 +4,8 @@
 import argparse
 import json
 
-import numpy as np
-
 import _bootstrap  # noqa: F401  (the library's import path)
-from couae.celeba.arrays import read_meta
-from couae.celeba.figures import figure3
-from couae.report import caveats
+from couae.celeba.figures import data_caveat, figure3, load_panels
 from couae.report.style import save_figure
 
 
@@ -21,11 +17,8 @@ def main() -> None:
     parser.add_argument("--titles", required=True, help="experiment -> title as JSON")
     parser.add_argument("--out-stem", required=True)
     args = parser.parse_args()
-    if len(args.experiments) != len(args.images):
-        raise SystemExit("--images needs one file per experiment")
-    images = {name: np.load(path) for name, path in zip(args.experiments, args.images, strict=True)}
-    caveat = caveats.STANDIN if read_meta(args.meta)["standin"] else ""
-    save_figure(figure3(images, json.loads(args.titles), caveat), args.out_stem)
+    images = load_panels(args.experiments, args.images)
+    save_figure(figure3(images, json.loads(args.titles), data_caveat(args.meta)), args.out_stem)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,8 @@
 
 import argparse
 
-import numpy as np
-
 import _bootstrap  # noqa: F401  (the library's import path)
-from couae.celeba.arrays import read_meta
-from couae.celeba.figures import figure4
-from couae.report import caveats
+from couae.celeba.figures import data_caveat, figure4, load_panels
 from couae.report.style import save_figure
 
 
@@ -20,11 +16,8 @@ def main() -> None:
     parser.add_argument("--images", nargs="+", required=True, help="one .npy of (test, reconstruction) per width")
     parser.add_argument("--out-stem", required=True)
     args = parser.parse_args()
-    if len(args.widths) != len(args.images):
-        raise SystemExit("--images needs one file per width")
-    pairs = {width: np.load(path) for width, path in zip(args.widths, args.images, strict=True)}
-    caveat = caveats.STANDIN if read_meta(args.meta)["standin"] else ""
-    save_figure(figure4(pairs, args.experiment, caveat), args.out_stem)
+    pairs = load_panels(args.widths, args.images)
+    save_figure(figure4(pairs, args.experiment, data_caveat(args.meta)), args.out_stem)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,19 @@ import numpy as np
 
 from ..report import caveats
 from ..report.style import CAVEAT_COLOUR, plt
+from .arrays import read_meta
+
+
+def load_panels(keys, paths) -> dict[str, np.ndarray]:
+    """key -> the .npy array of its panel, in the order given."""
+    if len(keys) != len(paths):
+        raise ValueError(f"{len(keys)} panels but {len(paths)} image files")
+    return {key: np.load(path) for key, path in zip(keys, paths, strict=True)}
+
+
+def data_caveat(meta_path) -> str:
+    """The caveat a figure of these image arrays prints: stand-in data, or none."""
+    return caveats.STANDIN if read_meta(meta_path)["standin"] else ""
 
 
 def tile(images: np.ndarray, n_cols: int) -> np.ndarray:

@@ -74,9 +74,9 @@ def download(
     url: str,
     dest,
     *,
+    retries: int,  # from the config (celeba.data.retries), never a library default
     md5: str | None = None,
     sha256_prefix: str | None = None,
-    retries: int = 5,
     timeout: float = 60.0,
     backoff_seconds: float = 2.0,
 ) -> Path:

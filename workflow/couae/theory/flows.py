@@ -11,9 +11,10 @@ a particle across the space in one step. The cap shrinks geometrically from
 `max_step` to `final_max_step` over the run, so that particles settle instead
 of jittering by the cap around a minimum; it changes the speed of the flow,
 not its fixed points. The objective is the MMD^2 between the two empirical
-measures (`mmd2_empirical`), which is exactly 0 at the global minimum. With noise injection the gradient is
-evaluated at positions perturbed by Gaussian noise of scale
-noise * noise_decay^t (as in MMD gradient flows with noise injection).
+measures (`mmd2_empirical`), which is exactly 0 at the global minimum. With
+noise injection the gradient is evaluated at positions perturbed by Gaussian
+noise of scale noise * noise_decay^t (as in MMD gradient flows with noise
+injection). The numbers of a flow are its job's `Theorem1Settings`.
 """
 
 from __future__ import annotations
@@ -29,20 +30,6 @@ from ..core.kernels import make_kernel
 from ..core.mmd import mmd2_empirical
 from ..core.seeding import torch_generator
 from ..settings import Theorem1Settings
-
-
-@dataclass(frozen=True)
-class FlowSettings:
-    n_particles: int
-    n_runs: int
-    steps: int
-    lr: float
-    max_step: float
-    final_max_step: float
-    tolerance: float  # a particle within this distance of its matched sample sits on it
-    noise: float = 0.0
-    noise_decay: float = 1.0
-    record_every: int = 0  # keep run 0's positions every this many steps (0: never)
 
 
 @dataclass
@@ -67,8 +54,13 @@ def matched_distances(particles: np.ndarray, samples: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_flows(kernel, dim: int, settings: FlowSettings, seed: int) -> FlowResult:
-    """Seeded flows: samples and starts both from N(0, I), independent per run."""
+def run_flows(kernel, dim: int, noise: float, settings: Theorem1Settings, record_every: int = 0) -> FlowResult:
+    """settings.n_runs seeded flows in dimension `dim` with initial noise
+    level `noise` (0: plain descent): samples and starts both from N(0, I),
+    independent per run. With `record_every`, run 0's positions are kept every
+    that many steps (the figure's trajectory). A particle within
+    settings.tolerance of its matched sample sits on it."""
+    seed = settings.seed
     shape = (settings.n_runs, settings.n_particles, dim)
     targets = torch.randn(*shape, generator=torch_generator(seed, f"flow/targets/{dim}"), dtype=torch.float64)
     x = torch.randn(*shape, generator=torch_generator(seed, f"flow/starts/{dim}"), dtype=torch.float64)
@@ -76,11 +68,11 @@ def run_flows(kernel, dim: int, settings: FlowSettings, seed: int) -> FlowResult
     start_worst = matched_distances(x.numpy(), targets.numpy()).max(1)
     record = []
     for t in range(settings.steps):
-        if settings.record_every and t % settings.record_every == 0:
+        if record_every and t % record_every == 0:
             record.append(x[0].clone())
         probe = x
-        if settings.noise > 0:
-            scale = settings.noise * settings.noise_decay**t
+        if noise > 0:
+            scale = noise * settings.noise_decay**t
             probe = x + scale * torch.randn(*shape, generator=noise_gen, dtype=torch.float64)
         probe = probe.detach().requires_grad_(True)
         (grad,) = torch.autograd.grad(mmd2_empirical(kernel, probe, targets).sum(), probe)
@@ -89,7 +81,7 @@ def run_flows(kernel, dim: int, settings: FlowSettings, seed: int) -> FlowResult
         cap = settings.max_step * (settings.final_max_step / settings.max_step) ** (t / settings.steps)
         step = step * (cap / length).clamp(max=1.0)
         x = x - step
-    if settings.record_every:
+    if record_every:
         record.append(x[0].clone())
     with torch.no_grad():
         final_mmd2 = mmd2_empirical(kernel, x, targets).numpy()
@@ -116,19 +108,7 @@ def theorem1_rows(settings: Theorem1Settings) -> tuple[pd.DataFrame, dict]:
         kernel = make_kernel(s.kernel, dim, **s.params)
         for noise in s.noise_levels:
             record = max(1, s.steps // 100) if dim == 2 and noise == 0 else 0
-            flow = FlowSettings(
-                s.n_particles,
-                s.n_runs,
-                s.steps,
-                s.lr,
-                s.max_step,
-                s.final_max_step,
-                s.tolerance,
-                noise,
-                s.noise_decay,
-                record,
-            )
-            result = run_flows(kernel, dim, flow, s.seed)
+            result = run_flows(kernel, dim, noise, s, record)
             rows.append(
                 {
                     "flow": s.flow,
