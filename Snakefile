@@ -29,6 +29,8 @@ rule all:
     input:
         TABLES,
         FIGURE2,
+        CONVERGENCE,
+        CLAIMS,
         FIGURES_CELEBA,
         THEORY_OUTPUTS,
         "results/benchmarks/summary.csv",

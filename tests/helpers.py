@@ -24,10 +24,10 @@ def quick_config() -> dict:
     return load_config(yaml.safe_load((REPO / "presets" / "quick.yaml").read_text()))
 
 
-def small_settings(experiment="couae", width=0.5, **training):
+def small_settings(experiment="couae", width=0.5, variant="narrow", **training):
     """Grid training settings of the real config, shrunk for tests."""
     train = {"iterations": 60, "seeds": [3, 5, 7], "log_every": 20, "checkpoint_every": 20, **training}
-    return S.grid_training_settings(load_config({"grid": {"training": train}}), experiment, width)
+    return S.grid_training_settings(load_config({"grid": {"training": train}}), variant, experiment, width)
 
 
 def standin_inception_state_dict():
@@ -58,11 +58,11 @@ def paper_kernel(name: str, latent_dim: int, **overrides):
     return make_kernel(name, latent_dim, **{**load_config()["grid"]["kernels"][name], **overrides})
 
 
-def paper_grid():
-    """The paper config's grid mixture (25 Gaussians, as configured)."""
+def paper_grid(variant="narrow"):
+    """A grid variant's mixture of the paper config (25 Gaussians, as configured)."""
     from couae.grid.data import GridMixture
 
-    return GridMixture.from_settings(S.grid_data_settings(load_config()))
+    return GridMixture.from_settings(S.grid_data_settings(load_config(), variant))
 
 
 def flow_settings(**numbers):

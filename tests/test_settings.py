@@ -10,13 +10,15 @@ from helpers import load_config, quick_config
 
 
 def every_job_settings(config):
-    yield S.grid_data_settings(config)
+    for variant in S.variants(config):
+        yield S.grid_data_settings(config, variant)
+        for experiment, width in S.runs(config, "grid"):
+            yield S.grid_training_settings(config, variant, experiment, width)
     yield S.grid_evaluation_settings(config)
+    yield S.claims_settings(config)
     yield S.celeba_data_settings(config)
     yield S.fid_settings(config)
     yield S.figure1_settings(config)
-    for experiment, width in S.runs(config, "grid"):
-        yield S.grid_training_settings(config, experiment, width)
     for experiment, width in S.runs(config, "celeba"):
         yield S.celeba_training_settings(config, experiment, width, 0)
     for flow in S.theorem1_flows(config):
@@ -30,17 +32,28 @@ def test_every_job_settings_survive_json(config):
         assert back == settings and back.to_json() == settings.to_json()
 
 
-def test_training_settings_keep_the_layout_of_saved_weights():
-    """Weights and checkpoints store this JSON (and its hash): keys, names and
-    values as the workflow wrote them before the settings were declared."""
+def test_training_settings_carry_their_data_and_the_saved_layout():
+    """Weights and checkpoints store this JSON (and its hash): the experiment's
+    settings, with the data it trains on, so that a checkpoint never resumes on
+    other data."""
     config = load_config()
-    grid = json.loads(S.grid_training_settings(config, "couae", 1.0).to_json())
+    grid = json.loads(S.grid_training_settings(config, "narrow", "couae", 1.0).to_json())
     assert grid == {
         "adam_betas": [0.9, 0.999], "batch_size": 100, "checkpoint_every": 100000, "experiment": "couae",
         "hidden": 128, "iterations": 3000000, "kernel": "coulomb", "kernel_params": {"beta": None, "eps": 0.01},
         "kl_weight": 1.0, "lambda": 100.0, "latent_dim": 2, "log_every": 1000, "lr": 0.001, "model": "mmd",
         "n_generated": 10000, "n_hidden": 2, "seeds": list(range(10)), "width": 1.0,
+        "snapshots": [10000, 30000, 100000, 300000, 1000000],
+        "data": {"per_axis": 5, "spacing": 2.0, "std": 0.05, "seed": 2019, "n_train": 500, "n_validation": 10000,
+                 "n_test": 10000, "n_reference": 10000},
     }  # fmt: skip
+    cited = S.grid_training_settings(config, "cited", "couae", 1.0)
+    assert cited.data["spacing"] == 10.5 and cited.data["std"] == 1.0
+    assert cited.fingerprint() != S.grid_training_settings(config, "narrow", "couae", 1.0).fingerprint()
+    real = S.celeba_training_settings(config, "couae", "1", 0)
+    standin = S.celeba_training_settings(load_config({"celeba": {"data": {"kind": "standin"}}}), "couae", "1", 0)
+    assert real.data["kind"] == "celeba" and standin.data["kind"] == "standin"
+    assert standin.fingerprint() != real.fingerprint()  # trained on stand-in images: never resumed on CelebA
     celeba = json.loads(S.celeba_training_settings(config, "vae", "1", 0).to_json())
     assert celeba["kernel"] is None and celeba["kernel_params"] == {} and celeba["recon_weight"] == 0.05
     assert celeba["channels"] == [128, 256, 512, 1024] and celeba["seed"] == 0 and "seeds" not in celeba
@@ -56,17 +69,18 @@ def test_optional_fields_are_left_out():
 
 
 def test_unknown_and_missing_keys_are_named():
-    data = S.grid_data_settings(load_config()).to_dict()
+    data = S.grid_data_settings(load_config(), "narrow").to_dict()
     with pytest.raises(ValueError, match=r"GridData: unknown keys \['sigma'\]; missing keys \['std'\]"):
         S.GridData.from_dict({**{k: v for k, v in data.items() if k != "std"}, "sigma": 0.1})
 
 
 def test_fingerprint_follows_every_setting():
     config = load_config()
-    a = S.grid_training_settings(config, "couae", 1.0)
-    assert a.fingerprint() == S.grid_training_settings(load_config(), "couae", 1.0).fingerprint()
-    other = load_config({"grid": {"training": {"lr": 5.0e-4}}})
-    assert S.grid_training_settings(other, "couae", 1.0).fingerprint() != a.fingerprint()
+    a = S.grid_training_settings(config, "narrow", "couae", 1.0)
+    assert a.fingerprint() == S.grid_training_settings(load_config(), "narrow", "couae", 1.0).fingerprint()
+    for change in ({"training": {"lr": 5.0e-4}}, {"variants": {"narrow": {"std": 0.1}}}, {"data": {"seed": 1}}):
+        other = load_config({"grid": change})
+        assert S.grid_training_settings(other, "narrow", "couae", 1.0).fingerprint() != a.fingerprint(), change
 
 
 def test_widths_and_main_width_are_shared_by_both_datasets():

@@ -167,3 +167,31 @@ def test_a_checkpoint_of_the_earlier_format_is_refused_and_kept(tmp_path, grid_t
     with pytest.raises(CheckpointError, match="move it away"):
         try_resume(run, path, "fp")
     assert path.exists() and run.step == 0
+
+
+def state_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_snapshots_are_the_networks_of_shorter_runs_and_survive_a_resume(tmp_path, grid_train):
+    settings = small_settings("couae", iterations=60, snapshots=[20, 40])
+    assert settings.snapshots == (20, 40)
+    full = train(grid_model.build_run(settings, grid_train), 60, 20, 20, snapshot_steps=settings.snapshots)
+    assert sorted(full.snapshots) == [20, 40]
+    shorter = train(grid_model.build_run(settings, grid_train), 40, 20, 20)
+    for name, net in shorter.step_fn.networks().items():
+        assert state_equal(full.snapshots[40][name], net.state_dict())
+    # killed after the step-40 checkpoint: the resumed run still holds the earlier snapshots
+    first = grid_model.build_run(settings, grid_train)
+    train(first, 40, 20, 20, tmp_path / "ckpt.pt", "fp", snapshot_steps=settings.snapshots)
+    resumed = grid_model.build_run(settings, grid_train)
+    assert try_resume(resumed, tmp_path / "ckpt.pt", "fp")
+    train(resumed, 60, 20, 20, tmp_path / "ckpt.pt", "fp", snapshot_steps=settings.snapshots)
+    for step in (20, 40):
+        for name in ("encoder", "decoder"):
+            assert state_equal(resumed.snapshots[step][name], full.snapshots[step][name])
+
+
+def test_snapshot_steps_must_fall_on_block_ends(grid_train):
+    with pytest.raises(ValueError, match=r"snapshot steps \[30\] must be multiples of log_every=20"):
+        train(grid_model.build_run(small_settings(), grid_train), 60, 20, 20, snapshot_steps=(30,))

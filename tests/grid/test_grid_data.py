@@ -1,6 +1,8 @@
 import dataclasses
+import math
 
 import numpy as np
+import pytest
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
@@ -23,11 +25,21 @@ def test_log_density_matches_scipy_mixture():
     np.testing.assert_allclose(mix.log_density(x), logsumexp(comps, axis=0) - np.log(25), rtol=1e-10)
 
 
-def test_true_density_test_log_likelihood_is_about_minus_0_08():
-    # reference-settings.md: the true density scores about -0.08 per point
-    mix = paper_grid()
-    x = mix.sample(20000, np.random.default_rng(1))
-    assert abs(mix.log_density(x).mean() - (-0.08)) < 0.03
+@pytest.mark.parametrize("variant, std, ceiling", [("narrow", 0.05, -0.0653), ("cited", 1.0, -6.0568)])
+def test_each_variant_ceiling_is_the_closed_form(variant, std, ceiling):
+    """Well-separated equal-weight components: E log p = -ln 25 - 1 - ln(2 pi sigma^2)."""
+    mix = paper_grid(variant)
+    assert mix.std == std
+    closed_form = -math.log(25) - 1 - math.log(2 * math.pi * std**2)
+    assert closed_form == pytest.approx(ceiling, abs=1e-4)
+    x = mix.sample(200_000, np.random.default_rng(1))
+    # Monte Carlo: standard error about 1 / sqrt(2 n) = 0.0016 nats
+    assert mix.log_density(x).mean() == pytest.approx(closed_form, abs=0.01)
+
+
+def test_cited_variant_is_lim_and_ye_grid():
+    centres = paper_grid("cited").centres
+    assert sorted(set(centres[:, 0])) == [-21, -10.5, 0, 10.5, 21]
 
 
 def test_splits_are_seeded_distinct_and_sized():

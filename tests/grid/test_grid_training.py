@@ -6,6 +6,7 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -215,3 +216,40 @@ def test_script_reports_non_finite_loss_and_fails(tmp_path, data_file):
     assert result.returncode == 1
     assert "non-finite loss at step" in result.stderr
     assert not (out / "seed3" / "weights.pt").exists()
+
+
+def test_snapshot_file_holds_what_shorter_runs_make(train_data):
+    settings = dataclasses.replace(small_settings("vae", iterations=60, snapshots=[20, 40]), n_generated=50)
+    run = train(grid_model.build_run(settings, train_data), 60, 20, 20, snapshot_steps=settings.snapshots)
+    final_samples = grid_model.generate(run, 50)
+    kept = grid_model.snapshots(run, settings)
+    np.testing.assert_array_equal(grid_model.generate(run, 50), final_samples)  # the run is left as it was
+    assert kept["steps"] == [20, 40] and kept["seeds"] == [3, 5, 7] and kept["samples"].shape == (2, 3, 50, 2)
+    shorter = train(grid_model.build_run(settings, train_data), 40, 20, 20)
+    np.testing.assert_array_equal(kept["samples"][1].double().numpy(), grid_model.generate(shorter, 50))
+    weights = grid_model.seed_weights(shorter, 1, settings)
+    for part in ("encoder", "decoder"):
+        assert all(torch.equal(kept["weights"][1][1][part][k], weights[part][k]) for k in weights[part])
+
+
+def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
+    from couae.grid.evaluation import convergence_rows, evaluate_job
+    from couae.settings import grid_evaluation_settings
+    from helpers import load_config
+
+    settings = dataclasses.replace(small_settings("couae", iterations=60, snapshots=[20, 40]), n_generated=200)
+    splits = dict(np.load(data_file))
+    run = train(grid_model.build_run(settings, splits["train"]), 60, 20, 20, snapshot_steps=settings.snapshots)
+    samples = grid_model.generate(run, settings.n_generated)
+    paths = []
+    for k, seed in enumerate(settings.seeds):
+        torch.save(grid_model.seed_weights(run, k, settings), tmp_path / f"w{seed}.pt")
+        np.save(tmp_path / f"s{seed}.npy", samples[k])
+        paths.append((tmp_path / f"w{seed}.pt", tmp_path / f"s{seed}.npy"))
+    evaluation = grid_evaluation_settings(load_config())
+    final = evaluate_job("narrow", *zip(*paths, strict=True), splits, evaluation)
+    rows = convergence_rows(grid_model.snapshots(run, settings), final, splits, evaluation)
+    assert list(rows.step) == [20] * 3 + [40] * 3 + [60] * 3 and set(rows.variant) == {"narrow"}
+    last = rows[rows.step == 60].reset_index(drop=True)
+    pd.testing.assert_series_equal(last.test_log_likelihood, final.test_log_likelihood)
+    assert rows.test_log_likelihood.notna().all()

@@ -84,9 +84,10 @@ for _ in $(seq 60); do
 done
 [ "$(sinfo -h -o %t | head -1)" = "idle" ] || { echo "SLURM node did not become idle"; sinfo; exit 1; }
 
-# A smaller quick preset: one width, two seeds, a short CelebA stand-in, tables only.
+# A smaller quick preset: one grid variant and width, two seeds, a short CelebA stand-in, tables only.
 cat > "$work/small.yaml" <<CONF
 grid:
+  variants: {cited: {skip: true}}
   widths: [1.0]
   training: {seeds: [0, 1]}
 celeba:

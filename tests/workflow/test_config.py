@@ -73,7 +73,8 @@ def test_missing_section_is_named():
         ({"grid": {"widths": [0.001]}}, "widths"),
         ({"theory": {"theorem1": {"final_max_step": 1.0}}}, "final_max_step"),
         ({"theory": {"figure1": {"range": [3.0, -3.0]}}}, "range"),
-        ({"grid": {"experiments": {"wae": {"widths": [1.0]}}}}, r"grid\.experiments\.wae\.widths"),
+        ({"grid": {"experiments": {"wae": {"widths": [1.0, 1.0]}}}}, r"grid\.experiments\.wae\.widths"),
+        ({"grid": {"training": {"snapshots": [2000, 1500]}}}, r"grid\.training\.snapshots .* \[1500\] are not"),
         ({"celeba": {"training": {"log_every": 30, "checkpoint_every": 100}}}, r"celeba\.training\.checkpoint_every"),
         ({"celeba": {"figures": {"figure4_experiment": "nope"}}}, r"celeba\.figures\.figure4_experiment: 'nope'"),
         ({"celeba": {"experiments": {"couae": {"widths": [0.5, 0.5]}}}}, r"celeba\.experiments\.couae\.widths"),
@@ -103,14 +104,18 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
 
 def test_job_settings_hold_only_that_experiment():
     config = load_config()
-    s = S.grid_training_settings(config, "couae", "0.5")
+    s = S.grid_training_settings(config, "narrow", "couae", "0.5")
     assert s.kernel == "coulomb" and s.kernel_params == {"eps": 0.01, "beta": None}
     assert s.width == 0.5 and s.lam == 100.0 and s.seeds == tuple(range(10))
     changed = load_config({"grid": {"kernels": {"plummer": {"eps": 1.0}}}})
-    assert S.grid_training_settings(changed, "couae", 1.0) == S.grid_training_settings(config, "couae", 1.0)
-    assert S.grid_training_settings(changed, "plummer", 1.0) != S.grid_training_settings(config, "plummer", 1.0)
+    assert S.grid_training_settings(changed, "cited", "couae", 1.0) == S.grid_training_settings(
+        config, "cited", "couae", 1.0
+    )
+    assert S.grid_training_settings(changed, "cited", "plummer", 1) != S.grid_training_settings(
+        config, "cited", "plummer", 1
+    )
     over = load_config({"grid": {"experiments": {"couae": {"kernel_params": {"eps": 0.5}}}}})
-    assert S.grid_training_settings(over, "couae", 1.0).kernel_params["eps"] == 0.5
+    assert S.grid_training_settings(over, "narrow", "couae", 1.0).kernel_params["eps"] == 0.5
 
 
 def test_width_labels():
@@ -125,3 +130,17 @@ def test_celeba_jobs_hold_only_their_settings():
     moved = load_config({"celeba": {"data": {"archive": "/elsewhere.zip", "sources": ["archive"]}}})
     assert S.celeba_data_settings(moved) == S.celeba_data_settings(config)  # locations are not settings
     assert "weights_dir" not in S.fid_settings(config).to_dict()
+
+
+def test_skip_leaves_rows_out_of_a_merged_config():
+    config = load_config({"grid": {"experiments": {"gaussian": {"skip": True}}, "variants": {"cited": {"skip": True}}}})
+    check(config)
+    assert S.experiments(config, "grid") == ["vae", "wae", "couae", "plummer"]
+    assert (
+        S.variants(config) == ["narrow"] and "gaussian" not in S.claims_settings(config).paper_columns["grid"].values()
+    )
+    assert [name for name, _ in S.experiment_labels(config, "grid")] == S.experiments(config, "grid")
+    with pytest.raises(S.ConfigError, match=r"grid\.variants: every variant is skipped"):
+        check(load_config({"grid": {"variants": {"cited": {"skip": True}, "narrow": {"skip": True}}}}))
+    with pytest.raises(S.ConfigError, match=r"celeba\.figures\.figure4_experiment: 'couae' is not one of"):
+        check(load_config({"celeba": {"experiments": {"couae": {"skip": True}}}}))

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.workflow
 
 LONGER = """
 grid:
+  variants: {cited: {skip: true}}
   widths: [1.0]
   training: {iterations: 3000, seeds: [0, 1], log_every: 100, checkpoint_every: 500}
 celeba:
@@ -31,7 +32,7 @@ def command(workdir, override, *flags):
 
 
 def mid_training_checkpoint(workdir):
-    for path in (workdir / "results/grid/train").glob("*/width1/checkpoint.pt"):
+    for path in (workdir / "results/grid/narrow/train").glob("*/width1/checkpoint.pt"):
         try:
             if torch.load(path, weights_only=True)["step"] < 3000:
                 return path
@@ -62,7 +63,7 @@ def test_killed_workflow_resumes_to_identical_tables(tmp_path):
     subprocess.run(command(interrupted, override, "--unlock"), check=True, capture_output=True)
     subprocess.run(command(interrupted, override, "--rerun-incomplete"), check=True, capture_output=True)
 
-    log = (interrupted / f"logs/grid/train/{experiment}_width1.log").read_text()
+    log = (interrupted / f"logs/grid/narrow/train/{experiment}_width1.log").read_text()
     assert "resumed from checkpoint" in log
     for target in TARGETS:
         pd.testing.assert_frame_equal(pd.read_csv(interrupted / target), pd.read_csv(reference / target))

@@ -40,7 +40,7 @@ def test_default_profile_is_applied(tmp_path):
     # printshellcmds from profiles/default shows the shell command in a dry run
     result = subprocess.run(
         snakemake_command(
-            tmp_path, "-n", "results/grid/data.npz", "--configfile", REPO / "presets/quick.yaml", cores=1
+            tmp_path, "-n", "results/grid/narrow/data.npz", "--configfile", REPO / "presets/quick.yaml", cores=1
         ),
         capture_output=True,
         text=True,

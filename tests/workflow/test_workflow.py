@@ -39,26 +39,55 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
     for stem in ("table1", "table2"):
         for ext in ("csv", "md", "tex"):
             assert (quick_run / "results/tables" / f"{stem}.{ext}").stat().st_size > 0
-    for ext in ("png", "pdf"):
-        assert (quick_run / "results/figures" / f"figure2.{ext}").stat().st_size > 10_000
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    variants, experiments = list(config["grid"]["variants"]), list(config["grid"]["experiments"])
+    assert variants == ["cited", "narrow"]
+    for variant in variants:
+        for ext in ("png", "pdf"):
+            assert (quick_run / "results/figures" / f"figure2_{variant}.{ext}").stat().st_size > 10_000
     t1 = pd.read_csv(quick_run / "results/tables/table1.csv")
-    grid = t1[(t1.dataset == "grid") & (t1.status == "ours")]
-    assert sorted(grid.row) == sorted(yaml.safe_load((REPO / "config.yaml").read_text())["grid"]["experiments"])
-    assert (grid.n_seeds == 3).all() and grid["mean"].notna().all()
-    couae = grid[grid.row == "couae"].iloc[0]
-    assert couae.paper_mean == -4.3 and couae.difference == pytest.approx(couae["mean"] + 4.3)
-    refs = t1[t1.status == "reference"]
-    assert len(refs) == 2 and refs["mean"].max() > grid["mean"].max()
+    assert list(dict.fromkeys(t1.variant.dropna())) == variants
+    for variant, ceiling in (("cited", -6.06), ("narrow", -0.07)):
+        block = t1[(t1.dataset == "grid") & (t1.variant == variant)]
+        grid = block[block.status == "ours"]
+        assert list(grid.row) == experiments  # config order
+        assert (grid.n_seeds == 3).all() and grid["mean"].notna().all()
+        couae = grid[grid.row == "couae"].iloc[0]
+        assert couae.paper_mean == -4.3 and couae.difference == pytest.approx(couae["mean"] + 4.3)
+        refs = block[block.status == "reference"]
+        assert len(refs) == 2 and refs.iloc[0]["mean"] == pytest.approx(ceiling, abs=0.05)
+        assert refs["mean"].max() > grid["mean"].max()  # no model beats its data set's true density
     celeba = t1[t1.dataset == "celeba"]
     assert list(celeba.status.unique()) == ["ours"] and sorted(celeba.paper_mean) == [47, 55, 63]
-    assert list(grid.row) == list(yaml.safe_load((REPO / "config.yaml").read_text())["grid"]["experiments"])
     md = (quick_run / "results/tables/table1.md").read_text()
     assert "SHORTENED RUN: 400 of the paper's 3000000" in md
     assert re.search(r"provenance: commit \S+; python 3\.\d+\.\d+, torch \S+, snakemake \S+, pytorch-fid", md)
-    assert "devices: cpu" in md and "over 40 jobs" in md
+    assert "devices: cpu" in md and "over 70 jobs" in md
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
-    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 15
+    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 30
     assert set(t2[(t2.dataset == "celeba")].paper_mean.dropna()) == {53, 51, 47}
+
+
+def test_quick_preset_tests_the_claims_and_follows_convergence(quick_run):
+    claims = pd.read_csv(quick_run / "results/tables/claims.csv", keep_default_na=False)
+    assert set(claims.verdict) <= {"reproduced", "contradicted", "inconclusive"}
+    grid = claims[claims.dataset == "grid"]
+    assert set(grid.variant) == {"cited", "narrow"} and len(grid) == 2 * 8
+    # a shortened run never reproduces nor contradicts the paper's comparisons
+    assert (claims[claims.dataset != "theory"].verdict == "inconclusive").all()
+    assert grid.reasons.str.contains("shortened run: 400 of 3000000 iterations").all()
+    assert set(claims[claims.source == "Theorem 1"].claim) >= {"theorem1-coulomb-h2", "theorem1-gaussian-h3"}
+    convergence = pd.read_csv(quick_run / "results/tables/convergence.csv")
+    assert sorted(convergence.step.unique()) == [100, 200, 400]
+    assert (convergence.groupby(["variant", "experiment", "width"]).size() == 3).all()
+    assert (convergence.n_seeds == 3).all() and len(convergence) == 2 * 15 * 3
+    # the last step is Table 2's evaluation
+    t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
+    last = convergence[(convergence.step == 400) & (convergence.experiment == "couae") & (convergence.width == 1)]
+    ours = t2[(t2.row == "couae") & (t2.width == 1) & (t2.dataset == "grid")]
+    assert sorted(last["mean"]) == pytest.approx(sorted(ours["mean"]))
+    for variant in ("cited", "narrow"):
+        assert (quick_run / f"results/figures/convergence_{variant}.png").stat().st_size > 10_000
 
 
 def test_celeba_branch_on_the_standin_says_so_everywhere(quick_run):
@@ -100,7 +129,8 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
     ).all()
     t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv", keep_default_na=False)
     grid, celeba = t2[t2.dataset == "grid"], t2[t2.dataset == "celeba"]
-    assert len(grid) == 15 and (grid.n_train == 500).all() and (t2.xi_max >= t2.xi_mean).all()
+    assert len(grid) == 30 and set(grid.variant) == {"cited", "narrow"} and (grid.n_train == 500).all()
+    assert (t2.xi_max >= t2.xi_mean).all()
     # CelebA: vae and wae at x1, couae at three widths; N is the stand-in's training split
     assert sorted(zip(celeba.experiment, celeba.width)) == [
         ("couae", 0.25),
@@ -119,7 +149,7 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
 
 def test_every_seed_has_weights_losses_samples(quick_run):
     for seed in (0, 1, 2):
-        d = quick_run / f"results/grid/train/wae/width0.25/seed{seed}"
+        d = quick_run / f"results/grid/cited/train/wae/width0.25/seed{seed}"
         assert (d / "weights.pt").exists() and (d / "samples.npy").exists()
         losses = pd.read_csv(d / "loss.csv")
         assert list(losses.columns) == ["step", "loss", "recon", "regulariser"]
@@ -137,23 +167,32 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     jobs = planned_jobs(result.stdout)
     assert jobs == {
-        "grid_train": 3,
-        "grid_evaluate": 3,
+        "grid_train": 6,
+        "grid_evaluate": 6,
         "paper_tables": 1,
-        "figure2": 1,
+        "figure2": 2,
         "theorem2": 1,
+        "claims": 1,
+        "convergence": 1,
         "benchmark_summary": 1,
         "all": 1,
     }
-    experiments = set(re.findall(r"wildcards: experiment=(\w+)", result.stdout))
-    assert experiments == {"plummer"}
+    assert set(re.findall(r"wildcards: variant=\w+, experiment=(\w+)", result.stdout)) == {"plummer"}
+    assert set(re.findall(r"wildcards: variant=(\w+), experiment=", result.stdout)) == {"cited", "narrow"}
 
 
 def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):
     change = tmp_path / "change.yaml"
     change.write_text("theory:\n  theorem1:\n    flows:\n      coulomb:\n        params: {eps: 0.05}\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
-    assert planned_jobs(result.stdout) == {"theorem1_flow": 1, "theorem1": 1, "benchmark_summary": 1, "all": 1}
+    assert planned_jobs(result.stdout) == {
+        "theorem1_flow": 1,
+        "theorem1": 1,
+        "claims": 1,
+        "convergence": 1,
+        "benchmark_summary": 1,
+        "all": 1,
+    }
     assert set(re.findall(r"wildcards: flow=(\w+)", result.stdout)) == {"coulomb"}
 
 
@@ -164,7 +203,9 @@ def test_report_bundles_tables_and_figures_with_captions(quick_run):
         "Table 1: test log-likelihood",
         "Table 2: the hidden width scaled",
         "Figure 1: the regulariser",
-        "Figure 2: samples generated",
+        "Figure 2, one per grid data set variant",
+        "Test log-likelihood on the grid against training steps",
+        "Each claim of the paper tested on this run",
         "Theorem 1 in practice",
         "Figure 3: images generated by each CelebA",
         "Figure 4: CelebA test images",
@@ -186,6 +227,8 @@ def test_changing_one_celeba_kernel_reruns_only_its_jobs(quick_run, tmp_path):
         "figure3": 1,
         "figure4": 1,
         "theorem2": 1,
+        "claims": 1,
+        "convergence": 1,
         "benchmark_summary": 1,
         "all": 1,
     }

@@ -41,13 +41,24 @@ def main_width(widths: Iterable[float]) -> float:
     return 1.0 if 1.0 in widths else max(widths)
 
 
+def variants(config) -> list[str]:
+    """The grid data sets that run, in config order (`skip: true` leaves one out)."""
+    return [name for name, v in config["grid"]["variants"].items() if not v.get("skip", False)]
+
+
+def variant_descriptions(config) -> dict[str, str]:
+    return {name: config["grid"]["variants"][name]["description"] for name in variants(config)}
+
+
 def experiments(config, dataset: str) -> list[str]:
-    return list(config[dataset]["experiments"])
+    """The experiments of `dataset` that run, in config order (`skip: true` leaves
+    one out: the way a preset merged over config.yaml drops a row)."""
+    return [name for name, exp in config[dataset]["experiments"].items() if not exp.get("skip", False)]
 
 
 def experiment_widths(config, dataset: str, experiment: str) -> dict[str, float]:
     """Path label -> factor of the widths one experiment runs at: its own
-    `widths` list (CelebA only) or the dataset's."""
+    `widths` list or the dataset's."""
     section = config[dataset]
     widths = section["experiments"][experiment].get("widths", section["widths"])
     return {width_label(w): float(w) for w in widths}
@@ -75,10 +86,23 @@ def runs(config, dataset: str) -> list[tuple[str, str]]:
 def experiment_labels(config, dataset: str) -> list[list]:
     """[name, {paper column it reproduces (or None), description}] per
     experiment, in config order (a list, so that JSON keeps the order)."""
+    section = config[dataset]["experiments"]
     return [
-        [name, {"paper": exp.get("paper"), "description": exp.get("description", name)}]
-        for name, exp in config[dataset]["experiments"].items()
+        [name, {"paper": section[name].get("paper"), "description": section[name].get("description", name)}]
+        for name in experiments(config, dataset)
     ]
+
+
+def table_experiments(config, dataset: str) -> dict:
+    """What Tables 1-2 need to know of a dataset's experiments: labels (config
+    order), the width each shows in Table 1, and every width run."""
+    return {
+        "labels": experiment_labels(config, dataset),  # a list: JSON keeps its order
+        "main_widths": {
+            e: main_width(experiment_widths(config, dataset, e).values()) for e in experiments(config, dataset)
+        },
+        "widths": list(dataset_widths(config, dataset).values()),
+    }
 
 
 def descriptions(config, dataset: str) -> dict[str, str]:
@@ -183,21 +207,24 @@ class TrainingSettings(JobSettings):
 
 @dataclass(frozen=True)
 class GridTraining(TrainingSettings):
-    """One grid job: every seed of one (experiment, width)."""
+    """One grid job: every seed of one (variant, experiment, width)."""
 
     # The paper's grid objective is mean ||x - g(f(x))||^2: the reconstruction is unweighted.
     recon_weight: ClassVar[float] = 1.0
 
+    data: Mapping  # the GridData the job trains on: a checkpoint never resumes on other data
     hidden: int
     n_hidden: int
     seeds: tuple[int, ...]
     n_generated: int  # samples per seed for the KDE
+    snapshots: tuple[int, ...]  # steps before the last at which the networks are kept (convergence)
 
 
 @dataclass(frozen=True)
 class CelebATraining(TrainingSettings):
     """One CelebA job: one (experiment, width, seed)."""
 
+    data: Mapping  # the CelebAData the job trains on: a checkpoint never resumes on other images
     recon_weight: float
     channels: tuple[int, ...]
     seed: int
@@ -210,6 +237,8 @@ class CelebATraining(TrainingSettings):
 
 @dataclass(frozen=True)
 class GridData(JobSettings):
+    """One grid variant's data: its mixture and the shared splits."""
+
     per_axis: int
     spacing: float
     std: float
@@ -277,8 +306,52 @@ class Theorem1Settings(JobSettings):
     seed: int
 
 
-def grid_data_settings(config) -> GridData:
-    return GridData.from_dict(config["grid"]["data"])
+@dataclass(frozen=True)
+class ClaimsSettings(JobSettings):
+    """How the paper's claims are tested (config `claims`), and what of the
+    run they need: iterations, which experiment plays each paper column, and
+    which Theorem 1 flows are the theorem's kernel or can stall."""
+
+    confidence: float
+    interval: str  # "welch" or "bootstrap"
+    bootstrap_resamples: int
+    seed: int
+    margin: Mapping  # dataset -> the "at least as good" margin
+    iterations: Mapping  # dataset -> training iterations of this run
+    paper_columns: Mapping  # dataset -> paper column (VAE, WAE, CouAE) -> experiment
+    theorem1_flows: Mapping  # "reaches": Theorem 1's Coulomb flows; "can_stall": single-scale Gaussian/IMQ
+
+
+def claims_settings(config) -> ClaimsSettings:
+    c = config["claims"]
+    columns = {}
+    for dataset in DATASETS:
+        columns[dataset] = {}
+        for name in experiments(config, dataset):
+            exp = config[dataset]["experiments"][name]
+            if exp.get("paper") and exp["paper"] not in columns[dataset]:
+                columns[dataset][exp["paper"]] = name  # the first experiment that plays the column
+    flows = config["theory"]["theorem1"]["flows"]
+    return ClaimsSettings(
+        confidence=c["confidence"],
+        interval=c["interval"],
+        bootstrap_resamples=c["bootstrap_resamples"],
+        seed=c["seed"],
+        margin=dict(c["margin"]),
+        iterations={dataset: config[dataset]["training"]["iterations"] for dataset in DATASETS},
+        paper_columns=columns,
+        theorem1_flows={
+            "reaches": [n for n, f in flows.items() if f["kernel"] == "coulomb" and f["params"]["beta"] is None],
+            "can_stall": [
+                n for n, f in flows.items() if f["kernel"] in ("gaussian", "imq") and len(f["params"]["scales"]) == 1
+            ],
+        },
+    )
+
+
+def grid_data_settings(config, variant: str) -> GridData:
+    mixture = {k: v for k, v in config["grid"]["variants"][variant].items() if k not in ("description", "skip")}
+    return GridData.from_dict({**mixture, **config["grid"]["data"]})
 
 
 def _experiment_kernel(section: dict, exp: dict) -> tuple[str | None, dict]:
@@ -310,14 +383,17 @@ def _training_fields(section: dict, experiment: str, width) -> dict:
     }
 
 
-def grid_training_settings(config, experiment: str, width: str | float) -> GridTraining:
+def grid_training_settings(config, variant: str, experiment: str, width: str | float) -> GridTraining:
     grid = config["grid"]
+    train = grid["training"]
     return GridTraining(
         **_training_fields(grid, experiment, width),
+        data=grid_data_settings(config, variant).to_dict(),
         hidden=grid["model"]["hidden"],
         n_hidden=grid["model"]["n_hidden"],
-        seeds=list(grid["training"]["seeds"]),
+        seeds=list(train["seeds"]),
         n_generated=grid["generation"]["n_samples"],
+        snapshots=sorted(s for s in train["snapshots"] if s < train["iterations"]),
     )
 
 
@@ -325,6 +401,7 @@ def celeba_training_settings(config, experiment: str, width: str | float, seed: 
     celeba = config["celeba"]
     return CelebATraining(
         **_training_fields(celeba, experiment, width),
+        data=celeba_data_settings(config).to_dict(),
         recon_weight=float(celeba["training"]["recon_weight"]),
         channels=list(celeba["model"]["channels"]),
         seed=int(seed),
@@ -404,12 +481,12 @@ def check_config(config) -> None:
     for dataset in DATASETS:
         _check_training(dataset, config[dataset]["training"], n_train[dataset])
         _check_widths(config, dataset)
-    for name, exp in grid["experiments"].items():
-        if "widths" in exp:
-            raise ConfigError(
-                f"grid.experiments.{name}.widths: grid experiments run at every "
-                "grid.widths; per-experiment widths are a celeba setting"
-            )
+    off_block = [s for s in grid["training"]["snapshots"] if s % grid["training"]["log_every"]]
+    if off_block:
+        raise ConfigError(
+            f"grid.training.snapshots must be multiples of grid.training.log_every "
+            f"({grid['training']['log_every']}); {off_block} are not"
+        )
     t1 = config["theory"]["theorem1"]
     if t1["final_max_step"] > t1["max_step"]:
         raise ConfigError("theory.theorem1.final_max_step must not exceed theory.theorem1.max_step")
@@ -427,11 +504,16 @@ def check_config(config) -> None:
     if ev["selection"] == "cv" and ev["cv_folds"] > grid["data"]["n_reference"]:
         raise ConfigError("grid.evaluation.cv_folds exceeds grid.data.n_reference")
     fig4 = celeba["figures"]["figure4_experiment"]
-    if fig4 not in celeba["experiments"]:
+    if fig4 not in experiments(config, "celeba"):
         raise ConfigError(
-            f"celeba.figures.figure4_experiment: {fig4!r} is not one of "
-            f"celeba.experiments ({', '.join(celeba['experiments'])})"
+            f"celeba.figures.figure4_experiment: {fig4!r} is not one of the celeba.experiments that run "
+            f"({', '.join(experiments(config, 'celeba'))})"
         )
+    for dataset in DATASETS:
+        if not experiments(config, dataset):
+            raise ConfigError(f"{dataset}.experiments: every experiment is skipped")
+    if not variants(config):
+        raise ConfigError("grid.variants: every variant is skipped")
     if celeba["figures"]["n_samples"] > celeba["fid"]["n_generated"]:
         raise ConfigError("celeba.figures.n_samples exceeds celeba.fid.n_generated")
     if celeba["data"]["kind"] == "standin" and celeba["figures"]["n_reconstructions"] > standin["n_test"]:

@@ -33,6 +33,7 @@ GPU_PER_TRAINING_JOB = 0 if config["device"] == "cpu" else 1
 
 
 wildcard_constraints:
+    variant=r"[a-z0-9]+",
     experiment=r"[a-z0-9]+",
     seed=r"\d+",
     flow=r"[a-z0-9]+",
@@ -40,24 +41,52 @@ wildcard_constraints:
 
 
 # --- the grid ---------------------------------------------------------------------------
+GRID_VARIANTS = S.variants(config)
+GRID_RUNS = S.runs(config, "grid")  # (experiment, width label)
 GRID_EXPERIMENTS = S.experiments(config, "grid")
 GRID_WIDTHS = S.dataset_widths(config, "grid")  # path label -> factor
 GRID_SEEDS = S.seeds(config, "grid")
-GRID_MAIN_WIDTH = S.width_label(S.main_width(GRID_WIDTHS.values()))
-GRID_DATA = "results/grid/data.npz"
-GRID_RUN = "results/grid/train/{experiment}/width{width}"
-GRID_EVAL = "results/grid/eval/{experiment}/width{width}"
-GRID_EVALS = expand(f"{GRID_EVAL}.csv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS)
-GRID_REFERENCE = "results/grid/eval/reference.csv"
-GRID_PROVENANCE = expand(f"{GRID_RUN}/provenance.json", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS) + expand(
-    f"{GRID_EVAL}.provenance.json", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS
-)
+GRID_MAIN_WIDTHS = {
+    e: S.width_label(S.main_width(S.experiment_widths(config, "grid", e).values())) for e in GRID_EXPERIMENTS
+}
+GRID_DATA = "results/grid/{variant}/data.npz"
+GRID_RUN = "results/grid/{variant}/train/{experiment}/width{width}"
+GRID_EVAL = "results/grid/{variant}/eval/{experiment}/width{width}"
+GRID_REFERENCE = "results/grid/{variant}/eval/reference.csv"
+GRID_TRAIN_BENCHMARK = "results/benchmarks/grid_train/{variant}_{experiment}_width{width}.tsv"
+GRID_EVAL_BENCHMARK = "results/benchmarks/grid_eval/{variant}_{experiment}_width{width}.tsv"
+
+
+def grid_outputs(pattern):
+    """`pattern` filled for every variant and configured (experiment, width)."""
+    return [pattern.format(variant=v, experiment=e, width=w) for v in GRID_VARIANTS for e, w in GRID_RUNS]
 
 
 def grid_seed_files(name):
-    """One path per configured seed, keeping {experiment} and {width} as wildcards."""
+    """One path per configured seed, keeping {variant}, {experiment} and {width} as wildcards."""
     return [f"{GRID_RUN}/seed{seed}/{name}" for seed in GRID_SEEDS]
 
+
+def figure2_files(name):
+    """Per experiment, `name` of its first seed at its main width, {variant} kept."""
+    return [
+        f"results/grid/{{variant}}/train/{e}/width{w}/seed{GRID_SEEDS[0]}/{name}" for e, w in GRID_MAIN_WIDTHS.items()
+    ]
+
+
+def figure2_losses(wildcards):
+    """Per experiment, the loss histories of every seed at its main width."""
+    return [
+        f"results/grid/{wildcards.variant}/train/{e}/width{w}/seed{seed}/loss.csv"
+        for e, w in GRID_MAIN_WIDTHS.items()
+        for seed in GRID_SEEDS
+    ]
+
+
+GRID_EVALS = grid_outputs(f"{GRID_EVAL}.csv")
+GRID_CONVERGENCE = grid_outputs(f"{GRID_EVAL}.convergence.csv")
+GRID_REFERENCES = expand(GRID_REFERENCE, variant=GRID_VARIANTS)
+GRID_PROVENANCE = grid_outputs(f"{GRID_RUN}/provenance.json") + grid_outputs(f"{GRID_EVAL}.provenance.json")
 
 # --- CelebA -----------------------------------------------------------------------------
 CELEBA_EXPERIMENTS = S.experiments(config, "celeba")
@@ -108,7 +137,11 @@ THEOREM1_FLOWS = S.theorem1_flows(config)
 
 # --- targets ----------------------------------------------------------------------------
 TABLES = expand("results/tables/{table}.{ext}", table=["table1", "table2"], ext=["csv", "md", "tex"])
-FIGURE2 = expand("results/figures/figure2.{ext}", ext=["png", "pdf"])
+FIGURE2 = expand("results/figures/figure2_{variant}.{ext}", variant=GRID_VARIANTS, ext=["png", "pdf"])
+CONVERGENCE = expand("results/tables/convergence.{ext}", ext=["csv", "md"]) + expand(
+    "results/figures/convergence_{variant}.{ext}", variant=GRID_VARIANTS, ext=["png", "pdf"]
+)
+CLAIMS = expand("results/tables/claims.{ext}", ext=["csv", "md"])
 FIGURES_CELEBA = expand("results/figures/{figure}.{ext}", figure=["figure3", "figure4"], ext=["png", "pdf"])
 THEORY_OUTPUTS = (
     expand("results/figures/figure1.{ext}", ext=["png", "pdf"])
@@ -118,12 +151,8 @@ THEORY_OUTPUTS = (
     + expand("results/figures/theorem2.{ext}", ext=["png", "pdf"])
 )
 BENCHMARKS = (
-    expand(
-        "results/benchmarks/grid_train/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS
-    )
-    + expand(
-        "results/benchmarks/grid_eval/{experiment}_width{width}.tsv", experiment=GRID_EXPERIMENTS, width=GRID_WIDTHS
-    )
+    grid_outputs(GRID_TRAIN_BENCHMARK)
+    + grid_outputs(GRID_EVAL_BENCHMARK)
     + expand("results/benchmarks/theorem1/{flow}.tsv", flow=THEOREM1_FLOWS)
     + ["results/benchmarks/celeba_data.tsv", "results/benchmarks/celeba_fid_reference.tsv"]
     + celeba_outputs(CELEBA_TRAIN_BENCHMARK)

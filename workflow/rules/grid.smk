@@ -1,16 +1,17 @@
-# The 2-D grid experiments: data, training (all seeds of one experiment and
-# width in one job), evaluation, Table 1's reference rows, Figure 2.
+# The 2-D grid experiments, per data set variant: data, training (all seeds of
+# one experiment and width in one job), evaluation (final and snapshots),
+# Table 1's reference rows, Figure 2, the convergence table and figures.
 
 
 rule grid_data:
     output:
         GRID_DATA,
     log:
-        "logs/grid/data.log",
+        "logs/grid/{variant}/data.log",
     conda:
         CONDA_ENV
     params:
-        settings=S.grid_data_settings(config).to_json(),
+        settings=lambda w: S.grid_data_settings(config, w.variant).to_json(),
     shell:
         "grid_data.py --settings {params.settings:q} --out {output} > {log} 2>&1"
 
@@ -22,18 +23,19 @@ rule grid_train:
         weights=grid_seed_files("weights.pt"),
         losses=grid_seed_files("loss.csv"),
         samples=grid_seed_files("samples.npy"),
+        snapshots=f"{GRID_RUN}/snapshots.pt",
         provenance=f"{GRID_RUN}/provenance.json",
     log:
-        "logs/grid/train/{experiment}_width{width}.log",
+        "logs/grid/{variant}/train/{experiment}_width{width}.log",
     benchmark:
-        "results/benchmarks/grid_train/{experiment}_width{width}.tsv"
+        GRID_TRAIN_BENCHMARK
     conda:
         CONDA_ENV
     threads: config["grid"]["training"]["threads"]
     resources:
         gpu=GPU_PER_TRAINING_JOB,
     params:
-        settings=lambda w: S.grid_training_settings(config, w.experiment, GRID_WIDTHS[w.width]).to_json(),
+        settings=lambda w: S.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
         run_dir=lambda w, output: Path(output.provenance).parent,
         device=config["device"],
     shell:
@@ -47,21 +49,24 @@ rule grid_evaluate:
         data=GRID_DATA,
         weights=grid_seed_files("weights.pt"),
         samples=grid_seed_files("samples.npy"),
+        snapshots=f"{GRID_RUN}/snapshots.pt",
     output:
         csv=f"{GRID_EVAL}.csv",
+        convergence=f"{GRID_EVAL}.convergence.csv",
         provenance=f"{GRID_EVAL}.provenance.json",
     log:
-        "logs/grid/eval/{experiment}_width{width}.log",
+        "logs/grid/{variant}/eval/{experiment}_width{width}.log",
     benchmark:
-        "results/benchmarks/grid_eval/{experiment}_width{width}.tsv"
+        GRID_EVAL_BENCHMARK
     conda:
         CONDA_ENV
     threads: config["grid"]["evaluation"]["threads"]
     params:
         settings=S.grid_evaluation_settings(config).to_json(),
     shell:
-        "grid_evaluate.py --data {input.data} --weights {input.weights} --samples {input.samples}"
-        " --settings {params.settings:q} --out {output.csv} --threads {threads}"
+        "grid_evaluate.py --variant {wildcards.variant} --data {input.data} --weights {input.weights}"
+        " --samples {input.samples} --snapshots {input.snapshots} --settings {params.settings:q}"
+        " --out {output.csv} --convergence {output.convergence} --threads {threads}"
         " --provenance {output.provenance} > {log} 2>&1"
 
 
@@ -71,43 +76,71 @@ rule grid_reference:
     output:
         GRID_REFERENCE,
     log:
-        "logs/grid/eval/reference.log",
+        "logs/grid/{variant}/eval/reference.log",
     conda:
         CONDA_ENV
     threads: config["grid"]["evaluation"]["threads"]
     params:
-        data_settings=S.grid_data_settings(config).to_json(),
+        data_settings=lambda w: S.grid_data_settings(config, w.variant).to_json(),
         eval_settings=S.grid_evaluation_settings(config).to_json(),
     shell:
-        "grid_reference.py --data {input.data} --data-settings {params.data_settings:q}"
+        "grid_reference.py --variant {wildcards.variant} --data {input.data} --data-settings {params.data_settings:q}"
         " --eval-settings {params.eval_settings:q} --out {output} --threads {threads} > {log} 2>&1"
 
 
 rule figure2:
     input:
         data=GRID_DATA,
-        samples=expand(
-            f"{GRID_RUN}/seed{GRID_SEEDS[0]}/samples.npy", experiment=GRID_EXPERIMENTS, width=GRID_MAIN_WIDTH
-        ),
-        losses=expand(
-            "results/grid/train/{experiment}/width{width}/seed{seed}/loss.csv",
-            experiment=GRID_EXPERIMENTS,
-            width=GRID_MAIN_WIDTH,
-            seed=GRID_SEEDS,
-        ),
+        samples=figure2_files("samples.npy"),
+        losses=figure2_losses,
     output:
-        report("results/figures/figure2.png", caption="../report/caption.rst", category="Figures"),
-        "results/figures/figure2.pdf",
+        report(
+            "results/figures/figure2_{variant}.png",
+            caption="../report/caption.rst",
+            category="Figures",
+            subcategory="{variant}",
+        ),
+        "results/figures/figure2_{variant}.pdf",
     log:
-        "logs/figure2.log",
+        "logs/grid/{variant}/figure2.log",
     conda:
         CONDA_ENV
     params:
-        experiments=GRID_EXPERIMENTS,
+        experiments=list(GRID_MAIN_WIDTHS),
+        widths=list(GRID_MAIN_WIDTHS.values()),
         titles=S.as_json(S.descriptions(config, "grid")),
-        width=GRID_MAIN_WIDTH,
+        variant_title=lambda w: S.variant_descriptions(config)[w.variant],
         caption=T.caption("figure2", config),
+        out_stem=lambda w, output: Path(output[0]).with_suffix(""),
     shell:
-        "figure2.py --data {input.data} --experiments {params.experiments} --samples {input.samples}"
-        " --losses {input.losses} --titles {params.titles:q} --width {params.width}"
-        " --out-stem results/figures/figure2 > {log} 2>&1"
+        "figure2.py --data {input.data} --experiments {params.experiments} --widths {params.widths}"
+        " --samples {input.samples} --losses {input.losses} --titles {params.titles:q}"
+        " --variant {wildcards.variant} --variant-title {params.variant_title:q}"
+        " --out-stem {params.out_stem} > {log} 2>&1"
+
+
+rule convergence:
+    input:
+        convergence=GRID_CONVERGENCE,
+        references=GRID_REFERENCES,
+        claims="results/tables/claims.csv",
+    output:
+        report("results/tables/convergence.csv", caption="../report/caption.rst", category="Convergence"),
+        "results/tables/convergence.md",
+        [
+            report(f, caption="../report/caption.rst", category="Convergence")
+            for f in expand("results/figures/convergence_{variant}.png", variant=GRID_VARIANTS)
+        ],
+        expand("results/figures/convergence_{variant}.pdf", variant=GRID_VARIANTS),
+    log:
+        "logs/grid/convergence.log",
+    conda:
+        CONDA_ENV
+    params:
+        titles=S.as_json(S.variant_descriptions(config)),
+        notes=S.as_json(T.convergence_notes(config)),
+        caption=T.caption("convergence", config),
+    shell:
+        "convergence.py --convergence {input.convergence} --references {input.references} --claims {input.claims}"
+        " --titles {params.titles:q} --notes {params.notes:q} --table-stem results/tables/convergence"
+        " --figure-dir results/figures > {log} 2>&1"

@@ -1,11 +1,12 @@
-# Tables 1-2 beside the paper's values, and the summary of the jobs' benchmarks.
-# Their titles, notes and captions are worded in couae/report/text.py.
+# Tables 1-2 beside the paper's values, the paper's claims tested over seeds,
+# and the summary of the jobs' benchmarks. Their titles, notes and captions are
+# worded in couae/report/text.py.
 
 
 rule paper_tables:
     input:
         evals=GRID_EVALS,
-        reference=GRID_REFERENCE,
+        references=GRID_REFERENCES,
         celeba_evals=CELEBA_EVALS,
         provenance=GRID_PROVENANCE + CELEBA_PROVENANCE,
     output:
@@ -17,18 +18,15 @@ rule paper_tables:
     conda:
         CONDA_ENV
     params:
-        labels=S.as_json(S.experiment_labels(config, "grid")),
-        celeba_labels=S.as_json(S.experiment_labels(config, "celeba")),
-        widths=list(GRID_WIDTHS),
-        celeba_widths=list(CELEBA_WIDTHS),
-        main_width=GRID_MAIN_WIDTH,
+        variants=GRID_VARIANTS,
+        grid=S.as_json(S.table_experiments(config, "grid")),
+        celeba=S.as_json(S.table_experiments(config, "celeba")),
         notes=S.as_json(T.table_notes(config)),
         caption=T.caption("tables", config),
     shell:
-        "paper_tables.py --grid-evals {input.evals} --grid-reference {input.reference}"
-        " --labels {params.labels:q} --widths {params.widths} --main-width {params.main_width}"
-        " --celeba-evals {input.celeba_evals} --celeba-labels {params.celeba_labels:q}"
-        " --celeba-widths {params.celeba_widths} --notes {params.notes:q} --provenance {input.provenance}"
+        "paper_tables.py --grid-evals {input.evals} --grid-references {input.references}"
+        " --variants {params.variants} --grid {params.grid:q} --celeba-evals {input.celeba_evals}"
+        " --celeba {params.celeba:q} --notes {params.notes:q} --provenance {input.provenance}"
         " --out-dir results/tables > {log} 2>&1"
 
 
@@ -45,3 +43,24 @@ rule benchmark_summary:
         caption=T.caption("benchmarks", config),
     shell:
         "benchmark_summary.py --benchmarks {input} --out {output} > {log} 2>&1"
+
+
+rule claims:
+    input:
+        evals=GRID_EVALS,
+        celeba_evals=CELEBA_EVALS,
+        theorem1="results/tables/theorem1.csv",
+    output:
+        report("results/tables/claims.csv", caption="../report/caption.rst", category="Claims"),
+        "results/tables/claims.md",
+    log:
+        "logs/claims.log",
+    conda:
+        CONDA_ENV
+    params:
+        settings=S.claims_settings(config).to_json(),
+        notes=S.as_json(T.claims_notes(config)),
+        caption=T.caption("claims", config),
+    shell:
+        "claims.py --grid-evals {input.evals} --celeba-evals {input.celeba_evals} --theorem1 {input.theorem1}"
+        " --settings {params.settings:q} --notes {params.notes:q} --table-stem results/tables/claims > {log} 2>&1"

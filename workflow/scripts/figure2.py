@@ -19,7 +19,9 @@ def main() -> None:
     parser.add_argument("--samples", nargs="+", required=True, help="one file per experiment")
     parser.add_argument("--losses", nargs="+", required=True, help="per experiment, every seed")
     parser.add_argument("--titles", required=True, help="experiment -> title as JSON")
-    parser.add_argument("--width", type=float, required=True)
+    parser.add_argument("--widths", nargs="+", type=float, required=True, help="per experiment, the width shown")
+    parser.add_argument("--variant", required=True, help="the grid data set's name")
+    parser.add_argument("--variant-title", required=True)
     parser.add_argument("--out-stem", required=True)
     args = parser.parse_args()
     names = args.experiments
@@ -28,7 +30,9 @@ def main() -> None:
     per = len(args.losses) // len(names)
     samples = {n: np.load(p) for n, p in zip(names, args.samples, strict=True)}
     losses = {n: [pd.read_csv(p) for p in args.losses[i * per : (i + 1) * per]] for i, n in enumerate(names)}
-    fig = figure2(np.load(args.data)["test"], samples, losses, json.loads(args.titles), args.width)
+    widths = dict(zip(names, args.widths, strict=True))
+    title = f"{args.variant}: {args.variant_title}"
+    fig = figure2(np.load(args.data)["test"], samples, losses, json.loads(args.titles), widths, title)
     save_figure(fig, args.out_stem)
 
 

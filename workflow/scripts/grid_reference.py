@@ -14,6 +14,7 @@ from couae.settings import GridData, GridEvaluation
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--variant", required=True, help="the grid data set's name")
     parser.add_argument("--data", required=True)
     parser.add_argument("--data-settings", required=True, help="GridData settings as JSON")
     parser.add_argument("--eval-settings", required=True, help="GridEvaluation settings as JSON")
@@ -21,9 +22,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, required=True)
     args = parser.parse_args()
     start_job(args.threads)
-    rows = reference_rows(
-        dict(np.load(args.data)), GridData.from_json(args.data_settings), GridEvaluation.from_json(args.eval_settings)
-    )
+    data, evaluation = GridData.from_json(args.data_settings), GridEvaluation.from_json(args.eval_settings)
+    rows = reference_rows(args.variant, dict(np.load(args.data)), data, evaluation)
     save_dataframe_csv(rows, args.out, index=False)
 
 

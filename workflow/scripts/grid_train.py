@@ -2,7 +2,9 @@
 """Train every seed of one (experiment, width) grid job in one process.
 
 Resumes from --checkpoint when it holds a run of the same settings. Writes per
-seed: weights.pt, loss.csv and samples.npy under --out-dir/seed<k>/.
+seed: weights.pt, loss.csv and samples.npy under --out-dir/seed<k>/; and the
+networks kept at the snapshot steps, with their samples, in
+--out-dir/snapshots.pt.
 """
 
 import argparse
@@ -43,6 +45,7 @@ def main() -> int:
             save_torch(model.seed_weights(run, k, settings), seed_dir / "weights.pt")
             save_dataframe_csv(model.loss_history_frame(run, k), seed_dir / "loss.csv", index=False)
             save_numpy(samples[k], seed_dir / "samples.npy")
+        save_torch(model.snapshots(run, settings), Path(args.out_dir) / "snapshots.pt")
 
     run = model.build_run(settings, train_data, device)
     return training_job(run, settings, args.checkpoint, args.provenance, device, args.threads, save_outputs)

@@ -8,7 +8,8 @@ discriminator step for a GAN; an extra adversarial step for a learned kernel).
 Randomness is drawn in blocks of `log_every` steps from per-seed generators
 (see `BatchSampler`), and the loop only synchronises with the device at block
 ends: there it checks that every loss was finite, appends the block's mean loss
-terms to the history and, every `checkpoint_every` steps, writes a checkpoint.
+terms to the history, keeps a copy of the networks at the requested snapshot
+steps and, every `checkpoint_every` steps, writes a checkpoint.
 Because checkpoints fall on block ends and hold every network, optimiser and
 generator, a run resumed from one replays exactly the numbers an
 uninterrupted run would draw. Checkpoints hold only tensors and plain Python
@@ -167,6 +168,8 @@ class TrainingRun:
     # filled as training goes: one row of mean loss terms (n_seeds, n_terms) per block
     history_steps: list[int] = field(default_factory=list)
     history: list[torch.Tensor] = field(default_factory=list)
+    # step -> network name -> state dict (on the CPU), kept at the snapshot steps
+    snapshots: dict[int, dict[str, dict]] = field(default_factory=dict)
     step: int = 0
     training_seconds: float = 0.0  # wall time spent in train(), summed over resumed processes
 
@@ -180,6 +183,7 @@ class TrainingRun:
             "sampler": self.sampler.state_dict(),
             "history_steps": list(self.history_steps),
             "history": list(self.history),
+            "snapshots": dict(self.snapshots),
             "training_seconds": self.training_seconds,
         }
 
@@ -192,6 +196,7 @@ class TrainingRun:
         self.sampler.load_state_dict(state["sampler"])
         self.history_steps = list(state["history_steps"])
         self.history = list(state["history"])
+        self.snapshots = dict(state["snapshots"])
         self.step = int(state["step"])
         self.training_seconds = float(state["training_seconds"])
 
@@ -233,6 +238,14 @@ def try_resume(run: TrainingRun, checkpoint_path, fingerprint: str) -> bool:
     return True
 
 
+def snapshot(run: TrainingRun) -> dict[str, dict]:
+    """A CPU copy of every network's state."""
+    return {
+        name: {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
+        for name, net in run.step_fn.networks().items()
+    }
+
+
 def train(
     run: TrainingRun,
     total_steps: int,
@@ -240,10 +253,14 @@ def train(
     checkpoint_every: int,
     checkpoint_path=None,
     fingerprint: str = "",
+    snapshot_steps=(),
 ) -> TrainingRun:
-    """Train `run` up to `total_steps`, resuming from `run.step`."""
+    """Train `run` up to `total_steps`, resuming from `run.step`; keep the
+    networks at `snapshot_steps` (block ends: multiples of log_every)."""
     if checkpoint_every % log_every:
         raise ValueError("checkpoint_every must be a multiple of log_every")
+    if any(s % log_every for s in snapshot_steps):
+        raise ValueError(f"snapshot steps {list(snapshot_steps)} must be multiples of log_every={log_every}")
     if run.step % log_every and run.step != total_steps:
         raise CheckpointError(f"resume step {run.step} is not a multiple of log_every={log_every}")
     device = run.data.device
@@ -267,6 +284,8 @@ def train(
         run.step += n
         run.history_steps.append(run.step)
         run.history.append(terms.mean(0).cpu())  # also waits for the device
+        if run.step in snapshot_steps:
+            run.snapshots[run.step] = snapshot(run)
         run.training_seconds += time.perf_counter() - block_start
         if checkpoint_path is not None and (run.step % checkpoint_every == 0 or run.step == total_steps):
             save_torch(run.state_dict(fingerprint), checkpoint_path)
@@ -295,7 +314,16 @@ def resume_and_train(run: TrainingRun, settings, checkpoint_path) -> Outcome:
     fingerprint = settings.fingerprint()
     try_resume(run, checkpoint_path, fingerprint)
     first_step = run.step
-    train(run, settings.iterations, settings.log_every, settings.checkpoint_every, checkpoint_path, fingerprint)
+    snapshots = getattr(settings, "snapshots", ())
+    train(
+        run,
+        settings.iterations,
+        settings.log_every,
+        settings.checkpoint_every,
+        checkpoint_path,
+        fingerprint,
+        snapshots,
+    )
     elapsed = time.perf_counter() - start
     steps = settings.iterations - first_step
     if steps:

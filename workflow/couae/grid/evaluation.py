@@ -1,6 +1,7 @@
 """Grid metrics per seed: the KDE test log-likelihood of the generated samples
 and the reconstruction errors on training and validation data (with xi, their
-largest: Theorem 2); and the two reference rows of Table 1."""
+largest: Theorem 2), for the final networks and the log-likelihood of those
+kept during training (convergence); and the two reference rows of Table 1."""
 
 from __future__ import annotations
 
@@ -42,29 +43,64 @@ def evaluate_seed(weights: dict, samples: np.ndarray, splits, settings: GridEval
     }
 
 
-def evaluate_job(weights_paths, samples_paths, splits, settings: GridEvaluation) -> pd.DataFrame:
-    """One row per seed of an (experiment, width) job, in the order given."""
+def evaluate_job(variant: str, weights_paths, samples_paths, splits, settings: GridEvaluation) -> pd.DataFrame:
+    """One row per seed of a (variant, experiment, width) job, in the order given."""
     if len(weights_paths) != len(samples_paths):
         raise ValueError("weights and samples must list the same seeds")
     rows = [
-        evaluate_seed(load_weights(w), np.load(s), splits, settings)
+        {"variant": variant, **evaluate_seed(load_weights(w), np.load(s), splits, settings)}
         for w, s in zip(weights_paths, samples_paths, strict=True)
     ]
     return pd.DataFrame(rows)
 
 
-def reference_rows(splits, data: GridData, settings: GridEvaluation, device="cpu") -> pd.DataFrame:
-    """The two reference rows of Table 1: the true density itself, and a KDE
-    fitted on true samples with the same bandwidth selection as the models."""
+CONVERGENCE_COLUMNS = ["variant", "experiment", "width", "seed", "step", "test_log_likelihood", "bandwidth"]
+
+
+def convergence_rows(snapshots: dict, final: pd.DataFrame, splits, settings: GridEvaluation) -> pd.DataFrame:
+    """The test log-likelihood at every snapshot step (same KDE protocol as the
+    final evaluation) and at the last step (`final`, the job's evaluation rows)."""
+    trained = snapshots["settings"]
+    rows = []
+    for i, step in enumerate(snapshots["steps"]):
+        for k, seed in enumerate(snapshots["seeds"]):
+            kde = _kde(snapshots["samples"][i, k].double().numpy(), splits, settings, "cpu")
+            rows.append(
+                {
+                    "variant": final["variant"].iloc[0],
+                    "experiment": trained["experiment"],
+                    "width": trained["width"],
+                    "seed": seed,
+                    "step": step,
+                    "test_log_likelihood": kde.test_log_likelihood,
+                    "bandwidth": kde.bandwidth,
+                }
+            )
+    last = final.assign(step=trained["iterations"])[CONVERGENCE_COLUMNS]
+    return pd.concat([pd.DataFrame(rows, columns=CONVERGENCE_COLUMNS), last], ignore_index=True)
+
+
+def reference_rows(variant: str, splits, data: GridData, settings: GridEvaluation, device="cpu") -> pd.DataFrame:
+    """A variant's two reference rows of Table 1, its ceilings: the true density
+    itself, and a KDE fitted on true samples with the models' bandwidth selection."""
     true_ll = float(GridMixture.from_settings(data).log_density(splits["test"]).mean())
     kde = _kde(splits["reference"], splits, settings, device)
     return pd.DataFrame(
         [
-            {"reference": "true density", "test_log_likelihood": true_ll, "bandwidth": np.nan},
+            {"variant": variant, "reference": "true density", "test_log_likelihood": true_ll, "bandwidth": np.nan},
             {
+                "variant": variant,
                 "reference": f"KDE on {len(splits['reference'])} true samples",
                 "test_log_likelihood": kde.test_log_likelihood,
                 "bandwidth": kde.bandwidth,
             },
         ]
     )
+
+
+def convergence_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per variant, experiment, width and step: the test log-likelihood over
+    seeds (mean, sample std, min, max, n), in the order the rows come."""
+    grouped = rows.groupby(["variant", "experiment", "width", "step"], sort=False)["test_log_likelihood"]
+    out = grouped.agg(n_seeds="count", mean="mean", std=lambda v: v.std(ddof=1), min="min", max="max")
+    return out.reset_index().sort_values(["variant", "experiment", "width", "step"], kind="stable", ignore_index=True)

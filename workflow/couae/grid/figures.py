@@ -1,5 +1,6 @@
-"""Figure 2: generated grid samples per experiment beside the true data, and
-training-loss curves per experiment."""
+"""Figure 2 (generated grid samples per experiment beside the true data, and
+training-loss curves per experiment) and the convergence figure (test
+log-likelihood against training steps), each for one grid variant."""
 
 from __future__ import annotations
 
@@ -16,15 +17,17 @@ def figure2(
     samples: dict[str, np.ndarray],
     losses: dict[str, list[pd.DataFrame]],
     titles: dict[str, str],
-    width: float,
+    widths: dict[str, float],
+    variant_title: str,
     max_points: int = 2000,
 ):
-    """samples: experiment -> (n, 2) of one seed; losses: experiment -> per-seed histories."""
+    """samples: experiment -> (n, 2) of one seed; losses: experiment -> per-seed
+    histories; widths: experiment -> the width shown; variant_title: which grid."""
     names = list(samples)
     n_cols = len(names) + 1
     fig, axes = plt.subplots(2, n_cols, figsize=(2.6 * n_cols, 5.4), squeeze=False)
     lim = np.abs(true_points).max() * 1.25
-    panels = [("true data", true_points)] + [(titles.get(n, n), samples[n]) for n in names]
+    panels = [("true data", true_points)] + [(f"{titles.get(n, n)} (x{widths[n]:g})", samples[n]) for n in names]
     for ax, (title, pts) in zip(axes[0], panels):
         pts = pts[:max_points]
         ax.scatter(pts[:, 0], pts[:, 1], s=1.5, alpha=0.4, linewidths=0)
@@ -34,7 +37,7 @@ def figure2(
     axes[1, 0].text(
         0.0,
         0.5,
-        f"width x{width:g}\nsamples: first seed\ncurves: every seed,\nmean loss per logging block",
+        "samples: first seed\ncurves: every seed,\nmean loss per logging block",
         fontsize=8,
         va="center",
     )
@@ -45,5 +48,32 @@ def figure2(
         ax.set_xlabel("step", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_title(f"{name}: training loss", fontsize=8)
+    fig.suptitle(textwrap.fill(variant_title, 100), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def convergence_figure(summary: pd.DataFrame, references: pd.DataFrame, title: str, verdicts: list[str]):
+    """One grid variant's `convergence_summary` rows: a panel per width, a line
+    (mean over seeds) and a band (their range) per experiment against steps on
+    a log axis; dashed, the variant's reference rows (its ceilings)."""
+    widths = sorted(summary["width"].unique())
+    experiments = list(dict.fromkeys(summary["experiment"]))
+    fig, axes = plt.subplots(1, len(widths), figsize=(4.0 * len(widths), 4.0), squeeze=False, sharey=True)
+    for ax, width in zip(axes[0], widths):
+        for i, name in enumerate(experiments):
+            rows = summary[(summary["experiment"] == name) & (summary["width"] == width)]
+            if rows.empty:
+                continue
+            ax.plot(rows["step"], rows["mean"], marker="o", ms=3, color=f"C{i}", label=name)
+            ax.fill_between(rows["step"], rows["min"], rows["max"], color=f"C{i}", alpha=0.15, lw=0)
+        for style, (_, ref) in zip(["--", ":"], references.iterrows()):
+            ax.axhline(ref["test_log_likelihood"], color="grey", ls=style, lw=1, label=ref["reference"])
+        ax.set_xscale("log")
+        ax.set(xlabel="training step", title=f"width x{width:g}")
+        ax.tick_params(labelsize=7)
+    axes[0, 0].set_ylabel("test log-likelihood (higher is better)")
+    axes[0, -1].legend(fontsize=7)
+    fig.suptitle("\n".join([textwrap.fill(title, 110)] + [textwrap.fill(v, 110) for v in verdicts]), fontsize=8)
     fig.tight_layout()
     return fig

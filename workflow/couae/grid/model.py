@@ -14,7 +14,7 @@ import torch
 
 from ..core.objectives import make_objective, squared_error
 from ..core.seeding import torch_generator
-from ..core.training import AutoencoderStep, BatchSampler, TrainingRun
+from ..core.training import AutoencoderStep, BatchSampler, TrainingRun, snapshot
 from ..settings import GridTraining
 from .networks import StackedMLP, layer_sizes, plain_mlp
 
@@ -84,6 +84,42 @@ def seed_weights(run: TrainingRun, seed_index: int, settings: GridTraining) -> d
         "settings": settings.to_dict(),
         "encoder": run.step_fn.encoder.plain_state_dict(seed_index),
         "decoder": run.step_fn.decoder.plain_state_dict(seed_index),
+    }
+
+
+def snapshots(run: TrainingRun, settings: GridTraining) -> dict:
+    """The networks kept during training (`run.snapshots`), for the
+    convergence evaluation: per step, every seed's plain weights and its
+    generated samples, made exactly as `generate` makes the final ones.
+    Leaves the run's networks as they were."""
+    networks = run.step_fn.networks()
+    final = snapshot(run)
+    steps, weights, samples = [], [], []
+    try:
+        for step, state in sorted(run.snapshots.items()):
+            for name, net in networks.items():
+                net.load_state_dict(state[name])
+            steps.append(step)
+            weights.append(
+                [
+                    {
+                        "encoder": run.step_fn.encoder.plain_state_dict(k),
+                        "decoder": run.step_fn.decoder.plain_state_dict(k),
+                    }
+                    for k in range(len(run.sampler.seeds))
+                ]
+            )
+            samples.append(torch.as_tensor(generate(run, settings.n_generated), dtype=torch.float32))
+    finally:
+        for name, net in networks.items():
+            net.load_state_dict(final[name])
+    shape = (0, len(run.sampler.seeds), settings.n_generated, DATA_DIM)
+    return {
+        "settings": settings.to_dict(),
+        "steps": steps,
+        "seeds": list(run.sampler.seeds),
+        "weights": weights,  # [step][seed] -> {"encoder", "decoder"} in nn.Sequential layout
+        "samples": torch.stack(samples) if samples else torch.zeros(shape),  # (steps, seeds, n, 2), float32
     }
 
 

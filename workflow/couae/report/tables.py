@@ -11,6 +11,7 @@ carries it in every format and is not compared with the paper.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from .text import TABLE_TITLES, markdown_notes
 
 COLUMNS = [
     "dataset",
+    "variant",
     "metric",
     "row",
     "paper_column",
@@ -54,14 +56,51 @@ def summarise(evals: pd.DataFrame, metric: str) -> pd.DataFrame:
     return out
 
 
-def _row(dataset, row, paper_column, width, stats, paper_cell, status):
+@dataclass
+class Results:
+    """One dataset's results, or one grid variant's, ready for Tables 1-2."""
+
+    dataset: str  # "grid" or "celeba"
+    variant: str  # the grid data set's name; "" for CelebA
+    summary: pd.DataFrame | None  # `summarise` of its evaluations; None when nothing ran
+    labels: dict  # experiment -> {paper column or None, description}, in config order
+    main_widths: dict  # experiment -> the width Table 1 shows (x1 where it runs, else its largest)
+    widths: list  # every width some experiment runs at
+    reference: pd.DataFrame | None = None  # the variant's reference rows (grid)
+
+
+def results_of(
+    dataset: str, evals, labels: dict, main_widths: dict, widths, variants=(), references=None
+) -> list[Results]:
+    """`Results` of one dataset from its per-seed evaluations: one per grid
+    variant (`variants`, with their reference rows), or one for CelebA."""
     metric = paper.METRICS[dataset][0]
+    labels = dict(labels)  # [[name, meta], ...] in config order, or a dict
+    if not variants:
+        summary = summarise(evals, metric) if evals is not None and len(evals) else None
+        return [Results(dataset, "", summary, labels, main_widths, list(widths))]
+    return [
+        Results(
+            dataset,
+            variant,
+            summarise(evals[evals["variant"] == variant], metric),
+            labels,
+            main_widths,
+            list(widths),
+            references[references["variant"] == variant],
+        )
+        for variant in variants
+    ]
+
+
+def _row(results: Results, row, paper_column, width, stats, paper_cell, status):
     mean = stats["mean"] if stats is not None else np.nan
     pm, ps = paper_cell if paper_cell is not None else (np.nan, None)
     marks = (stats.get("caveats") or "") if stats is not None else ""
     return {
-        "dataset": dataset,
-        "metric": metric,
+        "dataset": results.dataset,
+        "variant": results.variant,
+        "metric": paper.METRICS[results.dataset][0],
         "row": row,
         "paper_column": paper_column,
         "width": width,
@@ -84,40 +123,41 @@ def _lookup(summary: pd.DataFrame | None, experiment: str, width: float):
     return None if hit.empty else hit.iloc[0]
 
 
-def _dataset_rows(table: int, dataset: str, summary, labels: dict, widths, reference=None):
-    """Rows for one dataset: each configured experiment (with its paper value if
-    any), then a 'not run' row for each paper cell no experiment produced."""
+def _rows(table: int, results: Results, labels: dict, widths, shown_at=None):
+    """Rows of one dataset or variant: each configured experiment (with its
+    paper value if any) at each width, or only where `shown_at` (experiment ->
+    width) says; then a 'not run' row for each paper cell no experiment made."""
     rows, covered = [], set()
     for width in widths:
         for name, meta in labels.items():
+            if shown_at is not None and shown_at.get(name) != width:
+                continue
             column = meta.get("paper")
-            stats = _lookup(summary, name, width)
-            cell = paper.paper_value(table, dataset, column, width)
-            if stats is None:
-                if cell is None:
-                    continue
-                rows.append(_row(dataset, name, column, width, None, cell, "not run"))
-            else:
-                rows.append(_row(dataset, name, column, width, stats, cell, "ours"))
+            stats = _lookup(results.summary, name, width)
+            cell = paper.paper_value(table, results.dataset, column, width)
+            if stats is None and cell is None:
+                continue
+            rows.append(_row(results, name, column, width, stats, cell, "ours" if stats is not None else "not run"))
             if cell is not None:
                 covered.add((column, width))
         for column in paper.PAPER_COLUMNS:
-            cell = paper.paper_value(table, dataset, column, width)
+            cell = paper.paper_value(table, results.dataset, column, width)
             if cell is not None and (column, width) not in covered:
-                rows.append(_row(dataset, f"({column})", column, width, None, cell, "not run"))
-    if reference is not None:
-        for _, ref in reference.iterrows():
-            stats = {"n_seeds": 1, "mean": ref["test_log_likelihood"], "std": np.nan}
-            rows.append(_row(dataset, ref["reference"], None, np.nan, stats, None, "reference"))
+                rows.append(_row(results, f"({column})", column, width, None, cell, "not run"))
     return rows
 
 
-def build_table1(
-    grid_summary, grid_reference, labels, main_width: float, celeba_summary=None, celeba_labels=None
-) -> pd.DataFrame:
-    # width x1 always appears: the paper's Table 1 cells live there
-    rows = _dataset_rows(1, "grid", grid_summary, labels, sorted({main_width, 1.0}), grid_reference)
-    rows += _dataset_rows(1, "celeba", celeba_summary, celeba_labels or labels, [1.0])
+def build_table1(sections: list[Results]) -> pd.DataFrame:
+    """Table 1: each experiment at its main width beside the paper's x1 cells;
+    a grid variant's reference rows (its ceilings) close its block."""
+    rows = []
+    for results in sections:
+        widths = sorted({1.0, *results.main_widths.values()})  # x1 always: the paper's Table 1 lives there
+        rows += _rows(1, results, results.labels, widths, shown_at=results.main_widths)
+        if results.reference is not None:
+            for _, ref in results.reference.iterrows():
+                stats = {"n_seeds": 1, "mean": ref["test_log_likelihood"], "std": np.nan}
+                rows.append(_row(results, ref["reference"], None, np.nan, stats, None, "reference"))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -125,19 +165,13 @@ def _table2_order(labels: dict) -> dict:
     return dict(sorted(labels.items(), key=lambda kv: kv[1].get("paper") != paper.TABLE2_COLUMN))
 
 
-def build_table2(
-    grid_summary, labels, widths, celeba_summary=None, celeba_labels=None, celeba_widths=()
-) -> pd.DataFrame:
-    """CouAE across widths as in the paper, then every other experiment (our extension)."""
-    # every paper width appears, run or not
-    rows = _dataset_rows(2, "grid", grid_summary, _table2_order(labels), sorted(set(widths) | set(paper.TABLE2_WIDTHS)))
-    rows += _dataset_rows(
-        2,
-        "celeba",
-        celeba_summary,
-        _table2_order(celeba_labels or labels),
-        sorted(set(celeba_widths) | set(paper.TABLE2_WIDTHS)),
-    )
+def build_table2(sections: list[Results]) -> pd.DataFrame:
+    """Table 2: CouAE across widths as in the paper, then every other
+    experiment (our extension); every paper width appears, run or not."""
+    rows = []
+    for results in sections:
+        widths = sorted(set(results.widths) | set(paper.TABLE2_WIDTHS))
+        rows += _rows(2, results, _table2_order(results.labels), widths)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -165,7 +199,7 @@ def display_frame(table: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "data": table["dataset"],
+            "data": table["dataset"] + table["variant"].map(lambda v: f" ({v})" if isinstance(v, str) and v else ""),
             "metric": table["metric"],
             "model": table["row"] + table["paper_column"].map(lambda c: f" [{c}]" if isinstance(c, str) else ""),
             "width": table["width"].map(lambda w: "" if math.isnan(w) else f"x{w:g}"),
@@ -187,26 +221,11 @@ def write_table(table: pd.DataFrame, out_stem: str | Path, title: str, notes: li
     save_text(tex_notes + tex, out_stem.with_suffix(".tex"))
 
 
-def make_tables(
-    grid_evals: pd.DataFrame,
-    grid_reference: pd.DataFrame,
-    labels: dict,
-    widths,
-    main_width: float,
-    celeba_evals: pd.DataFrame | None,
-    celeba_labels: dict | None,
-    celeba_widths,
-    notes: list[str],
-    out_dir,
-) -> None:
-    """Tables 1 and 2 from the per-seed evaluations of both datasets."""
-    grid = summarise(grid_evals, "test_log_likelihood")
-    celeba = summarise(celeba_evals, "fid") if celeba_evals is not None else None
+def make_tables(sections: list[Results], notes: list[str], out_dir) -> None:
+    """Tables 1 and 2 (CSV, Markdown, LaTeX) from every dataset's and variant's results."""
     out_dir = Path(out_dir)
-    table1 = build_table1(grid, grid_reference, labels, main_width, celeba, celeba_labels)
-    write_table(table1, out_dir / "table1", TABLE_TITLES["table1"], notes)
-    table2 = build_table2(grid, labels, widths, celeba, celeba_labels, celeba_widths)
-    write_table(table2, out_dir / "table2", TABLE_TITLES["table2"], notes)
+    write_table(build_table1(sections), out_dir / "table1", TABLE_TITLES["table1"], notes)
+    write_table(build_table2(sections), out_dir / "table2", TABLE_TITLES["table2"], notes)
 
 
 def write_theorem1(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
@@ -226,14 +245,53 @@ def write_theorem1(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
 
 
 def write_theorem2(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
-    """The Theorem 2 table as CSV and Markdown: a section per dataset, named
-    with its test metric."""
+    """The Theorem 2 table as CSV and Markdown: a section per dataset (per
+    variant on the grid), named with its test metric."""
     out_stem = Path(out_stem)
     save_dataframe_csv(table, out_stem.with_suffix(".csv"), index=False)
     sections = []
-    for dataset, rows in table.groupby("dataset", sort=False):
-        shown = rows.drop(columns=["dataset", "metric"])
+    for (dataset, variant), rows in table.groupby(["dataset", "variant"], sort=False):
+        shown = rows.drop(columns=["dataset", "variant", "metric"])
         if not shown["caveats"].any():
             shown = shown.drop(columns="caveats")
-        sections.append((f"{dataset}: {rows['metric'].iloc[0]}", shown.to_markdown(index=False, floatfmt=".4g")))
+        heading = f"{dataset} ({variant})" if variant else dataset
+        sections.append((f"{heading}: {rows['metric'].iloc[0]}", shown.to_markdown(index=False, floatfmt=".4g")))
     save_text(markdown(TABLE_TITLES["theorem2"], sections, notes), out_stem.with_suffix(".md"))
+
+
+def write_convergence(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
+    """The convergence table as CSV and Markdown, a section per grid variant."""
+    out_stem = Path(out_stem)
+    save_dataframe_csv(table, out_stem.with_suffix(".csv"), index=False)
+    sections = [
+        (variant, rows.drop(columns="variant").to_markdown(index=False, floatfmt=".4g"))
+        for variant, rows in table.groupby("variant", sort=False)
+    ]
+    save_text(markdown(TABLE_TITLES["convergence"], sections, notes), out_stem.with_suffix(".md"))
+
+
+def write_claims(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
+    """The claims table as CSV (every column) and Markdown (the readable ones)."""
+    out_stem = Path(out_stem)
+    save_dataframe_csv(table, out_stem.with_suffix(".csv"), index=False)
+
+    def number(value, digits=3):
+        return "" if pd.isna(value) else f"{value:.{digits}g}"
+
+    shown = pd.DataFrame(
+        {
+            "source": table["source"],
+            "statement": table["statement"],
+            "compared": table["compared"],
+            "effect A - B [interval]": [
+                f"{number(r.effect)} [{number(r.ci_low)}, {number(r.ci_high)}]" for r in table.itertuples()
+            ],
+            "n": [f"{r.n_a}" + (f" / {r.n_b}" if r.n_b else "") for r in table.itertuples()],
+            "paper A - B": table["paper_effect"].map(number),
+            "verdict": table["verdict"],
+            "reasons": table["reasons"],
+        }
+    )
+    save_text(
+        markdown(TABLE_TITLES["claims"], [(None, shown.to_markdown(index=False))], notes), out_stem.with_suffix(".md")
+    )

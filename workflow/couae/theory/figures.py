@@ -108,36 +108,44 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
     return fig
 
 
+def block_label(dataset: str, variant: str) -> str:
+    """'grid (cited)', or 'celeba': a dataset, with the grid's variant."""
+    return f"{dataset} ({variant})" if isinstance(variant, str) and variant else dataset
+
+
 def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
     """Test metric against xi, one point per seed, colour per width: a row of
-    panels per dataset, one panel per experiment. `seeds`: `theorem2.per_seed`
-    rows; titles: dataset -> experiment -> title. A dataset whose values carry
-    caveats (stand-in data, test-only features) says so in red on its panels."""
-    datasets = list(dict.fromkeys(seeds["dataset"]))
-    by_dataset = {d: list(dict.fromkeys(seeds.loc[seeds["dataset"] == d, "experiment"])) for d in datasets}
-    ncols = max(len(names) for names in by_dataset.values())
-    fig, axes = plt.subplots(len(datasets), ncols, figsize=(3.0 * ncols, 3.4 * len(datasets)), squeeze=False)
+    panels per dataset (per variant on the grid), one panel per experiment.
+    `seeds`: `theorem2.per_seed` rows; titles: dataset -> experiment -> title.
+    A row whose values carry caveats (stand-in data, test-only features) says
+    so in red on its panels."""
+    seeds = seeds.assign(block=[block_label(d, v) for d, v in zip(seeds["dataset"], seeds["variant"])])
+    blocks = list(dict.fromkeys(seeds["block"]))
+    by_block = {b: list(dict.fromkeys(seeds.loc[seeds["block"] == b, "experiment"])) for b in blocks}
+    ncols = max(len(names) for names in by_block.values())
+    fig, axes = plt.subplots(len(blocks), ncols, figsize=(3.0 * ncols, 3.4 * len(blocks)), squeeze=False)
     widths = sorted(seeds["width"].unique())
     colours = dict(zip(widths, plt.cm.viridis(np.linspace(0.0, 0.85, len(widths)))))
-    for row, dataset in enumerate(datasets):
-        rows_of_dataset = seeds[seeds["dataset"] == dataset]
-        caveat = caveats.join_distinct(rows_of_dataset["caveats"])
-        for ax, name in zip(axes[row], by_dataset[dataset]):
-            rows = rows_of_dataset[rows_of_dataset["experiment"] == name]
+    for row, block in enumerate(blocks):
+        rows_of_block = seeds[seeds["block"] == block]
+        dataset = rows_of_block["dataset"].iloc[0]
+        caveat = caveats.join_distinct(rows_of_block["caveats"])
+        for ax, name in zip(axes[row], by_block[block]):
+            rows = rows_of_block[rows_of_block["experiment"] == name]
             for width, w in rows.groupby("width", sort=True):
                 ax.scatter(w["xi"], w["metric_value"], s=14, color=colours[width], label=f"x{width:g}")
             if rows["xi"].max() > 10 * rows["xi"].min():  # log scale only where xi spans a decade
                 ax.set_xscale("log")
                 ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks would overlap
             ax.set_xlabel("xi (largest reconstruction error)", fontsize=8)
-            title = textwrap.fill(f"{dataset}: {titles.get(dataset, {}).get(name, name)}", 30)
+            title = textwrap.fill(f"{block}: {titles.get(dataset, {}).get(name, name)}", 30)
             if caveat:
                 title += "\n" + textwrap.fill(caveats.shown(caveat), 36)
             ax.set_title(title, fontsize=7 if caveat else 8, color=CAVEAT_COLOUR if caveat else "black")
             ax.tick_params(labelsize=7)
             ax.legend(title="width", fontsize=6, title_fontsize=6)
         axes[row, 0].set_ylabel(METRICS[dataset][1], fontsize=8)
-        for ax in axes[row, len(by_dataset[dataset]) :]:
+        for ax in axes[row, len(by_block[block]) :]:
             ax.set_visible(False)
     fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ from ..report.paper import METRICS
 
 PER_SEED_COLUMNS = [
     "dataset",
+    "variant",
     "experiment",
     "width",
     "seed",
@@ -30,6 +31,7 @@ PER_SEED_COLUMNS = [
 ]
 COLUMNS = [
     "dataset",
+    "variant",
     "experiment",
     "width",
     "n_train",
@@ -52,6 +54,8 @@ def per_seed(evals: pd.DataFrame, dataset: str, n_train: int | None = None) -> p
     metric (see `paper.METRICS`) as `metric_value`; N from the rows or `n_train`."""
     metric = METRICS[dataset][0]
     out = evals.rename(columns={metric: "metric_value"}).assign(dataset=dataset)
+    if "variant" not in out:  # CelebA has no variants
+        out["variant"] = ""
     if n_train is not None:
         out["n_train"] = n_train
     if "caveats" not in out:
@@ -61,18 +65,19 @@ def per_seed(evals: pd.DataFrame, dataset: str, n_train: int | None = None) -> p
 
 
 def theorem2_table(seeds: pd.DataFrame) -> pd.DataFrame:
-    """One row per (dataset, experiment, width) from `per_seed` rows.
+    """One row per (dataset, variant, experiment, width) from `per_seed` rows.
 
     spearman_xi_vs_metric: rank correlation across the seeds and widths of one
     experiment; the claimed trend (larger xi, worse test metric) makes it
     negative for a log-likelihood and positive for FID."""
     rows = []
-    for (dataset, experiment), by_exp in seeds.groupby(["dataset", "experiment"], sort=False):
+    for (dataset, variant, experiment), by_exp in seeds.groupby(["dataset", "variant", "experiment"], sort=False):
         rho = by_exp["xi"].corr(by_exp["metric_value"], method="spearman") if len(by_exp) > 2 else float("nan")
         for width, g in by_exp.groupby("width", sort=True):
             rows.append(
                 {
                     "dataset": dataset,
+                    "variant": variant,
                     "experiment": experiment,
                     "width": width,
                     "n_train": int(g["n_train"].iloc[0]),

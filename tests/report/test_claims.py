@@ -1,0 +1,145 @@
+"""The claims table's verdict logic on synthetic per-seed numbers: a clear win,
+a clear loss, an overlap, one seed, a shortened run, and Theorem 1's runs."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from couae import settings as S
+from couae.report import claims
+from couae.report.claims import CONTRADICTED, INCONCLUSIVE, REPRODUCED
+from helpers import load_config
+
+PAPER_LENGTH = {"grid": 3_000_000, "celeba": 100_000}
+
+
+@pytest.fixture
+def settings():
+    return dataclasses.replace(S.claims_settings(load_config()), iterations=PAPER_LENGTH)
+
+
+def grid_evals(couae, wae, vae, widths=None, seeds=10, spread=0.05, variant="cited"):
+    """Per-seed rows: x1 means of couae, wae, vae, and couae at x0.25 / x0.5 (widths)."""
+    rng = np.random.default_rng(0)
+    means = {("couae", 1.0): couae, ("wae", 1.0): wae, ("vae", 1.0): vae}
+    means.update({("couae", w): m for w, m in (widths or {}).items()})
+    rows = []
+    for (experiment, width), mean in means.items():
+        for seed in range(seeds):
+            value = mean + spread * rng.standard_normal()
+            rows.append(
+                {"variant": variant, "experiment": experiment, "width": width, "seed": seed,
+                 "test_log_likelihood": value, "xi": -value, "recon_mean": -value / 10}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+THEOREM1_COLUMNS = ["flow", "kernel", "dim", "noise", "runs", "fraction_global", "median_worst_distance",
+                    "median_start_worst_distance"]  # fmt: skip
+
+
+def theorem1(rows):
+    return pd.DataFrame(
+        [(f, "coulomb", d, 0.0, 30, frac, end, start) for f, d, frac, end, start in rows], columns=THEOREM1_COLUMNS
+    )
+
+
+NO_FLOWS = theorem1([])
+
+
+def claim(table, name, variant="cited"):
+    return table[(table.claim == name) & (table.variant == variant)].iloc[0]
+
+
+def test_direction_against_each_kind_of_claim():
+    assert claims.direction(">", 0.1, 0.5, 0.0) == claims.SUPPORTS
+    assert claims.direction(">", -0.5, -0.1, 0.0) == claims.OPPOSES
+    assert claims.direction(">", -0.1, 0.3, 0.0) == claims.UNCLEAR
+    assert claims.direction("<", -0.5, -0.1, 0.0) == claims.SUPPORTS  # lower FID
+    assert claims.direction(">=", -0.05, 0.2, 0.1) == claims.SUPPORTS  # within the margin
+    assert claims.direction(">=", -0.3, -0.2, 0.1) == claims.OPPOSES
+    assert claims.direction(">=", -0.2, 0.0, 0.1) == claims.UNCLEAR
+    assert claims.direction(">", float("nan"), float("nan"), 0.0) == claims.UNCLEAR
+
+
+def test_clear_win_clear_loss_and_overlap(settings):
+    # CouAE far above WAE; VAE far above CouAE; widths overlapping
+    evals = grid_evals(-4.3, -6.4, -3.0, widths={0.25: -4.30, 0.5: -4.30})
+    table = claims.claims_table(evals, None, NO_FLOWS, settings)
+    win = claim(table, "table1-couae-vs-wae")
+    assert win.verdict == REPRODUCED and win.effect == pytest.approx(2.1, abs=0.05) and win.ci_low > 0
+    assert win.paper_effect == pytest.approx(2.1) and win.n_a == win.n_b == 10
+    loss = claim(table, "table1-couae-vs-vae")
+    assert loss.claimed == "A >= B" and loss.verdict == CONTRADICTED and loss.ci_high < -0.1
+    overlap = claim(table, "table2-width-x0.5-vs-x0.25")
+    assert overlap.verdict == INCONCLUSIVE and overlap.ci_low < 0 < overlap.ci_high
+    assert "interval of A - B reaches 0" in overlap.reasons
+    # Theorem 2's trend, both readings: larger log-likelihood here means smaller errors
+    assert claim(table, "theorem2-xi-x1-vs-x0.5").claimed == "A < B"
+    assert {claim(table, "theorem2-recon_mean-x1-vs-x0.5").metric} == {"recon_mean"}
+
+
+def test_welch_interval_is_scipys_and_bootstrap_is_seeded(settings):
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(1.0, 0.3, 8), rng.normal(0.0, 0.5, 6)
+    low, high = claims.interval(a, b, settings, "x")
+    ref = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert (low, high) == pytest.approx((ref.low, ref.high))
+    boot = dataclasses.replace(settings, interval="bootstrap", bootstrap_resamples=4000)
+    first, again = claims.interval(a, b, boot, "x"), claims.interval(a, b, boot, "x")
+    assert first == again and first[0] < a.mean() - b.mean() < first[1]
+    assert first[0] == pytest.approx(low, abs=0.3) and first[1] == pytest.approx(high, abs=0.3)
+
+
+def test_one_seed_and_shortened_runs_are_inconclusive(settings):
+    one = claims.claims_table(grid_evals(-4.3, -6.4, -4.4, seeds=1), None, NO_FLOWS, settings)
+    row = claim(one, "table1-couae-vs-wae")
+    assert row.verdict == INCONCLUSIVE and row.reasons == "one seed: no interval" and np.isnan(row.ci_low)
+    short = dataclasses.replace(settings, iterations={"grid": 50_000, "celeba": 100_000})
+    row = claim(claims.claims_table(grid_evals(-4.3, -6.4, -4.4), None, NO_FLOWS, short), "table1-couae-vs-wae")
+    assert row.direction == claims.SUPPORTS and row.verdict == INCONCLUSIVE
+    assert row.reasons == "shortened run: 50000 of 3000000 iterations"
+
+
+def test_celeba_caveats_make_a_verdict_inconclusive(settings):
+    celeba = pd.DataFrame(
+        [
+            {"experiment": e, "width": 1.0, "seed": s, "fid": fid + s, "xi": 1.0, "recon_mean": 1.0,
+             "caveats": "stand-in data, not CelebA"}
+            for e, fid in (("couae", 40.0), ("wae", 60.0), ("vae", 70.0))
+            for s in range(4)
+        ]
+    )  # fmt: skip
+    table = claims.claims_table(grid_evals(-4.3, -6.4, -4.4), celeba, NO_FLOWS, settings)
+    row = claim(table, "table1-couae-vs-wae", variant="")
+    assert row.claimed == "A < B" and row.direction == claims.SUPPORTS and row.paper_effect == -8
+    assert row.verdict == INCONCLUSIVE and row.reasons == "stand-in data, not CelebA"
+
+
+def test_theorem1_runs(settings):
+    flows = theorem1(
+        [
+            ("coulomb", 2, 1.0, 0.001, 2.0),  # every run reached the minimum
+            ("coulomb", 8, 0.4, 4.9, 4.0),  # moved and ended elsewhere
+            ("coulomb", 16, 0.0, 5.66, 5.66),  # never moved: stalled
+            ("gaussian", 2, 0.1, 1.0, 2.0),  # some runs missed it
+        ]
+    )
+    table = claims.claims_table(grid_evals(-4.3, -6.4, -4.4), None, flows, settings)
+    theory = table[table.source == "Theorem 1"].set_index("claim")
+    assert theory.loc["theorem1-coulomb-h2", "verdict"] == REPRODUCED
+    assert theory.loc["theorem1-coulomb-h8", "verdict"] == CONTRADICTED
+    assert theory.loc["theorem1-coulomb-h16", "verdict"] == INCONCLUSIVE
+    assert "stalled" in theory.loc["theorem1-coulomb-h16", "reasons"]
+    assert theory.loc["theorem1-gaussian-h2", "verdict"] == REPRODUCED
+    low, high = theory.loc["theorem1-coulomb-h8", ["ci_low", "ci_high"]]
+    assert low < 0.4 < high  # Clopper-Pearson around 12 of 30
+
+
+def test_paper_config_picks_the_theorem1_flows_and_paper_columns():
+    s = S.claims_settings(load_config())
+    assert s.theorem1_flows == {"reaches": ["coulomb"], "can_stall": ["gaussian", "imq"]}
+    assert s.paper_columns["grid"] == {"VAE": "vae", "WAE": "wae", "CouAE": "couae"}

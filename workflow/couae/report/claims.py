@@ -1,0 +1,279 @@
+"""The paper's claims, each tested on our results with a verdict.
+
+A comparison claim sets two groups of seeds against each other (CouAE against
+WAE at width x1, CouAE at x1 against CouAE at x0.5, ...). Its effect is the
+difference of the groups' means, A - B, in the metric's units, with an
+interval at `confidence` (Welch's t interval, or a percentile bootstrap over
+seeds). The interval decides the direction:
+
+- "A > B" (or "<"): supports when the interval excludes 0 on the claimed side,
+  opposes when it excludes 0 on the other side, unclear otherwise;
+- "A >= B" (at least as good): supports when the interval lies above -margin,
+  opposes when it lies below -margin, unclear otherwise (for "A <= B" the
+  mirror image).
+
+The verdict is the direction where nothing stands in the way: reproduced
+(supports), contradicted (opposes), else inconclusive, with the reasons
+(interval spans the threshold, one seed, a shortened run, stand-in data,
+test-only features). Theorem 1's claims count runs of the particle flows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..core.seeding import numpy_rng
+from ..settings import ClaimsSettings
+from . import caveats, paper
+
+REPRODUCED, CONTRADICTED, INCONCLUSIVE = "reproduced", "contradicted", "inconclusive"
+SUPPORTS, OPPOSES, UNCLEAR = "supports", "opposes", "unclear"
+COLUMNS = [
+    "claim",
+    "source",
+    "statement",
+    "dataset",
+    "variant",
+    "compared",
+    "claimed",
+    "metric",
+    "n_a",
+    "n_b",
+    "mean_a",
+    "mean_b",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "interval",
+    "paper_a",
+    "paper_b",
+    "paper_effect",
+    "direction",
+    "verdict",
+    "reasons",
+]
+
+
+def interval(a, b, settings: ClaimsSettings, stream: str) -> tuple[float, float]:
+    """Interval of mean(a) - mean(b) at settings.confidence (NaN with fewer than two seeds a side)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or len(b) < 2:
+        return float("nan"), float("nan")
+    if settings.interval == "welch":
+        ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence_level=settings.confidence)
+        return float(ci.low), float(ci.high)
+    rng = numpy_rng(settings.seed, f"claims/{stream}")
+    n = settings.bootstrap_resamples
+    diffs = rng.choice(a, (n, len(a))).mean(1) - rng.choice(b, (n, len(b))).mean(1)
+    tail = (1 - settings.confidence) / 2
+    low, high = np.quantile(diffs, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def direction(claimed: str, low: float, high: float, margin: float) -> str:
+    """Where the interval of A - B lies against what `claimed` asks of it."""
+    if np.isnan(low):
+        return UNCLEAR
+    sign = 1.0 if claimed in (">", ">=") else -1.0
+    low, high = sorted((sign * low, sign * high))  # as if the claim were "A - B > 0"
+    threshold = -margin if claimed in (">=", "<=") else 0.0
+    if low > threshold:
+        return SUPPORTS
+    if high < threshold:
+        return OPPOSES
+    return UNCLEAR
+
+
+def verdict(found: str, reasons: list[str]) -> str:
+    if reasons:
+        return INCONCLUSIVE
+    return {SUPPORTS: REPRODUCED, OPPOSES: CONTRADICTED}.get(found, INCONCLUSIVE)
+
+
+def _paper(dataset, table, column, width):
+    cell = paper.paper_value(table, dataset, column, width)
+    return cell[0] if cell is not None else float("nan")
+
+
+class _Comparisons:
+    """Builds the comparison rows of one dataset (or grid variant)."""
+
+    def __init__(self, dataset, variant, evals: pd.DataFrame, settings: ClaimsSettings):
+        self.dataset, self.variant, self.evals, self.settings = dataset, variant, evals, settings
+        self.metric = paper.METRICS[dataset][0]
+        self.rows = []
+
+    def values(self, experiment, width, column):
+        hit = self.evals[(self.evals["experiment"] == experiment) & np.isclose(self.evals["width"], width)]
+        return hit[column].to_numpy(dtype=float), caveats.join_distinct(hit.get("caveats", pd.Series(dtype=str)))
+
+    def add(self, claim, source, statement, a, b, claimed, column, paper_a=np.nan, paper_b=np.nan, margin=0.0):
+        """a, b: (experiment, width) of the two groups; column: what is compared."""
+        (ea, wa), (eb, wb) = a, b
+        va, marks_a = self.values(ea, wa, column)
+        vb, marks_b = self.values(eb, wb, column)
+        if len(va) == 0 or len(vb) == 0:
+            return  # not run: Tables 1-2 show the paper's cell as "not run"
+        low, high = interval(va, vb, self.settings, f"{self.variant or self.dataset}/{claim}")
+        found = direction(claimed, low, high, margin)
+        reasons = []
+        if min(len(va), len(vb)) < 2:
+            reasons.append("one seed: no interval")
+        elif found == UNCLEAR:
+            reasons.append(f"the interval of A - B reaches {'-margin' if '=' in claimed else '0'}")
+        iterations, paper_iterations = self.settings.iterations[self.dataset], paper.ITERATIONS[self.dataset]
+        if iterations != paper_iterations:
+            reasons.append(f"shortened run: {iterations} of {paper_iterations} iterations")
+        reasons += caveats.split(caveats.join_distinct([marks_a, marks_b]))
+        self.rows.append(
+            {
+                "claim": claim,
+                "source": source,
+                "statement": statement,
+                "dataset": self.dataset,
+                "variant": self.variant,
+                "compared": f"A = {ea} x{wa:g}, B = {eb} x{wb:g}",
+                "claimed": f"A {claimed} B",
+                "metric": column,
+                "n_a": len(va),
+                "n_b": len(vb),
+                "mean_a": va.mean(),
+                "mean_b": vb.mean(),
+                "effect": va.mean() - vb.mean(),
+                "ci_low": low,
+                "ci_high": high,
+                "interval": f"{self.settings.interval} {self.settings.confidence:.0%}"
+                + (f", margin {margin:g}" if "=" in claimed else ""),
+                "paper_a": paper_a,
+                "paper_b": paper_b,
+                "paper_effect": paper_a - paper_b,
+                "direction": found,
+                "verdict": verdict(found, reasons),
+                "reasons": "; ".join(reasons),
+            }
+        )
+
+
+def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[dict]:
+    c = _Comparisons(dataset, variant, evals, settings)
+    columns = settings.paper_columns[dataset]  # paper column -> our experiment
+    couae, metric = columns.get("CouAE"), paper.METRICS[dataset][0]
+    measure = paper.METRICS[dataset][1].split(" (")[0]  # "test log-likelihood", "FID"
+    better = ">" if dataset == "grid" else "<"  # log-likelihood: higher; FID: lower
+    at_least = better + "="
+    margin = settings.margin[dataset]
+    where = f"{dataset} ({variant})" if variant else dataset
+    for rival, relation, word in (
+        ("WAE", better, "better than"),
+        ("VAE", better if dataset == "celeba" else at_least, None),
+    ):
+        if couae is None or rival not in columns:
+            continue
+        word = word or ("at least as good as" if relation == at_least else "better than")
+        c.add(
+            f"table1-couae-vs-{rival.lower()}",
+            "Table 1",
+            f"CouAE's {measure} is {word} {rival}'s ({where}, x1)",
+            (couae, 1.0),
+            (columns[rival], 1.0),
+            relation,
+            metric,
+            _paper(dataset, 1, "CouAE", 1.0),
+            _paper(dataset, 1, rival, 1.0),
+            margin=margin if relation == at_least else 0.0,
+        )
+    if couae is None:
+        return c.rows
+    steps = list(zip(paper.TABLE2_WIDTHS[:-1], paper.TABLE2_WIDTHS[1:], strict=True))  # (x0.25, x0.5), (x0.5, x1)
+    for small, large in steps:
+        c.add(
+            f"table2-width-x{large:g}-vs-x{small:g}",
+            "Table 2",
+            f"CouAE's {measure} improves from width x{small:g} to x{large:g} ({where})",
+            (couae, large),
+            (couae, small),
+            better,
+            metric,
+            _paper(dataset, 2, "CouAE", large),
+            _paper(dataset, 2, "CouAE", small),
+        )
+    for column, reading in (("xi", "largest"), ("recon_mean", "mean")):
+        for small, large in steps:
+            c.add(
+                f"theorem2-{column}-x{large:g}-vs-x{small:g}",
+                "Theorem 2",
+                f"CouAE's {reading} reconstruction error shrinks from width x{small:g} to x{large:g} ({where})",
+                (couae, large),
+                (couae, small),
+                "<",
+                column,
+            )
+    return c.rows
+
+
+def _theorem1_claims(table: pd.DataFrame, settings: ClaimsSettings) -> list[dict]:
+    """Plain descent (noise 0): every run of Theorem 1's Coulomb flow reaches
+    the global minimum, per dimension; single-scale Gaussian and IMQ flows can
+    miss it."""
+    rows = []
+    plain = table[table["noise"] == 0]
+    for role, flows in settings.theorem1_flows.items():
+        for flow in flows:
+            for _, r in plain[plain["flow"] == flow].sort_values("dim").iterrows():
+                k, n = int(round(r["fraction_global"] * r["runs"])), int(r["runs"])
+                ci = stats.binomtest(k, n).proportion_ci(confidence_level=settings.confidence, method="exact")
+                moved = not np.isclose(r["median_worst_distance"], r["median_start_worst_distance"], rtol=1e-2)
+                if role == "reaches":
+                    statement = f"every run of the Coulomb flow {flow} reaches the global minimum (h = {r['dim']})"
+                    found = SUPPORTS if k == n else (OPPOSES if moved else UNCLEAR)
+                    reasons = [] if found != UNCLEAR else ["the flow stalled: its particles did not move"]
+                else:
+                    statement = f"the {flow} flow can end away from the global minimum (h = {r['dim']})"
+                    found = SUPPORTS if k < n else UNCLEAR
+                    reasons = [] if found == SUPPORTS else ["every run reached it: a stall was not observed"]
+                rows.append(
+                    {
+                        "claim": f"theorem1-{flow}-h{r['dim']}",
+                        "source": "Theorem 1",
+                        "statement": statement,
+                        "dataset": "theory",
+                        "variant": "",
+                        "compared": f"{flow}, plain descent",
+                        "claimed": "all runs reach it" if role == "reaches" else "some run misses it",
+                        "metric": "fraction_global",
+                        "n_a": n,
+                        "n_b": 0,
+                        "mean_a": k / n,
+                        "mean_b": np.nan,
+                        "effect": k / n,
+                        "ci_low": ci.low,
+                        "ci_high": ci.high,
+                        "interval": f"Clopper-Pearson {settings.confidence:.0%}",
+                        "paper_a": np.nan,
+                        "paper_b": np.nan,
+                        "paper_effect": np.nan,
+                        "direction": found,
+                        "verdict": verdict(found, reasons),
+                        "reasons": "; ".join(reasons),
+                    }
+                )
+    return rows
+
+
+def claims_table(grid_evals: pd.DataFrame, celeba_evals, theorem1: pd.DataFrame, settings: ClaimsSettings):
+    """Every claim row: per grid variant, then CelebA, then Theorem 1."""
+    rows = []
+    for variant in dict.fromkeys(grid_evals["variant"]):
+        rows += _dataset_claims("grid", variant, grid_evals[grid_evals["variant"] == variant], settings)
+    if celeba_evals is not None and len(celeba_evals):
+        rows += _dataset_claims("celeba", "", celeba_evals, settings)
+    rows += _theorem1_claims(theorem1, settings)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def verdict_lines(claims: pd.DataFrame, dataset: str, variant: str) -> list[str]:
+    """'statement: verdict' for the comparison claims of one dataset or variant (figure titles)."""
+    rows = claims[(claims["dataset"] == dataset) & (claims["variant"].fillna("") == variant)]
+    return [f"{r.compared} ({r.claimed}, {r.metric}): {r.verdict}" for r in rows.itertuples()]
