@@ -49,7 +49,7 @@ def main() -> None:
     evaluation = grid_evaluation_settings(config)
 
     run = grid_model.build_run(settings, splits["train"], device)
-    train(run, 20, 20, 20)  # warm-up
+    train(run, args.steps, args.steps, args.steps)  # warm-up
     seconds = _common.timed(lambda: train(run, run.step + args.steps, args.steps, args.steps), device)
     per_step = seconds / args.steps
     copy = _common.timed(lambda: snapshot(run), device)
