@@ -143,3 +143,11 @@ def test_paper_config_picks_the_theorem1_flows_and_paper_columns():
     s = S.claims_settings(load_config())
     assert s.theorem1_flows == {"reaches": ["coulomb"], "can_stall": ["gaussian", "imq"]}
     assert s.paper_columns["grid"] == {"VAE": "vae", "WAE": "wae", "CouAE": "couae"}
+
+
+def test_figure_titles_carry_the_test_metric_verdicts(settings):
+    table = claims.claims_table(grid_evals(-4.3, -6.4, -4.4, widths={0.25: -5.8, 0.5: -4.8}), None, NO_FLOWS, settings)
+    lines = claims.verdict_lines(table, "grid", "cited")
+    assert len(lines) == 4  # Table 1's two claims, Table 2's two; Theorem 2's errors are not this metric
+    assert lines[0] == "CouAE's test log-likelihood is better than WAE's (grid (cited), x1): REPRODUCED"
+    assert claims.verdict_lines(table, "grid", "narrow") == []

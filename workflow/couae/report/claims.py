@@ -102,7 +102,6 @@ class _Comparisons:
 
     def __init__(self, dataset, variant, evals: pd.DataFrame, settings: ClaimsSettings):
         self.dataset, self.variant, self.evals, self.settings = dataset, variant, evals, settings
-        self.metric = paper.METRICS[dataset][0]
         self.rows = []
 
     def values(self, experiment, width, column):
@@ -165,13 +164,12 @@ def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[d
     at_least = better + "="
     margin = settings.margin[dataset]
     where = f"{dataset} ({variant})" if variant else dataset
-    for rival, relation, word in (
-        ("WAE", better, "better than"),
-        ("VAE", better if dataset == "celeba" else at_least, None),
-    ):
+    # Table 1: on the grid CouAE is above WAE and at least as good as the VAE
+    # (-4.3 against -4.4 +- 0.2); on CelebA its FID is below both.
+    for rival, relation in (("WAE", better), ("VAE", better if dataset == "celeba" else at_least)):
         if couae is None or rival not in columns:
             continue
-        word = word or ("at least as good as" if relation == at_least else "better than")
+        word = "at least as good as" if relation == at_least else "better than"
         c.add(
             f"table1-couae-vs-{rival.lower()}",
             "Table 1",
@@ -274,6 +272,11 @@ def claims_table(grid_evals: pd.DataFrame, celeba_evals, theorem1: pd.DataFrame,
 
 
 def verdict_lines(claims: pd.DataFrame, dataset: str, variant: str) -> list[str]:
-    """'statement: verdict' for the comparison claims of one dataset or variant (figure titles)."""
-    rows = claims[(claims["dataset"] == dataset) & (claims["variant"].fillna("") == variant)]
-    return [f"{r.compared} ({r.claimed}, {r.metric}): {r.verdict}" for r in rows.itertuples()]
+    """'statement: verdict' for the claims on the test metric of one dataset or
+    variant (Tables 1-2), for a figure's title."""
+    rows = claims[
+        (claims["dataset"] == dataset)
+        & (claims["variant"].fillna("") == variant)
+        & (claims["metric"] == paper.METRICS[dataset][0])
+    ]
+    return [f"{r.statement}: {r.verdict.upper()}" for r in rows.itertuples()]
