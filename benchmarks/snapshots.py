@@ -65,7 +65,7 @@ def main() -> None:
             np.save(Path(tmp) / f"s{seed}.npy", samples[k])
             paths.append((Path(tmp) / f"w{seed}.pt", Path(tmp) / f"s{seed}.npy"))
         start = time.perf_counter()
-        final = evaluate_job("narrow", *zip(*paths, strict=True), splits, evaluation)
+        final = evaluate_job("narrow", two, *zip(*paths, strict=True), splits, evaluation)
         final_per_seed = (time.perf_counter() - start) / len(two.seeds)
     start = time.perf_counter()
     kept = grid_model.snapshots(small, two)

@@ -76,3 +76,13 @@ def snakemake_command(workdir, *args, cores: int = 2) -> list[str]:
     """This workflow's Snakemake command line, run in `workdir`."""
     command = [sys.executable, "-m", "snakemake", "-s", REPO / "Snakefile", "--directory", workdir, "--cores", cores]
     return [str(part) for part in (*command, *args)]
+
+
+class CodeCarrier:
+    """TEST ONLY: unpickling this object creates `path`, proof that code ran."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))

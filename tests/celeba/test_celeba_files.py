@@ -207,3 +207,19 @@ def test_prepare_writes_the_standin(tmp_path):
     meta = arrays.read_meta(tmp_path / "out")
     assert meta["standin"] is True and meta["counts"] == {"train": 4, "validation": 2, "test": 2}
     assert arrays.load_split(tmp_path / "out" / "validation.npy").shape == (2, 3, 64, 64)
+
+
+def test_prepare_names_a_corrupt_jpeg_and_leaves_nothing(tmp_path):
+    folder = tmp_path / "img"
+    folder.mkdir()
+    good = Image.fromarray(np.full((218, 178, 3), 120, dtype=np.uint8))
+    for name in ("000001.jpg", "000003.jpg"):
+        good.save(folder / name, quality=90)
+    jpeg = (folder / "000001.jpg").read_bytes()
+    (folder / "000002.jpg").write_bytes(jpeg[: len(jpeg) // 3])  # a truncated download
+    partition = write_partition(tmp_path / "p.txt", ["000001.jpg 0", "000002.jpg 1", "000003.jpg 2"])
+    result = run_prepare(tmp_path, base_data(tmp_path, folder=str(folder), partition=str(partition)))
+    assert result.returncode == 1
+    assert f"folder {folder}: image 000002.jpg cannot be decoded" in result.stderr
+    assert "replace it with the original file" in result.stderr
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

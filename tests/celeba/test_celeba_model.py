@@ -95,7 +95,7 @@ def test_saved_model_generates_and_reconstructs(images, tmp_path):
     settings = small_settings("vae")
     run = train(image_model.build_run(settings, images), 2, 2, 2)
     torch.save(image_model.weights(run, settings), tmp_path / "weights.pt")
-    model = image_model.Autoencoder.load(tmp_path / "weights.pt")  # without unpickling code
+    model = image_model.Autoencoder.load(tmp_path / "weights.pt", settings)  # without unpickling code
     a, b = model.generate(5, batch_size=2), model.generate(5)
     assert a.shape == (5, 3, 64, 64) and a.dtype == np.uint8 and np.array_equal(a, b)  # seeded, batch-independent
     rec = model.reconstruct(images[:3])
@@ -132,3 +132,11 @@ def test_pixel_range_round_trip():
     x = image_arrays.to_model_range(u8)
     assert x.min() == -1 and x.max() == 1
     assert torch.equal(image_arrays.to_uint8(x), u8)
+
+
+def test_loading_refuses_weights_of_another_job(images, tmp_path):
+    couae, wae = small_settings("couae"), small_settings("wae")
+    torch.save(image_model.weights(train(image_model.build_run(wae, images), 2, 2, 2), wae), tmp_path / "weights.pt")
+    assert image_model.Autoencoder.load(tmp_path / "weights.pt", wae).settings == wae
+    with pytest.raises(ValueError, match=r"weights\.pt holds wae at width x1, seed 0.* this job is couae"):
+        image_model.Autoencoder.load(tmp_path / "weights.pt", couae)

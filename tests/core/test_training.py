@@ -25,7 +25,7 @@ from couae.grid import model as grid_model
 from couae.grid.data import make_splits
 from couae.grid.networks import StackedMLP
 from couae.settings import celeba_training_settings
-from helpers import REPO, load_config, paper_grid, small_settings
+from helpers import REPO, CodeCarrier, load_config, paper_grid, small_settings
 
 GOLDEN = json.loads((REPO / "tests/data/training_golden.json").read_text())
 
@@ -140,19 +140,9 @@ def test_checkpoint_of_another_model_is_refused_naming_the_parts(tmp_path, grid_
         try_resume(adversarial_run(grid_train.astype(np.float32), seeds=(3, 5, 7)), tmp_path / "ckpt.pt", "fp")
 
 
-class _Payload:
-    """Unpickling this object would create a file: proof that code ran."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (open, (str(self.path), "w"))
-
-
 def test_a_checkpoint_carrying_code_is_refused_without_running_it(tmp_path, grid_train):
     ran = tmp_path / "code-ran"
-    torch.save({"format": CHECKPOINT_FORMAT, "fingerprint": "fp", "payload": _Payload(ran)}, tmp_path / "ckpt.pt")
+    torch.save({"format": CHECKPOINT_FORMAT, "fingerprint": "fp", "payload": CodeCarrier(ran)}, tmp_path / "ckpt.pt")
     run = grid_model.build_run(small_settings(), grid_train)
     with pytest.raises(CheckpointError, match="ckpt.pt"):
         try_resume(run, tmp_path / "ckpt.pt", "fp")
@@ -164,7 +154,7 @@ def test_a_checkpoint_of_the_earlier_format_is_refused_and_kept(tmp_path, grid_t
     with open(path, "wb") as fh:  # format 1 held numpy arrays, which weights_only loading refuses
         torch.save({"fingerprint": "fp", "step": 20, "history": [np.zeros(3)]}, fh, pickle_module=pickle)
     run = grid_model.build_run(small_settings(), grid_train)
-    with pytest.raises(CheckpointError, match="move it away"):
+    with pytest.raises(CheckpointError, match="move .*ckpt.pt away"):
         try_resume(run, path, "fp")
     assert path.exists() and run.step == 0
 

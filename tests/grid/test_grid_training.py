@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from couae.core.training import CheckpointError, NonFiniteLossError, train, try_resume
+from couae.core.training import CheckpointError, NonFiniteLossError, aside_path, train, try_resume
 from couae.grid import model as grid_model
 from couae.grid.data import make_splits
 from couae.runtime.atomic import save_npz
@@ -83,17 +83,21 @@ def test_resume_after_interrupt_is_bit_identical(tmp_path, train_data):
     assert full.history_steps == resumed.history_steps
 
 
-def test_checkpoint_of_other_settings_is_ignored(tmp_path, train_data):
+def test_checkpoint_of_other_settings_is_moved_aside_and_back(tmp_path, train_data):
+    """Changing a setting and changing it back loses no training: the first
+    settings' checkpoint waits under its fingerprint and is resumed again."""
     a = small_settings("couae")
     b = small_settings("couae", lr=5.0e-4)
-    run = run_to_end(a, train_data)
-    from couae.runtime.atomic import save_torch
-
-    save_torch(run.state_dict(a.fingerprint()), tmp_path / "ckpt.pt")
+    ckpt = tmp_path / "ckpt.pt"
+    train(grid_model.build_run(a, train_data), 40, 20, 20, ckpt, a.fingerprint())
     fresh = grid_model.build_run(b, train_data)
-    assert not try_resume(fresh, tmp_path / "ckpt.pt", b.fingerprint())
-    assert fresh.step == 0
-    assert (tmp_path / "ckpt.pt").exists()  # left alone
+    assert not try_resume(fresh, ckpt, b.fingerprint()) and fresh.step == 0
+    aside = aside_path(ckpt, a.fingerprint())
+    assert aside.name == f"ckpt-{a.fingerprint()[:12]}.pt" and aside.exists() and not ckpt.exists()
+    train(fresh, 20, 20, 20, ckpt, b.fingerprint())  # b's own checkpoint: a's is not overwritten
+    back = grid_model.build_run(a, train_data)
+    assert try_resume(back, ckpt, a.fingerprint()) and back.step == 40
+    assert aside_path(ckpt, b.fingerprint()).exists() and not aside.exists()
 
 
 def test_unreadable_checkpoint_is_an_error_naming_the_file(tmp_path, train_data):
@@ -247,9 +251,62 @@ def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
         np.save(tmp_path / f"s{seed}.npy", samples[k])
         paths.append((tmp_path / f"w{seed}.pt", tmp_path / f"s{seed}.npy"))
     evaluation = grid_evaluation_settings(load_config())
-    final = evaluate_job("narrow", *zip(*paths, strict=True), splits, evaluation)
+    final = evaluate_job("narrow", settings, *zip(*paths, strict=True), splits, evaluation)
     rows = convergence_rows(grid_model.snapshots(run, settings), final, splits, evaluation)
     assert list(rows.step) == [20] * 3 + [40] * 3 + [60] * 3 and set(rows.variant) == {"narrow"}
     last = rows[rows.step == 60].reset_index(drop=True)
     pd.testing.assert_series_equal(last.test_log_likelihood, final.test_log_likelihood)
     assert rows.test_log_likelihood.notna().all()
+
+
+def test_evaluation_refuses_weights_of_another_job(tmp_path, data_file):
+    """A WAE weights file copied into a CouAE seed folder must not become a CouAE row."""
+    from couae.grid.evaluation import evaluate_job
+    from couae.settings import grid_evaluation_settings
+    from helpers import load_config
+
+    couae, wae = small_settings("couae", iterations=20), small_settings("wae", iterations=20)
+    splits = dict(np.load(data_file))
+    paths = {}
+    for settings in (couae, wae):
+        run = train(grid_model.build_run(settings, splits["train"]), 20, 20, 20)
+        samples = grid_model.generate(run, 50)
+        for k, seed in enumerate(settings.seeds):
+            weights, sample = (
+                tmp_path / f"{settings.experiment}{seed}.pt",
+                tmp_path / f"{settings.experiment}{seed}.npy",
+            )
+            torch.save(grid_model.seed_weights(run, k, settings), weights)
+            np.save(sample, samples[k])
+            paths[settings.experiment, seed] = (weights, sample)
+    evaluation = grid_evaluation_settings(load_config())
+    swapped = [paths["wae", 3]] + [paths["couae", s] for s in (5, 7)]
+    with pytest.raises(ValueError, match=r"wae3\.pt holds wae at width x0\.5, seed 3.* this job is couae"):
+        evaluate_job("narrow", couae, *zip(*swapped, strict=True), splits, evaluation)
+    shuffled = [paths["couae", s] for s in (5, 3, 7)]
+    with pytest.raises(ValueError, match=r"couae5\.pt holds seed 5, not seed 3"):
+        evaluate_job("narrow", couae, *zip(*shuffled, strict=True), splits, evaluation)
+
+
+def test_evaluate_script_refuses_a_crafted_weights_file_without_running_it(tmp_path, data_file):
+    from couae.settings import grid_evaluation_settings
+    from helpers import CodeCarrier, load_config
+
+    settings = small_settings("couae", iterations=20)
+    run = train(grid_model.build_run(settings, np.load(data_file)["train"]), 20, 20, 20)
+    torch.save(grid_model.snapshots(run, settings), tmp_path / "snapshots.pt")
+    ran = tmp_path / "code-ran"
+    weights, samples = [], []
+    for k, seed in enumerate(settings.seeds):
+        weights.append(tmp_path / f"w{seed}.pt")
+        samples.append(tmp_path / f"s{seed}.npy")
+        torch.save({**grid_model.seed_weights(run, k, settings), "extra": CodeCarrier(ran)}, weights[-1])
+        np.save(samples[-1], np.zeros((50, 2)))
+    cmd = [sys.executable, str(REPO / "workflow/scripts/grid_evaluate.py"), "--variant", "narrow", "--data",
+           str(data_file), "--weights", *map(str, weights), "--samples", *map(str, samples), "--snapshots",
+           str(tmp_path / "snapshots.pt"), "--settings", grid_evaluation_settings(load_config()).to_json(),
+           "--training-settings", settings.to_json(), "--out", str(tmp_path / "eval.csv"), "--convergence",
+           str(tmp_path / "conv.csv"), "--threads", "1", "--provenance", str(tmp_path / "p.json")]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 1 and f"{weights[0]}: cannot be read as grid weights" in result.stderr
+    assert not ran.exists() and not (tmp_path / "eval.csv").exists()

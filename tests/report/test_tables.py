@@ -11,6 +11,7 @@ def evals(rows):
 
 LABELS = [["vae", {"paper": "VAE"}], ["mine", {"paper": None}], ["couae", {"paper": "CouAE"}]]  # config order
 MAIN = {"vae": 1.0, "mine": 1.0, "couae": 1.0}
+SEEDS = [0, 1, 2]
 REFERENCES = pd.DataFrame(
     [
         {"variant": v, "reference": "true density", "test_log_likelihood": ceiling, "bandwidth": np.nan}
@@ -33,7 +34,7 @@ def grid_evals():
 
 @pytest.fixture
 def sections(grid_evals):
-    return results_of("grid", grid_evals, LABELS, MAIN, [0.5, 1.0], variants=["narrow", "cited"], references=REFERENCES)
+    return results_of("grid", grid_evals, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow", "cited"], REFERENCES)
 
 
 def test_summary_is_mean_and_sample_std(grid_evals):
@@ -43,7 +44,7 @@ def test_summary_is_mean_and_sample_std(grid_evals):
 
 
 def test_table1_keeps_config_order_and_paper_cells_per_variant(sections):
-    t1 = build_table1(sections + results_of("celeba", None, LABELS, MAIN, [1.0]))
+    t1 = build_table1(sections + results_of("celeba", None, LABELS, MAIN, [1.0], [0]))
     for variant, shift, ceiling in (("narrow", 0.0, -0.08), ("cited", -3.0, -6.06)):
         grid = t1[(t1.dataset == "grid") & (t1.variant == variant)]
         assert list(grid.row[:3]) == ["vae", "mine", "couae"]
@@ -61,7 +62,7 @@ def test_table1_keeps_config_order_and_paper_cells_per_variant(sections):
 
 def test_table1_shows_each_experiment_at_its_main_width(grid_evals):
     main = {"vae": 1.0, "mine": 0.5, "couae": 1.0}
-    (section,) = results_of("grid", grid_evals, LABELS, main, [0.5, 1.0], ["narrow"], REFERENCES)
+    (section,) = results_of("grid", grid_evals, LABELS, main, [0.5, 1.0], SEEDS, ["narrow"], REFERENCES)
     t1 = build_table1([section])
     ours = t1[t1.status == "ours"]
     assert list(zip(ours.row, ours.width, strict=True)) == [("mine", 0.5), ("vae", 1.0), ("couae", 1.0)]
@@ -87,3 +88,14 @@ def test_written_formats(tmp_path, sections):
     back = pd.read_csv(tmp_path / "table1.csv")
     assert len(back) == len(t1) and list(back.columns[:3]) == ["dataset", "variant", "metric"]
     assert display_frame(t1).shape[0] == len(t1)
+
+
+def test_duplicate_or_missing_seeds_are_refused(grid_evals):
+    """A weights file copied into another seed's folder doubles a row; the
+    tables stop instead of reporting a wrong n."""
+    doubled = pd.concat([grid_evals, grid_evals.iloc[[4]]])
+    with pytest.raises(ValueError, match=r"grid evaluations hold these rows twice: \[\('narrow', 'vae', 1\.0, 1\)\]"):
+        results_of("grid", doubled, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow", "cited"], REFERENCES)
+    missing = grid_evals.drop(index=4)
+    with pytest.raises(ValueError, match=r"evaluations of \('narrow', 'vae', 1\.0\): seeds \[0, 2\], configured"):
+        results_of("grid", missing, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow", "cited"], REFERENCES)

@@ -144,3 +144,33 @@ def test_skip_leaves_rows_out_of_a_merged_config():
         check(load_config({"grid": {"variants": {"cited": {"skip": True}, "narrow": {"skip": True}}}}))
     with pytest.raises(S.ConfigError, match=r"celeba\.figures\.figure4_experiment: 'couae' is not one of"):
         check(load_config({"celeba": {"experiments": {"couae": {"skip": True}}}}))
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ({"grid": {"training": {"lambda": float("nan")}}}, r"grid\.training\.lambda: nan is not a finite number"),
+        ({"celeba": {"training": {"lr": float("inf")}}}, r"celeba\.training\.lr: inf is not a finite number"),
+        ({"grid": {"variants": {"cited": {"std": float("nan")}}}}, r"grid\.variants\.cited\.std: nan"),
+        ({"theory": {"figure1": {"charges": [0.0, float("-inf")]}}}, r"theory\.figure1\.charges\.1: -inf"),
+    ],
+)
+def test_non_finite_numbers_are_refused_naming_the_key(override, key):
+    with pytest.raises(S.ConfigError, match=key):
+        check(load_config(override))
+
+
+def test_values_far_outside_sane_ranges_are_warned_about_at_start(tmp_path):
+    config = load_config({"grid": {"training": {"lambda": 1.0e30}, "experiments": {"couae": {"lr": 5.0}}}})
+    assert S.config_warnings(config) == [
+        "grid.training.lambda = 1e+30 is far outside [0.001, 10000]; is it meant?",
+        "grid.experiments.couae.lr = 5 is far outside [1e-07, 0.1]; is it meant?",
+    ]
+    assert S.config_warnings(load_config()) == []
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("grid:\n  training:\n    lambda: 1.0e+30\n")
+    result = subprocess.run(
+        snakemake_command(tmp_path, "-n", "--configfile", odd, cores=1), capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "config: grid.training.lambda = 1e+30 is far outside" in result.stdout + result.stderr

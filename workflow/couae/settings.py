@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -25,6 +26,10 @@ IMAGE_SPLITS = ("train", "validation", "test")  # CelebA's partition codes 0, 1,
 
 class ConfigError(ValueError):
     """A config problem the schema cannot express; the message names the key."""
+
+
+class ForeignFileError(ValueError):
+    """A result file that another job made (a copied or stale file)."""
 
 
 # --- experiments, widths, seeds ---------------------------------------------------------
@@ -102,6 +107,7 @@ def table_experiments(config, dataset: str) -> dict:
             e: main_width(experiment_widths(config, dataset, e).values()) for e in experiments(config, dataset)
         },
         "widths": list(dataset_widths(config, dataset).values()),
+        "seeds": seeds(config, dataset),
     }
 
 
@@ -203,6 +209,19 @@ class TrainingSettings(JobSettings):
     def fingerprint(self) -> str:
         """Hash of the settings: a checkpoint resumes only the settings that made it."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    def check_made(self, saved: Mapping, seed: int, path) -> None:
+        """Refuse weights saved in `path` (their settings `saved` and `seed`)
+        unless this job made them: a copied or stale file would put another
+        experiment's numbers in this job's rows."""
+        made = type(self).from_dict(saved)
+        if made.fingerprint() != self.fingerprint() or seed not in self.seeds:
+            raise ForeignFileError(
+                f"{path} holds {made.experiment} at width x{made.width:g}, seed {seed}, settings "
+                f"{made.fingerprint()[:12]}; this job is {self.experiment} at width x{self.width:g}, seeds "
+                f"{list(self.seeds)}, settings {self.fingerprint()[:12]}. A copied or stale file? Delete it and "
+                "re-run to regenerate it."
+            )
 
 
 @dataclass(frozen=True)
@@ -469,8 +488,43 @@ def celeba_locations(config) -> Untracked:
 # --- cross-field checks ------------------------------------------------------------------
 
 
+def _non_finite(value, key: str):
+    """The first NaN or infinite number in `value`, with its dotted key."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return key, value
+    items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        found = _non_finite(v, f"{key}.{k}" if key else str(k))
+        if found:
+            return found
+    return None
+
+
+# Values this far outside what the paper and its sources use are allowed, but
+# said at start: training with them fails late, or silently runs on.
+SANE = {"lambda": (1.0e-3, 1.0e4), "lr": (1.0e-7, 1.0e-1)}
+
+
+def config_warnings(config) -> list[str]:
+    """Settings far outside sane ranges, each naming its key (see SANE)."""
+    found = []
+    for dataset in DATASETS:
+        train = config[dataset]["training"]
+        places = [(f"{dataset}.training.{k}", train[k]) for k in SANE]
+        for name, exp in config[dataset]["experiments"].items():
+            places += [(f"{dataset}.experiments.{name}.{k}", exp[k]) for k in SANE if k in exp]
+        for key, value in places:
+            low, high = SANE[key.rsplit(".", 1)[1]]
+            if value != 0 and not low <= value <= high:
+                found.append(f"{key} = {value:g} is far outside [{low:g}, {high:g}]; is it meant?")
+    return found
+
+
 def check_config(config) -> None:
     """Cross-field rules the JSON schema cannot state. Raises ConfigError."""
+    bad = _non_finite(dict(config), "")
+    if bad:
+        raise ConfigError(f"{bad[0]}: {bad[1]} is not a finite number")
     grid, celeba = config["grid"], config["celeba"]
     standin = celeba["data"]["standin"]
     # training data the batch is drawn from; None where only the job can count it (real CelebA)

@@ -67,7 +67,8 @@ rule fid_reference:
 
 rule celeba_train:
     input:
-        train=CELEBA_SPLITS["train"],
+        # all splits: a damaged validation or test split stops the job before training, not after
+        **CELEBA_SPLITS,
         meta=CELEBA_META,
     output:
         weights=f"{CELEBA_RUN}/weights.pt",
@@ -87,7 +88,8 @@ rule celeba_train:
         run_dir=lambda w, output: Path(output.provenance).parent,
         device=config["device"],
     shell:
-        "celeba_train.py --train {input.train} --meta {input.meta} --settings {params.settings:q}"
+        "celeba_train.py --train {input.train} --check {input.validation} {input.test} --meta {input.meta}"
+        " --settings {params.settings:q}"
         " --out-dir {params.run_dir:q} --checkpoint {params.run_dir:q}/checkpoint.pt --device {params.device}"
         " --threads {threads} --provenance {output.provenance} > {log} 2>&1"
 
@@ -120,9 +122,11 @@ rule celeba_evaluate:
         n_samples=config["celeba"]["figures"]["n_samples"],
         n_reconstructions=config["celeba"]["figures"]["n_reconstructions"],
         device=config["device"],
+        training_settings=lambda w: S.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
     shell:
         "celeba_evaluate.py --weights {input.weights} --train {input.train} --validation {input.validation}"
         " --test {input.test} --meta {input.meta} --reference {input.reference} --settings {params.settings:q}"
+        " --training-settings {params.training_settings:q}"
         " --weights-dir={params.weights_dir:q} --batch-size {params.batch_size} --n-samples {params.n_samples}"
         " --n-reconstructions {params.n_reconstructions} --device {params.device} --threads {threads}"
         " --out {output.csv} --samples {output.samples} --reconstructions {output.reconstructions}"

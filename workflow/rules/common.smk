@@ -4,6 +4,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
@@ -18,6 +19,8 @@ try:
     S.check_config(config)
 except S.ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")
+for warning in S.config_warnings(config):
+    logger.warning(f"config: {warning}")
 
 # Each rule runs workflow/scripts/<rule>.py, found on PATH, with the Python that
 # runs Snakemake (the same environment, also on a cluster node that shares the

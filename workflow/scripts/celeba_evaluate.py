@@ -17,7 +17,8 @@ from couae.celeba.model import Autoencoder
 from couae.report import provenance
 from couae.runtime.atomic import save_dataframe_csv, save_numpy
 from couae.runtime.jobs import start_device_job
-from couae.settings import FIDSettings
+from couae.runtime.loading import DamagedFileError
+from couae.settings import CelebATraining, FIDSettings, ForeignFileError
 
 log = logging.getLogger("celeba_evaluate")
 
@@ -31,6 +32,7 @@ def main() -> int:
     parser.add_argument("--meta", required=True, help="the arrays' meta.json")
     parser.add_argument("--reference", required=True, help="test-split feature statistics (.npz)")
     parser.add_argument("--settings", required=True, help="FIDSettings as JSON")
+    parser.add_argument("--training-settings", required=True, help="the job's CelebATraining settings as JSON")
     parser.add_argument("--weights-dir", required=True, help="empty: torch.hub's folder")
     parser.add_argument("--batch-size", type=int, required=True)
     parser.add_argument("--n-samples", type=int, required=True, help="generated images kept for Figure 3")
@@ -45,9 +47,9 @@ def main() -> int:
     device = start_device_job(args.threads, args.device)
     settings = FIDSettings.from_json(args.settings)
     start = time.perf_counter()
-    model = Autoencoder.load(args.weights, device)
     splits = {"train": args.train, "validation": args.validation, "test": args.test}
     try:
+        model = Autoencoder.load(args.weights, CelebATraining.from_json(args.training_settings), device)
         result = evaluate(
             model,
             splits,
@@ -60,7 +62,13 @@ def main() -> int:
             args.n_reconstructions,
             device,
         )
-    except (fid.MissingWeightsError, fid.TooFewImagesError, StaleReferenceError) as exc:
+    except (
+        fid.MissingWeightsError,
+        fid.TooFewImagesError,
+        StaleReferenceError,
+        DamagedFileError,
+        ForeignFileError,
+    ) as exc:
         log.error("%s", exc)
         return 1
     log.info("%s", result.row)

@@ -17,6 +17,7 @@ from couae.celeba import model
 from couae.celeba.arrays import load_split, read_meta
 from couae.runtime.atomic import save_dataframe_csv, save_torch
 from couae.runtime.jobs import start_device_job, training_job
+from couae.runtime.loading import DamagedFileError
 from couae.settings import CelebATraining
 
 log = logging.getLogger("celeba_train")
@@ -25,6 +26,7 @@ log = logging.getLogger("celeba_train")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True, help="the training split's .npy")
+    parser.add_argument("--check", nargs="*", default=[], help="the other splits, checked readable before training")
     parser.add_argument("--meta", required=True, help="the arrays' meta.json")
     parser.add_argument("--settings", required=True, help="CelebATraining settings as JSON")
     parser.add_argument("--out-dir", required=True)
@@ -37,7 +39,13 @@ def main() -> int:
     settings = CelebATraining.from_json(args.settings)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
-    train_images = load_split(args.train)
+    try:
+        for path in args.check:  # a damaged split is found now, not after hours of training
+            load_split(path, mmap=True)
+        train_images = load_split(args.train)
+    except DamagedFileError as exc:
+        log.error("%s", exc)
+        return 1
     if settings.batch_size > len(train_images):
         log.error("batch size %d exceeds the %d training images", settings.batch_size, len(train_images))
         return 1

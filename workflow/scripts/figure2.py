@@ -4,12 +4,12 @@
 import argparse
 import json
 
-import numpy as np
 import pandas as pd
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.figures import figure2
 from couae.report.style import save_figure
+from couae.runtime.loading import load_array, load_arrays
 
 
 def main() -> None:
@@ -28,11 +28,11 @@ def main() -> None:
     if len(args.samples) != len(names) or len(args.losses) % len(names):
         raise SystemExit("--samples needs one file per experiment and --losses the same count each")
     per = len(args.losses) // len(names)
-    samples = {n: np.load(p) for n, p in zip(names, args.samples, strict=True)}
+    samples = {n: load_array(p, "generated samples") for n, p in zip(names, args.samples, strict=True)}
     losses = {n: [pd.read_csv(p) for p in args.losses[i * per : (i + 1) * per]] for i, n in enumerate(names)}
     widths = dict(zip(names, args.widths, strict=True))
     title = f"{args.variant}: {args.variant_title}"
-    fig = figure2(np.load(args.data)["test"], samples, losses, json.loads(args.titles), widths, title)
+    fig = figure2(load_arrays(args.data, "grid data")["test"], samples, losses, json.loads(args.titles), widths, title)
     save_figure(fig, args.out_stem)
 
 

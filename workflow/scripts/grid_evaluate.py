@@ -1,23 +1,26 @@
 #!/usr/bin/env python3
 """Evaluate every seed of one (variant, experiment, width) grid job: the final
 networks' KDE test log-likelihood, reconstruction errors and xi (one CSV), and
-the log-likelihood at every snapshot step and the last (convergence CSV)."""
+the log-likelihood at every snapshot step and the last (convergence CSV).
+Weights and snapshots that another job made are refused."""
 
 import argparse
+import logging
+import sys
 import time
-
-import numpy as np
-import torch
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.evaluation import convergence_rows, evaluate_job
 from couae.report import provenance
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
-from couae.settings import GridEvaluation
+from couae.runtime.loading import DamagedFileError, load_arrays, load_torch
+from couae.settings import ForeignFileError, GridEvaluation, GridTraining
+
+log = logging.getLogger("grid_evaluate")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--variant", required=True, help="the grid data set's name")
     parser.add_argument("--data", required=True)
@@ -25,6 +28,7 @@ def main() -> None:
     parser.add_argument("--samples", nargs="+", required=True)
     parser.add_argument("--snapshots", required=True, help="the job's snapshots.pt")
     parser.add_argument("--settings", required=True, help="GridEvaluation settings as JSON")
+    parser.add_argument("--training-settings", required=True, help="the job's GridTraining settings as JSON")
     parser.add_argument("--out", required=True)
     parser.add_argument("--convergence", required=True, help="where to write the convergence CSV")
     parser.add_argument("--threads", type=int, required=True)
@@ -33,14 +37,21 @@ def main() -> None:
     start = time.perf_counter()
     start_job(args.threads)
     settings = GridEvaluation.from_json(args.settings)
-    splits = dict(np.load(args.data))
-    rows = evaluate_job(args.variant, args.weights, args.samples, splits, settings)
+    trained = GridTraining.from_json(args.training_settings)
+    try:
+        splits = load_arrays(args.data, "grid data")
+        snapshots = load_torch(args.snapshots, "grid snapshots")
+        trained.check_made(snapshots["settings"], trained.seeds[0], args.snapshots)
+        rows = evaluate_job(args.variant, trained, args.weights, args.samples, splits, settings)
+    except (DamagedFileError, ForeignFileError) as exc:
+        log.error("%s", exc)
+        return 1
     save_dataframe_csv(rows, args.out, index=False)
-    snapshots = torch.load(args.snapshots, weights_only=True)
     save_dataframe_csv(convergence_rows(snapshots, rows, splits, settings), args.convergence, index=False)
     record = provenance.record(settings.to_dict(), "cpu", time.perf_counter() - start, threads=args.threads)
     provenance.save(record, args.provenance)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,12 +3,11 @@
 
 import argparse
 
-import numpy as np
-
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.evaluation import reference_rows
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
+from couae.runtime.loading import load_arrays
 from couae.settings import GridData, GridEvaluation
 
 
@@ -23,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     start_job(args.threads)
     data, evaluation = GridData.from_json(args.data_settings), GridEvaluation.from_json(args.eval_settings)
-    rows = reference_rows(args.variant, dict(np.load(args.data)), data, evaluation)
+    rows = reference_rows(args.variant, load_arrays(args.data, "grid data"), data, evaluation)
     save_dataframe_csv(rows, args.out, index=False)
 
 

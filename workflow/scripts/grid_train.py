@@ -12,12 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid import model
 from couae.runtime.atomic import save_dataframe_csv, save_numpy, save_torch
 from couae.runtime.jobs import start_device_job, training_job
+from couae.runtime.loading import load_arrays
 from couae.settings import GridTraining
 
 log = logging.getLogger("grid_train")
@@ -35,7 +34,7 @@ def main() -> int:
     args = parser.parse_args()
     device = start_device_job(args.threads, args.device)
     settings = GridTraining.from_json(args.settings)
-    train_data = np.load(args.data)["train"]
+    train_data = load_arrays(args.data, "grid data")["train"]
     log.info("experiment %s, width %s, seeds %s on %s", settings.experiment, settings.width, settings.seeds, device)
 
     def save_outputs(run):

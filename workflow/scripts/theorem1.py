@@ -4,12 +4,12 @@
 import argparse
 import json
 
-import numpy as np
 import pandas as pd
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.style import save_figure
 from couae.report.tables import write_theorem1
+from couae.runtime.loading import load_arrays
 from couae.theory.figures import theorem1_figure
 
 
@@ -24,7 +24,7 @@ def main() -> None:
     table = pd.concat([pd.read_csv(p) for p in args.results], ignore_index=True)
     write_theorem1(table, args.table_stem, json.loads(args.notes))
     flows = table.flow.unique()
-    trajectories = {f: dict(np.load(p)) for f, p in zip(flows, args.trajectories, strict=True)}
+    trajectories = {f: load_arrays(p, "a flow's trajectory") for f, p in zip(flows, args.trajectories, strict=True)}
     save_figure(theorem1_figure(table, trajectories), args.figure_stem)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..runtime.atomic import save_text
+from ..runtime.loading import load_array
 
 
 def to_model_range(images_uint8: torch.Tensor) -> torch.Tensor:
@@ -43,4 +44,4 @@ def split_path(data_dir, split: str) -> Path:
 
 def load_split(path, mmap: bool = False) -> np.ndarray:
     """One split's (N, 3, size, size) uint8 array; memory-mapped on request."""
-    return np.load(path, mmap_mode="r" if mmap else None)
+    return load_array(path, "image array", mmap=mmap)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core.objectives import reconstruction_summary
 from ..report import caveats
+from ..runtime.loading import load_arrays
 from ..settings import FIDSettings
 from . import fid
 from .arrays import load_split, read_meta
@@ -60,13 +61,13 @@ def evaluate(
     fid.TooFewImagesError or StaleReferenceError."""
     extractor = fid.make_extractor(settings, weights_dir)
     few = fid.check_sample_size(settings.n_generated, extractor.dims, settings.few_images, "generated images")
-    with np.load(reference_path) as ref:
-        if str(ref["extractor"]) != extractor.name:
-            raise StaleReferenceError(
-                f"reference statistics {reference_path} were made with {ref['extractor']}, not "
-                f"{extractor.name}: re-run the fid_reference rule"
-            )
-        few = few or bool(ref["few_images"])
+    ref = load_arrays(reference_path, "feature statistics")
+    if str(ref["extractor"]) != extractor.name:
+        raise StaleReferenceError(
+            f"reference statistics {reference_path} were made with {ref['extractor']}, not "
+            f"{extractor.name}: re-run the fid_reference rule"
+        )
+    few = few or bool(ref["few_images"])
     reference = fid.Statistics.load(reference_path)
     generated = model.generate(settings.n_generated)
     value = fid.frechet_distance(fid.statistics(fid.features(extractor, generated, batch_size, device)), reference)

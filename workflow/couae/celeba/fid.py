@@ -25,6 +25,7 @@ from torch import nn
 from ..core.seeding import stream_seed
 from ..runtime.atomic import save_npz
 from ..runtime.downloads import DownloadError, download, verify_checksum
+from ..runtime.loading import load_arrays
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +164,8 @@ class Statistics:
 
     @classmethod
     def load(cls, path) -> Statistics:
-        with np.load(path) as f:
-            return cls(f["mu"], f["sigma"], int(f["n"]))
+        arrays = load_arrays(path, "feature statistics")
+        return cls(arrays["mu"], arrays["sigma"], int(arrays["n"]))
 
 
 def statistics(feats: np.ndarray) -> Statistics:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..report import caveats
 from ..report.style import CAVEAT_COLOUR, plt
+from ..runtime.loading import load_array
 from .arrays import read_meta
 
 
@@ -18,7 +19,7 @@ def load_panels(keys, paths) -> dict[str, np.ndarray]:
     """key -> the .npy array of its panel, in the order given."""
     if len(keys) != len(paths):
         raise ValueError(f"{len(keys)} panels but {len(paths)} image files")
-    return {key: np.load(path) for key, path in zip(keys, paths, strict=True)}
+    return {key: load_array(path, "figure images") for key, path in zip(keys, paths, strict=True)}
 
 
 def data_caveat(meta_path) -> str:

@@ -16,6 +16,7 @@ import torch
 from ..core.objectives import make_objective, squared_error
 from ..core.seeding import stream_seed, torch_generator
 from ..core.training import AutoencoderStep, BatchSampler, TrainingRun
+from ..runtime.loading import load_torch
 from ..settings import CelebATraining
 from . import networks as dcgan
 from .arrays import to_model_range, to_uint8
@@ -79,9 +80,12 @@ class Autoencoder:
         self.decoder.to(self.device).eval()
 
     @classmethod
-    def load(cls, path, device="cpu") -> Autoencoder:
-        """From a `weights` file, loaded without running any code it might hold."""
-        return cls(torch.load(path, map_location="cpu", weights_only=True), device)
+    def load(cls, path, settings: CelebATraining, device="cpu") -> Autoencoder:
+        """From a `weights` file of the job `settings`, loaded without running
+        any code it might hold; another job's weights are refused."""
+        saved = load_torch(path, "image autoencoder weights")
+        settings.check_made(saved["settings"], saved["settings"]["seed"], path)
+        return cls(saved, device)
 
     @torch.no_grad()
     def generate(self, n: int, batch_size: int = 500) -> np.ndarray:

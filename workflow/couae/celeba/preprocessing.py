@@ -20,7 +20,7 @@ from ..report import provenance
 from ..runtime.atomic import atomic_path
 from . import files
 from .arrays import split_path, write_meta
-from .files import SPLITS, ImageReader, ImageSource, split_counts
+from .files import SPLITS, CelebAFileError, ImageReader, ImageSource, split_counts
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,14 @@ def _init_worker(source: ImageSource, crop: int, size: int) -> None:
 
 
 def _process(name: str) -> np.ndarray:
-    return preprocess_jpeg(_worker["reader"].read(name), _worker["crop"], _worker["size"])
+    reader = _worker["reader"]
+    try:
+        return preprocess_jpeg(reader.read(name), _worker["crop"], _worker["size"])
+    except (RuntimeError, ValueError, OSError) as exc:  # decode_jpeg's errors name no file
+        raise CelebAFileError(
+            f"{reader.source.describe()}: image {name} cannot be decoded ({str(exc).strip()[:200]}); "
+            "replace it with the original file"
+        ) from None
 
 
 def preprocess_celeba(

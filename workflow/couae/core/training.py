@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import pickle
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +33,7 @@ import torch
 from torch import nn
 
 from ..runtime.atomic import save_torch
+from ..runtime.loading import DamagedFileError, load_torch
 from .objectives import TERM_NAMES
 from .seeding import torch_generator
 
@@ -212,29 +214,50 @@ class TrainingRun:
         return next(next(iter(self.step_fn.networks().values())).parameters()).dtype
 
 
-def try_resume(run: TrainingRun, checkpoint_path, fingerprint: str) -> bool:
-    """Load `checkpoint_path` into `run` if it exists and was made with the same
-    settings; a checkpoint of other settings is left alone and ignored."""
+def aside_path(checkpoint_path, fingerprint: str) -> Path:
+    """Where a checkpoint of the settings `fingerprint` waits while other settings train."""
+    path = Path(checkpoint_path)
+    return path.with_name(f"{path.stem}-{fingerprint[:12]}{path.suffix}")
+
+
+def _read_checkpoint(path: Path, device) -> dict:
     try:
-        state = torch.load(checkpoint_path, map_location=run.data.device, weights_only=True)
-    except FileNotFoundError:
-        return False
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
-        # unreadable, or not a checkpoint of this package's current format: never discarded silently
-        raise CheckpointError(
-            f"cannot read checkpoint {checkpoint_path} ({exc}); it is not a checkpoint of this version of the "
-            "package, or is damaged: move it away to start afresh"
-        ) from exc
+        state = load_torch(path, "a training checkpoint", map_location=device)
+    except DamagedFileError as exc:  # the user's progress: never discarded silently
+        raise CheckpointError(f"{exc} To start this run afresh, move {path} away (it is kept as it is).") from exc
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(
-            f"checkpoint {checkpoint_path} is not in this package's checkpoint format {CHECKPOINT_FORMAT}; "
+            f"checkpoint {path} is not in this package's checkpoint format {CHECKPOINT_FORMAT}; "
             "move it away to start afresh"
         )
-    if state.get("fingerprint") != fingerprint:
-        log.info("checkpoint %s was made with other settings: starting afresh", checkpoint_path)
+    return state
+
+
+def try_resume(run: TrainingRun, checkpoint_path, fingerprint: str) -> bool:
+    """Load `checkpoint_path` into `run` if it holds a run of these settings.
+
+    A checkpoint of other settings is moved aside, renamed with its settings'
+    fingerprint (`aside_path`), never overwritten; when those settings come
+    back, their checkpoint is moved back and resumed, so changing a setting
+    and changing it back loses nothing."""
+    path = Path(checkpoint_path)
+    state = _read_checkpoint(path, run.data.device) if path.exists() else None
+    if state is not None and state.get("fingerprint") != fingerprint:
+        aside = aside_path(path, state["fingerprint"])
+        if aside.exists():  # an older checkpoint of those settings is kept too
+            aside = aside.with_name(f"{aside.stem}-{int(time.time())}{aside.suffix}")
+        os.replace(path, aside)
+        log.warning("checkpoint %s was made with other settings: moved to %s (kept)", path, aside)
+        state = None
+    ours = aside_path(path, fingerprint)
+    if state is None and ours.exists():
+        os.replace(ours, path)
+        log.info("checkpoint of these settings found at %s: moved back to %s", ours, path)
+        state = _read_checkpoint(path, run.data.device)
+    if state is None:
         return False
     run.load_state_dict(state)
-    log.info("resumed from checkpoint %s at step %d", checkpoint_path, run.step)
+    log.info("resumed from checkpoint %s at step %d", path, run.step)
     return True
 
 

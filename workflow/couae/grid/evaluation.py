@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.objectives import reconstruction_summary
-from ..settings import GridData, GridEvaluation
+from ..runtime.loading import load_array
+from ..settings import GridData, GridEvaluation, GridTraining
 from .data import GridMixture
 from .kde import bandwidth_grid, kde_test_log_likelihood
 from .model import load_weights, reconstruction_errors
@@ -43,14 +44,19 @@ def evaluate_seed(weights: dict, samples: np.ndarray, splits, settings: GridEval
     }
 
 
-def evaluate_job(variant: str, weights_paths, samples_paths, splits, settings: GridEvaluation) -> pd.DataFrame:
-    """One row per seed of a (variant, experiment, width) job, in the order given."""
-    if len(weights_paths) != len(samples_paths):
-        raise ValueError("weights and samples must list the same seeds")
-    rows = [
-        {"variant": variant, **evaluate_seed(load_weights(w), np.load(s), splits, settings)}
-        for w, s in zip(weights_paths, samples_paths, strict=True)
-    ]
+def evaluate_job(
+    variant: str, trained: GridTraining, weights_paths, samples_paths, splits, settings: GridEvaluation
+) -> pd.DataFrame:
+    """One row per seed of a (variant, experiment, width) job: weights and
+    samples per seed, in the order of trained.seeds; weights of another job
+    are refused."""
+    if not len(weights_paths) == len(samples_paths) == len(trained.seeds):
+        raise ValueError(f"expected weights and samples of the seeds {list(trained.seeds)}")
+    rows = []
+    for seed, weights_path, samples_path in zip(trained.seeds, weights_paths, samples_paths, strict=True):
+        weights = load_weights(weights_path, trained, seed)
+        samples = load_array(samples_path, "generated samples")
+        rows.append({"variant": variant, **evaluate_seed(weights, samples, splits, settings)})
     return pd.DataFrame(rows)
 
 

@@ -15,7 +15,8 @@ import torch
 from ..core.objectives import make_objective, squared_error
 from ..core.seeding import torch_generator
 from ..core.training import AutoencoderStep, BatchSampler, TrainingRun, snapshot
-from ..settings import GridTraining
+from ..runtime.loading import load_torch
+from ..settings import ForeignFileError, GridTraining
 from .networks import StackedMLP, layer_sizes, plain_mlp
 
 DATA_DIM = 2
@@ -123,9 +124,16 @@ def snapshots(run: TrainingRun, settings: GridTraining) -> dict:
     }
 
 
-def load_weights(path) -> dict:
-    """A `seed_weights` file, loaded without running any code it might hold."""
-    return torch.load(path, map_location="cpu", weights_only=True)
+def load_weights(path, settings: GridTraining, seed: int) -> dict:
+    """A `seed_weights` file of this job (`settings`, `seed`), loaded without
+    running any code it might hold; another job's weights are refused."""
+    weights = load_torch(path, "grid weights")
+    settings.check_made(weights["settings"], weights["seed"], path)
+    if weights["seed"] != seed:
+        raise ForeignFileError(
+            f"{path} holds seed {weights['seed']}, not seed {seed}: delete it and re-run to regenerate it"
+        )
+    return weights
 
 
 def load_autoencoder(weights: dict):

@@ -69,12 +69,31 @@ class Results:
     reference: pd.DataFrame | None = None  # the variant's reference rows (grid)
 
 
+def check_rows(evals: pd.DataFrame, dataset: str, seeds) -> None:
+    """Every evaluated (variant, experiment, width) holds each configured seed
+    once: a duplicate (one job's weights evaluated twice) or a missing seed
+    would change means and counts without a word."""
+    keys = [k for k in ("variant", "experiment", "width") if k in evals]
+    doubled = evals[evals.duplicated([*keys, "seed"], keep=False)]
+    if len(doubled):
+        found = sorted({tuple(row) for row in doubled[[*keys, "seed"]].itertuples(index=False)})
+        raise ValueError(f"{dataset} evaluations hold these rows twice: {found[:5]}; a copied result file?")
+    for group, rows in evals.groupby(keys, sort=False):
+        if sorted(rows["seed"]) != sorted(seeds):
+            raise ValueError(
+                f"{dataset} evaluations of {group}: seeds {sorted(rows['seed'])}, configured {sorted(seeds)}"
+            )
+
+
 def results_of(
-    dataset: str, evals, labels: dict, main_widths: dict, widths, variants=(), references=None
+    dataset: str, evals, labels: dict, main_widths: dict, widths, seeds, variants=(), references=None
 ) -> list[Results]:
     """`Results` of one dataset from its per-seed evaluations: one per grid
-    variant (`variants`, with their reference rows), or one for CelebA."""
+    variant (`variants`, with their reference rows), or one for CelebA. The
+    rows are checked first (`check_rows`)."""
     metric = paper.METRICS[dataset][0]
+    if evals is not None and len(evals):
+        check_rows(evals, dataset, seeds)
     labels = dict(labels)  # [[name, meta], ...] in config order, or a dict
     if not variants:
         summary = summarise(evals, metric) if evals is not None and len(evals) else None
