@@ -63,7 +63,8 @@ def test_optional_fields_are_left_out():
     standin = S.celeba_data_settings(quick_config()).to_dict()
     assert set(standin) == {"kind", "size", "standin"}
     real = S.celeba_data_settings(load_config()).to_dict()
-    assert set(real) == {"kind", "size", "crop", "md5"}
+    assert set(real) == {"kind", "size", "crop", "md5", "resize_filter", "other_sizes", "identity"}
+    assert real["identity"] == {"partition": None, "images": None}  # the paper config points at no files
     assert "test_only_dims" not in S.fid_settings(load_config()).to_dict()
     assert S.fid_settings(quick_config()).to_dict()["test_only_dims"] == 64
 

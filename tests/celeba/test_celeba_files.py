@@ -4,19 +4,25 @@ script's clean failure."""
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
-from couae.celeba import arrays, preprocessing
+from couae import settings as S
+from couae.celeba import arrays, figures, preprocessing
 from couae.celeba import files as celeba_files
 from couae.celeba.files import CelebAFileError
-from helpers import REPO
+from couae.report import caveats
+from couae.report.tables import build_table1, display_frame, results_of
+from helpers import REPO, load_config
 
 SAMPLE = Path(os.environ.get("COUAE_CELEBA_SAMPLE", REPO.parent / "shared" / "data" / "celeba-sample"))
 PARTITION_MD5 = "d32c9cbf5e040fd4025c592c306e6668"
@@ -101,18 +107,24 @@ def test_genuine_partition_file_checks_and_counts():
         celeba_files.check_complete(celeba_files.ImageSource("folder", SAMPLE / "img_align_celeba"), split_of)
 
 
-def pil_reference(path, crop=140, size=64):
-    """Independent preprocessing with PIL: centre crop, antialiased bilinear resize."""
-    im = Image.open(path).convert("RGB")
-    w, h = im.size
-    left, top = round((w - crop) / 2), round((h - crop) / 2)
-    out = im.crop((left, top, left + crop, top + crop)).resize((size, size), Image.BILINEAR)
-    return np.asarray(out).transpose(2, 0, 1)
+WAE_BOX = (19, 39, 159, 179)  # WAE's code: (width - 140) / 2, (height - 140) / 2 of the 178x218 images
+
+
+def wae_reference(path, resize_filter):
+    """Independent preprocessing as WAE's code does it: crop the box, resize with PIL."""
+    filters = {"lanczos": Image.LANCZOS, "bilinear": Image.BILINEAR}
+    out = Image.open(path).convert("RGB").crop(WAE_BOX).resize((64, 64), filters[resize_filter])
+    return np.asarray(out).transpose(2, 0, 1).astype(int)
+
+
+def subset_partition(path, split_of):
+    return write_partition(path, [f"{name} {('train', 'validation', 'test').index(s)}" for name, s in split_of.items()])
 
 
 @needs_sample
 @pytest.mark.parametrize("kind", ["folder", "archive"])
-def test_real_images_preprocess_like_pil(tmp_path, kind):
+@pytest.mark.parametrize("resize_filter", ["lanczos", "bilinear"])
+def test_real_images_preprocess_as_wae_and_say_they_are_a_subset(tmp_path, kind, resize_filter):
     folder = SAMPLE / "img_align_celeba"
     names = sorted(p.name for p in folder.glob("*.jpg"))
     assert len(names) == 32
@@ -121,23 +133,119 @@ def test_real_images_preprocess_like_pil(tmp_path, kind):
     split_of = {n: genuine[n] for n in names}
     assert set(split_of.values()) == {"train"}
     split_of.update({names[-1]: "test", names[-2]: "test", names[-3]: "validation"})
+    partition = subset_partition(tmp_path / "p.txt", split_of)
+    data = base_data(tmp_path, partition=str(partition), resize_filter=resize_filter, workers=2)
     if kind == "folder":
-        source = celeba_files.ImageSource("folder", folder)
+        data.update(folder=str(folder))
     else:
         archive = tmp_path / "img_align_celeba.zip"
         with zipfile.ZipFile(archive, "w") as zf:
             for n in names:
                 zf.write(folder / n, f"img_align_celeba/{n}")
-        source = celeba_files.open_archive(archive, None)
-    meta = preprocessing.preprocess_celeba(source, split_of, tmp_path / "out", 140, 64, 2, {})
+        data.update(sources=["archive"], archive=str(archive))
+    meta = preprocessing.prepare_arrays(data, tmp_path / "out")
     assert meta["counts"] == {"train": 29, "validation": 1, "test": 2} and meta["standin"] is False
+    expected = [caveats.NON_OFFICIAL_SPLIT, caveats.SUBSET] + ([caveats.UNCHECKED_ARCHIVE] if kind == "archive" else [])
+    assert meta["caveats"] == expected and meta["other_sizes"] == 0 and meta["resize_filter"] == resize_filter
     train = arrays.load_split(tmp_path / "out" / "train.npy")
     test = arrays.load_split(tmp_path / "out" / "test.npy")
     assert train.shape == (29, 3, 64, 64) and train.dtype == np.uint8
-    for array, index, name in [(train, 0, names[0]), (train, 28, names[28]), (test, 1, names[-1])]:
-        diff = np.abs(array[index].astype(int) - pil_reference(folder / name).astype(int))
-        assert diff.max() <= 2 and diff.mean() < 0.05
-    assert json.loads((tmp_path / "out" / "meta.json").read_text())["counts"]["test"] == 2
+    diffs = [np.abs(train[i].astype(int) - wae_reference(folder / names[i], resize_filter)) for i in range(29)]
+    diffs += [np.abs(test[1].astype(int) - wae_reference(folder / names[-1], resize_filter))]
+    assert max(d.max() for d in diffs) <= 1  # at most 1 grey level from WAE's preprocessing
+    assert json.loads((tmp_path / "out" / "meta.json").read_text())["caveats"] == expected
+
+
+@needs_sample
+def test_lanczos_and_bilinear_differ_visibly():
+    """Why the filter is a setting: the two differ by up to tens of grey levels (which moves FID)."""
+    path = sorted((SAMPLE / "img_align_celeba").glob("*.jpg"))[0]
+    assert np.abs(wae_reference(path, "lanczos") - wae_reference(path, "bilinear")).max() > 10
+
+
+def face_jpegs(folder, sizes: dict[str, tuple[int, int]]):
+    """Small generated JPEG fixtures, name -> (width, height)."""
+    folder.mkdir(exist_ok=True)
+    rng = np.random.default_rng(0)
+    for name, (width, height) in sizes.items():
+        pixels = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / name, quality=90)
+    return folder
+
+
+ALIGNED = {f"00000{i}.jpg": (178, 218) for i in range(1, 7)}
+FIXTURE_SPLIT = ["000001.jpg 0", "000002.jpg 0", "000003.jpg 0", "000004.jpg 1", "000005.jpg 2", "000006.jpg 2"]
+
+
+@pytest.mark.parametrize(
+    "sizes, lines, over, message",
+    [
+        (
+            {"000002.jpg": (200, 200)},
+            FIXTURE_SPLIT,
+            {},
+            r"image 000002\.jpg is 200x200, not 178x218: .*other_sizes: accept",
+        ),
+        (
+            {"000005.jpg": (100, 120)},
+            FIXTURE_SPLIT,
+            {"other_sizes": "accept"},
+            r"000005\.jpg is 100x120, smaller than the 140x140 crop",
+        ),
+        (
+            {},
+            [line for line in FIXTURE_SPLIT if not line.endswith(" 1")],
+            {},
+            r"p\.txt leaves the validation split empty",
+        ),
+    ],
+)
+def test_refusals_name_the_image_or_split_and_leave_nothing(tmp_path, sizes, lines, over, message):
+    folder = face_jpegs(tmp_path / "img", {**ALIGNED, **sizes})
+    partition = write_partition(tmp_path / "p.txt", lines)
+    result = run_prepare(tmp_path, base_data(tmp_path, folder=str(folder), partition=str(partition), **over))
+    assert result.returncode == 1
+    assert re.search(message, result.stderr), result.stderr[-2000:]
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_accepted_other_sizes_are_marked_and_reach_the_tables(tmp_path):
+    folder = face_jpegs(tmp_path / "img", {**ALIGNED, "000002.jpg": (200, 240)})
+    partition = write_partition(tmp_path / "p.txt", FIXTURE_SPLIT)
+    data = base_data(tmp_path, folder=str(folder), partition=str(partition), other_sizes="accept")
+    meta = preprocessing.prepare_arrays(data, tmp_path / "out")
+    assert meta["other_sizes"] == 1
+    assert meta["caveats"] == [caveats.NON_OFFICIAL_SPLIT, caveats.SUBSET, caveats.OTHER_SIZES]
+    # every CelebA value made from these arrays carries them, into the tables' cells and the figures
+    marks = caveats.join(caveats.celeba_marks(meta, test_only=False, few_images=False))
+    evals = pd.DataFrame([{"experiment": "couae", "width": 1.0, "seed": 0, "fid": 50.0, "caveats": marks}])
+    labels = [["couae", {"paper": "CouAE"}]]
+    table = build_table1(results_of("celeba", evals, labels, {"couae": 1.0}, [1.0], [0]))
+    cell = display_frame(table).iloc[0]["ours"]
+    assert cell == "50.00 (n=1) [NON-OFFICIAL SPLIT; A SUBSET OF CELEBA; NOT THE ALIGNED 178X218 IMAGES]"
+    assert np.isnan(table.iloc[0]["difference"])  # not compared with the paper's 47
+    assert figures.data_caveat(tmp_path / "out" / "meta.json") == marks
+
+
+def test_edited_partition_or_folder_changes_the_data_job_and_moving_them_does_not(tmp_path):
+    folder = face_jpegs(tmp_path / "img", ALIGNED)
+    partition = write_partition(tmp_path / "p.txt", FIXTURE_SPLIT)
+
+    def settings(folder, partition):
+        over = {"celeba": {"data": {"folder": str(folder), "partition": str(partition), "sources": ["folder"]}}}
+        return S.celeba_data_settings(load_config(over))
+
+    first = settings(folder, partition)
+    assert first.identity["partition"] and first.identity["images"]
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    shutil.copytree(folder, moved / "img")
+    shutil.copy(partition, moved / "p.txt")
+    assert settings(moved / "img", moved / "p.txt") == first  # where the files are is not what they are
+    write_partition(partition, [line.replace("000003.jpg 0", "000003.jpg 1") for line in FIXTURE_SPLIT])
+    assert settings(folder, partition).identity["partition"] != first.identity["partition"]
+    face_jpegs(folder, {"000007.jpg": (178, 218)})
+    assert settings(folder, partition).identity["images"] != first.identity["images"]
 
 
 def test_standin_is_seeded_and_shaped():
@@ -176,6 +284,8 @@ def base_data(tmp_path, **over):
         "retries": 1,
         "crop": 140,
         "size": 64,
+        "resize_filter": "lanczos",
+        "other_sizes": "refuse",
         "workers": 1,
         "standin": {"n_train": 4, "n_validation": 2, "n_test": 2, "seed": 0},
     }
@@ -195,7 +305,7 @@ def test_prepare_fails_cleanly_on_a_bad_partition(tmp_path):
 def test_prepare_fails_cleanly_on_missing_images(tmp_path):
     folder = tmp_path / "img"
     folder.mkdir()
-    partition = write_partition(tmp_path / "p.txt", ["000001.jpg 0"])
+    partition = write_partition(tmp_path / "p.txt", ["000001.jpg 0", "000002.jpg 1", "000003.jpg 2"])
     result = run_prepare(tmp_path, base_data(tmp_path, folder=str(folder), partition=str(partition)))
     assert result.returncode == 1 and "first missing: 000001.jpg" in result.stderr
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

@@ -1,6 +1,8 @@
 """The DCGAN networks per width, and image training on the shared loop:
 resume, mixed precision, generation and reconstruction."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -18,7 +20,7 @@ PAPER_CHANNELS = [128, 256, 512, 1024]
 
 @pytest.mark.parametrize("width", [0.25, 0.5, 1.0])
 def test_paper_architecture_shapes_per_width(width):
-    encoder, decoder = dcgan.build(PAPER_CHANNELS, width, latent_dim=64, encoder_outputs=64)
+    encoder, decoder = dcgan.build(PAPER_CHANNELS, width, latent_dim=64, encoder_outputs=64, init="pytorch")
     convs = [m for m in encoder.modules() if isinstance(m, torch.nn.Conv2d)]
     assert [c.out_channels for c in convs] == [int(c * width) for c in PAPER_CHANNELS]
     assert all(c.kernel_size == (5, 5) and c.stride == (2, 2) for c in convs)
@@ -34,7 +36,7 @@ def test_paper_architecture_shapes_per_width(width):
 
 
 def test_vae_encoder_outputs_mean_and_log_variance():
-    encoder, _ = dcgan.build(PAPER_CHANNELS, 0.25, latent_dim=64, encoder_outputs=128)
+    encoder, _ = dcgan.build(PAPER_CHANNELS, 0.25, latent_dim=64, encoder_outputs=128, init="pytorch")
     assert encoder(torch.zeros(2, 3, 64, 64)).shape == (2, 128)
 
 
@@ -140,3 +142,67 @@ def test_loading_refuses_weights_of_another_job(images, tmp_path):
     assert image_model.Autoencoder.load(tmp_path / "weights.pt", wae).settings == wae
     with pytest.raises(ValueError, match=r"weights\.pt holds wae at width x1, seed 0.* this job is couae"):
         image_model.Autoencoder.load(tmp_path / "weights.pt", couae)
+
+
+def test_wae_initialisation_draws_small_normal_weights_and_zero_biases():
+    torch.manual_seed(0)
+    encoder, decoder = dcgan.build(PAPER_CHANNELS, 0.25, latent_dim=64, encoder_outputs=64, init="wae")
+    layers = [
+        m
+        for net in (encoder, decoder)
+        for m in net.modules()
+        if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d | torch.nn.Linear)
+    ]
+    assert len(layers) == 10
+    weights = torch.cat([m.weight.flatten() for m in layers])
+    assert weights.mean().abs() < 1e-3 and abs(weights.std().item() - dcgan.WAE_INIT_STD) < 2e-4
+    assert all(m.bias is None or not m.bias.any() for m in layers)
+    batch_norms = [m for m in encoder.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert all(torch.equal(b.weight, torch.ones_like(b.weight)) for b in batch_norms)  # batch norm as usual
+    with pytest.raises(ValueError, match="unknown initialisation 'xavier'"):
+        dcgan.build(PAPER_CHANNELS, 0.25, latent_dim=64, encoder_outputs=64, init="xavier")
+
+
+def test_the_configured_initialisation_reaches_the_networks():
+    wae, pytorch = small_settings("couae"), dataclasses.replace(small_settings("couae"), init="pytorch")
+    assert wae.init == "wae"
+    weight = lambda s: image_model.build_networks(s)[0][0].weight  # noqa: E731  (the first convolution)
+    assert weight(wae).std() < 0.02 < weight(pytorch).std()
+
+
+def test_encoder_input_noise_is_drawn_per_seed_and_resumes_bit_identically(tmp_path, images):
+    noisy = small_settings("couae", encoder_noise=0.01)
+    straight = train(image_model.build_run(noisy, images), 6, 2, 2)
+    clean = train(image_model.build_run(small_settings("couae"), images), 6, 2, 2)
+    assert not np.array_equal(straight.history_array(), clean.history_array())
+    first = image_model.build_run(noisy, images)
+    train(first, 4, 2, 2, tmp_path / "ckpt.pt", noisy.fingerprint())
+    assert set(torch.load(tmp_path / "ckpt.pt", weights_only=True)["generators"]) == {"input_noise/0"}
+    resumed = image_model.build_run(noisy, images)
+    assert try_resume(resumed, tmp_path / "ckpt.pt", noisy.fingerprint())
+    train(resumed, 6, 2, 2, tmp_path / "ckpt.pt", noisy.fingerprint())
+    assert np.array_equal(straight.history_array(), resumed.history_array())
+
+
+def test_moment_loss_is_the_squared_moment_differences():
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(50, 3, generator=gen)
+    assert image_model.moment_loss(z, z).item() == pytest.approx(0.0, abs=1e-12)
+    # a shift moves only the mean: its squared size, averaged over the 3 coordinates
+    assert image_model.moment_loss(z + 0.5, z).item() == pytest.approx(0.25, rel=1e-5)
+    # a scale moves only the covariance: every entry by (4 - 1)
+    scaled = image_model.moment_loss((z - z.mean(0)) * 2, z - z.mean(0)).item()
+    cov = torch.cov(z.T)
+    assert scaled == pytest.approx((3 * cov).square().mean().item(), rel=1e-5)
+
+
+def test_encoder_pretraining_fits_the_prior_moments_and_is_seeded(images):
+    settings = small_settings("wae", pretrain_steps=30, pretrain_batch=32, lr=1.0e-3)
+    runs = [image_model.build_run(settings, images) for _ in range(2)]
+    losses = [image_model.pretrain_encoder(run, settings) for run in runs]
+    assert losses[0] == losses[1] and 1 <= len(losses[0]) <= 30
+    assert losses[0][-1] < losses[0][0] or losses[0][-1] < image_model.PRETRAIN_TOLERANCE
+    off = image_model.build_run(small_settings("wae"), images)
+    before = [p.clone() for p in off.step_fn.encoder.parameters()]
+    assert image_model.pretrain_encoder(off, small_settings("wae")) == []  # 0 steps: nothing changes
+    assert all(torch.equal(a, b) for a, b in zip(before, off.step_fn.encoder.parameters(), strict=True))

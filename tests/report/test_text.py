@@ -66,7 +66,7 @@ def test_shortened_runs_are_noted_in_one_wording():
 
 
 def test_caveat_cells_join_and_split():
-    marks = caveats.celeba_marks(standin=True, test_only=True, few_images=False)
+    marks = caveats.celeba_marks({"standin": True}, test_only=True, few_images=False)
     assert marks == [caveats.STANDIN, caveats.TEST_ONLY_FEATURES]
     cell = caveats.join(marks)
     assert caveats.split(cell) == marks and caveats.split("") == [] and caveats.split(float("nan")) == []

@@ -1,8 +1,10 @@
 """The quick preset through Snakemake in a temporary directory, end to end."""
 
+import json
 import re
 import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -241,3 +243,31 @@ def test_moving_the_celeba_files_reruns_nothing(quick_run, tmp_path):
     change.write_text("celeba:\n  data:\n    folder: /somewhere/else\n    download_dir: elsewhere\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_an_edited_partition_file_reruns_the_preparation(tmp_path):
+    """Your own copy of CelebA: what the files are is part of the data job."""
+    from PIL import Image
+
+    folder = tmp_path / "img"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(1, 7):
+        Image.fromarray(rng.integers(0, 256, (218, 178, 3), dtype=np.uint8)).save(folder / f"00000{i}.jpg")
+    partition = tmp_path / "partition.txt"
+    lines = ["000001.jpg 0", "000002.jpg 0", "000003.jpg 0", "000004.jpg 1", "000005.jpg 2", "000006.jpg 2"]
+    partition.write_text("\n".join(lines) + "\n")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        f"celeba:\n  data:\n    kind: celeba\n    sources: [folder]\n    folder: {folder}\n"
+        f"    partition: {partition}\n    md5: {{partition: null}}\n"
+    )
+    target = "results/celeba/data/meta.json"
+    snakemake(tmp_path, "-p", target, "--configfile", QUICK, mine)
+    meta = json.loads((tmp_path / target).read_text())
+    assert meta["caveats"] == ["non-official split", "a subset of CelebA"] and meta["counts"]["test"] == 2
+    again = snakemake(tmp_path, "-n", target, "--configfile", QUICK, mine)
+    assert "Nothing to be done" in again.stdout + again.stderr
+    partition.write_text("\n".join(lines).replace("000003.jpg 0", "000003.jpg 1") + "\n")
+    result = snakemake(tmp_path, "-n", target, "--configfile", QUICK, mine)
+    assert planned_jobs(result.stdout) == {"celeba_data": 1}

@@ -13,9 +13,11 @@ training checkpoint resumes only under the settings that made it
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -246,8 +248,12 @@ class CelebATraining(TrainingSettings):
     data: Mapping  # the CelebAData the job trains on: a checkpoint never resumes on other images
     recon_weight: float
     channels: tuple[int, ...]
+    init: str  # "wae" (N(0, 0.01^2) weights, zero biases) or "pytorch"
     seed: int
     mixed_precision: str  # "none" or "bf16"
+    encoder_noise: float  # std of the encoder's input noise (WAE's code: 0.01); 0 = off
+    pretrain_steps: int  # encoder pre-training steps (WAE's code: up to 200); 0 = off
+    pretrain_batch: int
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -284,6 +290,9 @@ class CelebAData(JobSettings):
     size: int
     crop: int | None = _optional()  # celeba only
     md5: Mapping | None = _optional()  # celeba only
+    resize_filter: str | None = _optional()  # celeba only: "lanczos" or "bilinear"
+    other_sizes: str | None = _optional()  # celeba only: "refuse" or "accept"
+    identity: Mapping | None = _optional()  # celeba only: the files' content (celeba.files.data_identity)
     standin: Mapping | None = _optional()  # standin only
 
 
@@ -423,8 +432,12 @@ def celeba_training_settings(config, experiment: str, width: str | float, seed: 
         data=celeba_data_settings(config).to_dict(),
         recon_weight=float(celeba["training"]["recon_weight"]),
         channels=list(celeba["model"]["channels"]),
+        init=celeba["model"]["init"],
         seed=int(seed),
         mixed_precision=celeba["training"]["mixed_precision"],
+        encoder_noise=float(celeba["training"]["encoder_noise"]),
+        pretrain_steps=celeba["training"]["pretrain_steps"],
+        pretrain_batch=celeba["training"]["pretrain_batch"],
     )
 
 
@@ -433,11 +446,39 @@ def grid_evaluation_settings(config) -> GridEvaluation:
     return GridEvaluation(bandwidths=dict(ev["bandwidths"]), selection=ev["selection"], cv_folds=ev["cv_folds"])
 
 
+@functools.lru_cache(maxsize=8)
+def _data_identity(data_json: str, stamps: tuple) -> dict:
+    from .celeba.files import data_identity  # reads the files: only where CelebA data is configured
+
+    return data_identity(json.loads(data_json))
+
+
+def _stamps(data: dict) -> tuple:
+    """(path, size, mtime) of the configured files: the cache above reads them again when they change."""
+    paths = [data["partition"], data["folder"], data["archive"], f"{data['download_dir']}/list_eval_partition.txt"]
+    found = []
+    for path in filter(None, paths):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        found.append((path, st.st_size, st.st_mtime_ns))
+    return tuple(found)
+
+
 def celeba_data_settings(config) -> CelebAData:
     data = config["celeba"]["data"]
     if data["kind"] == "standin":
         return CelebAData(kind="standin", size=data["size"], standin=dict(data["standin"]))
-    return CelebAData(kind="celeba", size=data["size"], crop=data["crop"], md5=dict(data["md5"]))
+    return CelebAData(
+        kind="celeba",
+        size=data["size"],
+        crop=data["crop"],
+        md5=dict(data["md5"]),
+        resize_filter=data["resize_filter"],
+        other_sizes=data["other_sizes"],
+        identity=_data_identity(as_json(data), _stamps(data)),
+    )
 
 
 def fid_settings(config) -> FIDSettings:

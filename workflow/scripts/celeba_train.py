@@ -65,6 +65,11 @@ def main() -> int:
         save_torch(model.weights(run, settings), out_dir / "weights.pt")
         save_dataframe_csv(model.loss_history_frame(run), out_dir / "loss.csv", index=False)
 
+    def pretrain(run):
+        losses = model.pretrain_encoder(run, settings)
+        if losses:
+            log.info("encoder pre-trained for %d steps: moment loss %.4g -> %.4g", len(losses), losses[0], losses[-1])
+
     run = model.build_run(settings, train_images, device)
     return training_job(
         run,
@@ -74,6 +79,7 @@ def main() -> int:
         device,
         args.threads,
         save_outputs,
+        before_training=pretrain,
         data=meta["dataset"],
         standin=meta["standin"],
         autocast=str(run.step_fn.autocast_dtype),

@@ -77,7 +77,7 @@ def evaluate(
     }
     log.info("reconstruction errors of %d training and validation images", sum(map(len, errors.values())))
     meta = read_meta(meta_path)
-    marks = caveats.celeba_marks(standin=meta["standin"], test_only=extractor.name == fid.TEST_ONLY, few_images=few)
+    marks = caveats.celeba_marks(meta, test_only=extractor.name == fid.TEST_ONLY, few_images=few)
     trained = model.settings
     row = {
         "experiment": trained.experiment,

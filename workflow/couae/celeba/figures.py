@@ -23,8 +23,9 @@ def load_panels(keys, paths) -> dict[str, np.ndarray]:
 
 
 def data_caveat(meta_path) -> str:
-    """The caveat a figure of these image arrays prints: stand-in data, or none."""
-    return caveats.STANDIN if read_meta(meta_path)["standin"] else ""
+    """The caveats a figure of these image arrays prints (stand-in data, a
+    non-official split, ...), or none."""
+    return caveats.join(caveats.data_marks(read_meta(meta_path)))
 
 
 def tile(images: np.ndarray, n_cols: int) -> np.ndarray:

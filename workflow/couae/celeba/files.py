@@ -9,13 +9,14 @@ is checked before any image is decoded, and every error names the file.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..runtime.downloads import ChecksumError, download, verify_checksum
+from ..runtime.downloads import ChecksumError, download, file_digest, verify_checksum
 from ..settings import IMAGE_SPLITS as SPLITS  # codes 0, 1, 2 of the partition file
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,11 @@ ARCHIVE_NAME = "img_align_celeba.zip"
 PARTITION_NAME = "list_eval_partition.txt"
 FOLDER_NAME = "img_align_celeba"
 _PARTITION_LINE = re.compile(r"^(\S+\.jpg)\s+([0-9]+)$")
+
+# The official aligned set: what the paper (and WAE's code) preprocess.
+OFFICIAL_PARTITION_MD5 = "d32c9cbf5e040fd4025c592c306e6668"
+OFFICIAL_COUNTS = {"train": 162_770, "validation": 19_867, "test": 19_962}
+ALIGNED_SIZE = (178, 218)  # width, height of every image of img_align_celeba
 
 
 class CelebAFileError(ValueError):
@@ -172,6 +178,44 @@ def locate_partition(data: dict, download_dir) -> Path:
     raise CelebAFileError(
         f"no partition file: set celeba.data.partition (a local {PARTITION_NAME}) or celeba.data.url.partition"
     )
+
+
+def check_splits(split_of: dict[str, str], partition) -> None:
+    """Every split must hold images: an empty one fails training or FID later."""
+    empty = [split for split, n in split_counts(split_of).items() if n == 0]
+    if empty:
+        raise CelebAFileError(
+            f"partition file {partition} leaves the {' and '.join(empty)} split{'s' if len(empty) > 1 else ''} "
+            "empty (codes 0 train, 1 validation, 2 test); every split needs images"
+        )
+
+
+def _listing_digest(entries) -> str:
+    """sha256 of sorted 'name size' lines: which image files, of which sizes."""
+    lines = sorted(f"{name} {size}" for name, size in entries)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def data_identity(data: dict) -> dict:
+    """What the configured CelebA files are, found where the config points (no
+    download): the partition file's md5, and the image source's listing (the
+    names and sizes of its JPEGs). Part of the data job's settings, so that an
+    edited partition or a changed folder re-runs the preparation; moving the
+    same files elsewhere changes nothing."""
+    partition = Path(data["partition"]) if data["partition"] else Path(data["download_dir"]) / PARTITION_NAME
+    images = None
+    for kind in data["sources"]:
+        if kind == "folder" and data["folder"] and Path(data["folder"]).is_dir():
+            folder = Path(data["folder"])
+            images = _listing_digest((p.name, p.stat().st_size) for p in folder.iterdir() if p.suffix == ".jpg")
+        elif kind == "archive" and data["archive"] and Path(data["archive"]).is_file():
+            with zipfile.ZipFile(data["archive"]) as zf:
+                images = _listing_digest((Path(i.filename).name, i.file_size) for i in zf.infolist())
+        elif kind == "url" and data["url"]["archive"]:
+            images = f"download, md5 {data['md5']['archive']}"
+        if images is not None:
+            break
+    return {"partition": file_digest(partition) if partition.is_file() else None, "images": images}
 
 
 def check_complete(source: ImageSource, split_of: dict[str, str]) -> None:

@@ -31,7 +31,7 @@ def build_networks(settings: CelebATraining, objective=None):
     h = settings.latent_dim
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(stream_seed(settings.seed, "init/networks"))
-        return dcgan.build(settings.channels, settings.width, h, objective.latent_outputs(h))
+        return dcgan.build(settings.channels, settings.width, h, objective.latent_outputs(h), settings.init)
 
 
 def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") -> TrainingRun:
@@ -45,10 +45,64 @@ def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") 
     params = list(encoder.parameters()) + list(decoder.parameters())
     optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=on_cuda)
     autocast = AUTOCAST_DTYPES[settings.mixed_precision] if on_cuda else None
-    step = AutoencoderStep(encoder, decoder, objective, optimizer, settings.latent_dim, autocast_dtype=autocast)
+    noise = []
+    if settings.encoder_noise:
+        noise = [torch.Generator(device=device)]
+        noise[0].manual_seed(stream_seed(settings.seed, "train/input-noise"))
+    step = AutoencoderStep(
+        encoder,
+        decoder,
+        objective,
+        optimizer,
+        settings.latent_dim,
+        autocast_dtype=autocast,
+        input_noise=settings.encoder_noise,
+        noise_generators=noise,
+    )
     sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
     return TrainingRun(step, sampler, data, prepare=to_model_range)
+
+
+# WAE's code stops pre-training once the moment-matching loss is below this.
+PRETRAIN_TOLERANCE = 0.1
+
+
+def moment_loss(codes: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
+    """WAE's pre-training loss: mean squared difference of the codes' and the
+    prior draws' means, plus that of their covariance matrices."""
+
+    def moments(z):
+        mean = z.mean(0, keepdim=True)
+        return mean, (z - mean).T @ (z - mean) / (len(z) - 1)
+
+    (mean_q, cov_q), (mean_p, cov_p) = moments(codes), moments(prior)
+    return (mean_p - mean_q).square().mean() + (cov_p - cov_q).square().mean()
+
+
+def pretrain_encoder(run: TrainingRun, settings: CelebATraining) -> list[float]:
+    """WAE's code, before training: Adam steps (the training's lr and betas) on
+    the encoder alone, fitting its codes' mean and covariance to the prior's,
+    for up to settings.pretrain_steps steps of settings.pretrain_batch images
+    and prior draws from the seed's 'pretrain' stream, stopping once the loss
+    is below PRETRAIN_TOLERANCE. Returns the losses; a no-op at 0 steps."""
+    encoder, objective = run.step_fn.encoder, run.step_fn.objective
+    gen = torch_generator(settings.seed, "pretrain")
+    optimizer = torch.optim.Adam(encoder.parameters(), lr=settings.lr, betas=tuple(settings.adam_betas))
+    batch = min(settings.pretrain_batch, len(run.data))
+    losses = []
+    for _ in range(settings.pretrain_steps):
+        idx = torch.randperm(len(run.data), generator=gen)[:batch].to(run.data.device)
+        prior = torch.randn(batch, settings.latent_dim, generator=gen).to(run.data.device)
+        codes = objective.encode_mean(encoder(run.prepare(run.data[idx])[None]))[0].float()
+        loss = moment_loss(codes, prior)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        if losses[-1] < PRETRAIN_TOLERANCE:
+            break
+    return losses
 
 
 def loss_history_frame(run: TrainingRun) -> pd.DataFrame:

@@ -84,6 +84,28 @@ class SeedAxis(nn.Module):
         return out.unsqueeze(0)
 
 
-def build(channels, width: float, latent_dim: int, encoder_outputs: int) -> tuple[Encoder, Decoder]:
+# WAE's code draws every convolution, transposed convolution and linear
+# weight from N(0, 0.01^2) and starts biases at zero (batch norm as usual).
+WAE_INIT_STD = 0.01
+INITS = ("wae", "pytorch")
+
+
+def wae_init_(net: nn.Module) -> nn.Module:
+    """WAE's initialisation, in place, from torch's global generator."""
+    for module in net.modules():
+        if isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+            nn.init.normal_(module.weight, 0.0, WAE_INIT_STD)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return net
+
+
+def build(channels, width: float, latent_dim: int, encoder_outputs: int, init: str) -> tuple[Encoder, Decoder]:
+    """The encoder and decoder at `width`, initialised as `init` says ("wae" or "pytorch")."""
+    if init not in INITS:
+        raise ValueError(f"unknown initialisation {init!r}; known: {', '.join(INITS)}")
     c = scaled_channels(channels, width)
-    return Encoder(c, encoder_outputs), Decoder(c, latent_dim)
+    encoder, decoder = Encoder(c, encoder_outputs), Decoder(c, latent_dim)
+    if init == "wae":
+        wae_init_(encoder), wae_init_(decoder)
+    return encoder, decoder

@@ -1,75 +1,115 @@
 """Making the image arrays (see `arrays`): CelebA's JPEGs decoded, cropped and
 resized once, or the generated stand-in.
 
-CelebA follows WAE: a centre crop of `crop` x `crop` pixels (140 by default),
-then an antialiased resize to 64 x 64.
+CelebA follows WAE's code: a centre crop of `crop` x `crop` pixels (140) of
+the aligned 178x218 images, then a resize to 64 x 64 with PIL's ANTIALIAS
+filter, which is Lanczos (`resize_filter: lanczos`; `bilinear` is PIL's
+bilinear). Images of other sizes are not the paper's input: refused, or on
+request accepted and marked; images smaller than the crop are always refused.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import multiprocessing
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
+from PIL import Image
 
 from ..core.seeding import numpy_rng
-from ..report import provenance
+from ..report import caveats, provenance
 from ..runtime.atomic import atomic_path
+from ..runtime.downloads import file_digest
 from . import files
 from .arrays import split_path, write_meta
-from .files import SPLITS, CelebAFileError, ImageReader, ImageSource, split_counts
+from .files import ALIGNED_SIZE, SPLITS, CelebAFileError, ImageReader, ImageSource, split_counts
 
 log = logging.getLogger(__name__)
 
+RESIZE_FILTERS = {"lanczos": Image.Resampling.LANCZOS, "bilinear": Image.Resampling.BILINEAR}
 
-def preprocess_jpeg(data: bytes, crop: int, size: int) -> np.ndarray:
-    """Decode, centre-crop to crop x crop, resize to size x size with antialiasing: (3, size, size) uint8."""
-    from torchvision.io import ImageReadMode, decode_jpeg
-    from torchvision.transforms.v2 import functional as F
 
-    image = decode_jpeg(torch.frombuffer(bytearray(data), dtype=torch.uint8), mode=ImageReadMode.RGB)
-    image = F.center_crop(image, [crop, crop])
-    image = F.resize(image, [size, size], interpolation=F.InterpolationMode.BILINEAR, antialias=True)
-    return image.numpy()
+@dataclass(frozen=True)
+class Preprocessing:
+    crop: int
+    size: int
+    resize_filter: str  # a key of RESIZE_FILTERS
+    accept_other_sizes: bool  # images that are not ALIGNED_SIZE: accept (and mark) or refuse
+
+
+def crop_and_resize(image: Image.Image, crop: int, size: int, resize_filter: str) -> np.ndarray:
+    """Centre crop to crop x crop (the offsets rounded, as torchvision's), then
+    resize to size x size: (3, size, size) uint8."""
+    width, height = image.size
+    left, top = round((width - crop) / 2), round((height - crop) / 2)
+    out = image.crop((left, top, left + crop, top + crop)).resize((size, size), RESIZE_FILTERS[resize_filter])
+    return np.asarray(out, dtype=np.uint8).transpose(2, 0, 1).copy()
+
+
+def preprocess_image(name: str, data: bytes, prep: Preprocessing) -> tuple[np.ndarray, bool]:
+    """One JPEG's pixels, and whether it had another size than the aligned set's.
+    Raises CelebAFileError naming the image when it cannot be decoded, is
+    smaller than the crop, or (unless accepted) is not 178x218."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image = image.convert("RGB")  # decodes: a truncated file fails here
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise CelebAFileError(f"image {name} cannot be decoded ({exc}); replace it with the original file") from None
+    width, height = image.size
+    if width < prep.crop or height < prep.crop:
+        raise CelebAFileError(
+            f"image {name} is {width}x{height}, smaller than the {prep.crop}x{prep.crop} crop (celeba.data.crop); "
+            f"the aligned CelebA images are {ALIGNED_SIZE[0]}x{ALIGNED_SIZE[1]}"
+        )
+    other = (width, height) != ALIGNED_SIZE
+    if other and not prep.accept_other_sizes:
+        raise CelebAFileError(
+            f"image {name} is {width}x{height}, not {ALIGNED_SIZE[0]}x{ALIGNED_SIZE[1]}: not an image of the aligned "
+            "set (img_align_celeba) the paper uses. To use such images anyway, set celeba.data.other_sizes: accept; "
+            f"every value made from them is then marked '{caveats.OTHER_SIZES}'."
+        )
+    return crop_and_resize(image, prep.crop, prep.size, prep.resize_filter), other
 
 
 _worker: dict = {}
 
 
-def _init_worker(source: ImageSource, crop: int, size: int) -> None:
-    torch.set_num_threads(1)
-    _worker.update(reader=ImageReader(source), crop=crop, size=size)
+def _init_worker(source: ImageSource, prep: Preprocessing) -> None:
+    _worker.update(reader=ImageReader(source), prep=prep)
 
 
-def _process(name: str) -> np.ndarray:
+def _process(name: str) -> tuple[np.ndarray, bool]:
     reader = _worker["reader"]
     try:
-        return preprocess_jpeg(reader.read(name), _worker["crop"], _worker["size"])
-    except (RuntimeError, ValueError, OSError) as exc:  # decode_jpeg's errors name no file
-        raise CelebAFileError(
-            f"{reader.source.describe()}: image {name} cannot be decoded ({str(exc).strip()[:200]}); "
-            "replace it with the original file"
-        ) from None
+        return preprocess_image(name, reader.read(name), _worker["prep"])
+    except CelebAFileError as exc:
+        raise CelebAFileError(f"{reader.source.describe()}: {exc}") from None
 
 
 def preprocess_celeba(
-    source: ImageSource, split_of: dict[str, str], out_dir, crop: int, size: int, workers: int, provenance: dict
+    source: ImageSource, split_of: dict[str, str], out_dir, prep: Preprocessing, workers: int, provenance: dict
 ) -> dict:
-    """Decode every listed image once into `<split>.npy` (official split, file
-    order) and write meta.json; per-split counts are checked against the partition."""
+    """Decode every listed image once into `<split>.npy` (the partition's
+    split, file order) and write meta.json; per-split counts are checked
+    against the partition. meta["other_sizes"]: how many images were not
+    178x218 (only where accepted)."""
     out_dir = Path(out_dir)
     expected = split_counts(split_of)
+    other_sizes = 0
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ctx.Pool(max(1, workers), initializer=_init_worker, initargs=(source, crop, size)) as pool:
+    with ctx.Pool(max(1, workers), initializer=_init_worker, initargs=(source, prep)) as pool:
         for split in SPLITS:
             names = [n for n, s in split_of.items() if s == split]
             with atomic_path(split_path(out_dir, split)) as tmp:
-                array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(names), 3, size, size))
-                for i, image in enumerate(pool.imap(_process, names, chunksize=64)):
+                shape = (len(names), 3, prep.size, prep.size)
+                array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
+                for i, (image, other) in enumerate(pool.imap(_process, names, chunksize=64)):
                     array[i] = image
+                    other_sizes += other
                     if (i + 1) % 20000 == 0:
                         log.info("%s: %d/%d images", split, i + 1, len(names))
                 array.flush()
@@ -82,13 +122,29 @@ def preprocess_celeba(
         "dataset": "celeba",
         "standin": False,
         "counts": expected,
-        "crop": crop,
-        "size": size,
+        "crop": prep.crop,
+        "size": prep.size,
+        "resize_filter": prep.resize_filter,
+        "other_sizes": other_sizes,
         "source": source.describe(),
         **provenance,
     }
-    write_meta(out_dir, meta)
     return meta
+
+
+def data_caveats(split_of: dict[str, str], partition_md5: str, archive_unchecked: bool, other_sizes: int) -> list[str]:
+    """How the files used differ from the official aligned set and split (the
+    caveats every value made from them carries)."""
+    found = []
+    if partition_md5 != files.OFFICIAL_PARTITION_MD5:
+        found.append(caveats.NON_OFFICIAL_SPLIT)
+    if len(split_of) < sum(files.OFFICIAL_COUNTS.values()):
+        found.append(caveats.SUBSET)
+    if other_sizes:
+        found.append(caveats.OTHER_SIZES)
+    if archive_unchecked:
+        found.append(caveats.UNCHECKED_ARCHIVE)
+    return found
 
 
 def standin_images(n: int, size: int, seed: int, stream: str) -> np.ndarray:
@@ -148,8 +204,9 @@ def write_standin(out_dir, counts: dict[str, int], size: int, seed: int) -> dict
 def prepare_arrays(data: dict, out_dir) -> dict:
     """The image arrays of the config's celeba.data section (locations
     included): the stand-in, or the real CelebA files found (or downloaded),
-    checked and preprocessed. Cheap checks come first (the partition file,
-    then the archive or folder), before any image is decoded. Returns meta."""
+    checked and preprocessed. Cheap checks come first (the partition file and
+    its splits, then the archive or folder), before any image is decoded.
+    Returns meta, with the caveats of files other than the official ones."""
     out_dir = Path(out_dir)
     if data["kind"] == "standin":
         s = data["standin"]
@@ -158,16 +215,17 @@ def prepare_arrays(data: dict, out_dir) -> dict:
     download_dir = Path(data["download_dir"])
     partition = files.locate_partition(data, download_dir)
     split_of = files.read_partition(partition, data["md5"]["partition"])
+    files.check_splits(split_of, partition)
     log.info("partition %s: %s", partition, split_counts(split_of))
     source = files.locate_images(data, download_dir)
     files.check_complete(source, split_of)
     log.info("preprocessing %d images from %s", len(split_of), source.describe())
-    return preprocess_celeba(
+    prep = Preprocessing(data["crop"], data["size"], data["resize_filter"], data["other_sizes"] == "accept")
+    meta = preprocess_celeba(
         source,
         split_of,
         out_dir,
-        data["crop"],
-        data["size"],
+        prep,
         data["workers"],
         {
             "partition": str(partition),
@@ -176,3 +234,9 @@ def prepare_arrays(data: dict, out_dir) -> dict:
             "versions": provenance.package_versions(),
         },
     )
+    unchecked = source.kind == "archive" and data["md5"]["archive"] is None
+    meta["caveats"] = data_caveats(split_of, file_digest(partition), unchecked, meta["other_sizes"])
+    for caveat in meta["caveats"]:
+        log.warning("CAVEAT: %s; every value made from these images says so", caveat)
+    write_meta(out_dir, meta)
+    return meta

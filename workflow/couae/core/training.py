@@ -74,6 +74,10 @@ class UpdateStep(Protocol):
         """Name -> dimension of the N(0, I) draws one step takes per sample."""
         ...
 
+    def generators(self) -> dict[str, torch.Generator]:
+        """Random streams the step draws from itself (checkpointed with it)."""
+        ...
+
     def __call__(self, x: torch.Tensor, draws: dict[str, torch.Tensor]) -> torch.Tensor:
         """Update on minibatch x (S, B, ...) with this step's draws (S, B, dim);
         returns the detached loss terms (S, len(term_names))."""
@@ -94,6 +98,10 @@ class AutoencoderStep:
     latent_dim: int
     autocast_dtype: torch.dtype | None = None
     term_names: tuple[str, ...] = TERM_NAMES
+    # WAE's code adds truncated-normal noise (this std, cut at 2 std) to the
+    # encoder's input, not to the reconstruction target; one stream per seed
+    input_noise: float = 0.0
+    noise_generators: list[torch.Generator] = field(default_factory=list)
 
     def networks(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder}
@@ -107,14 +115,26 @@ class AutoencoderStep:
             draws["noise"] = self.latent_dim
         return draws
 
+    def generators(self) -> dict[str, torch.Generator]:
+        return {f"input_noise/{k}": g for k, g in enumerate(self.noise_generators)}
+
+    def _noisy_encoder(self, x):
+        """The encoder, seeing x plus this step's input noise (seed by seed)."""
+        noise = torch.empty_like(x)
+        cut = 2 * self.input_noise
+        for k, gen in enumerate(self.noise_generators):
+            nn.init.trunc_normal_(noise[k], 0.0, self.input_noise, -cut, cut, generator=gen)
+        return lambda inputs: self.encoder(inputs + noise)
+
     def _autocast(self, device_type: str):
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(device_type, dtype=self.autocast_dtype)
 
     def __call__(self, x, draws):
+        encoder = self._noisy_encoder(x) if self.input_noise else self.encoder
         with self._autocast(x.device.type):
-            terms = self.objective.terms(self.encoder, self.decoder, x, draws["prior"], draws.get("noise"))
+            terms = self.objective.terms(encoder, self.decoder, x, draws["prior"], draws.get("noise"))
         self.optimizer.zero_grad(set_to_none=True)
         # Seeds share no parameters: the gradient of the sum is each seed's own.
         terms[:, 0].sum().backward()
@@ -152,7 +172,7 @@ class BatchSampler:
         if len(states) != len(self.generators):
             raise CheckpointError("checkpoint holds a different number of seeds")
         for gen, state in zip(self.generators, states, strict=True):
-            gen.set_state(state)
+            gen.set_state(state.cpu())  # a checkpoint loaded onto a GPU holds them there
 
 
 @dataclass
@@ -183,6 +203,7 @@ class TrainingRun:
             "networks": {name: net.state_dict() for name, net in self.step_fn.networks().items()},
             "optimizers": {name: opt.state_dict() for name, opt in self.step_fn.optimizers().items()},
             "sampler": self.sampler.state_dict(),
+            "generators": {name: g.get_state() for name, g in self.step_fn.generators().items()},
             "history_steps": list(self.history_steps),
             "history": list(self.history),
             "snapshots": dict(self.snapshots),
@@ -196,6 +217,13 @@ class TrainingRun:
             for name, module in own.items():
                 module.load_state_dict(state[part][name])
         self.sampler.load_state_dict(state["sampler"])
+        own = self.step_fn.generators()
+        if set(state["generators"]) != set(own):
+            raise CheckpointError(
+                f"checkpoint holds the generators {sorted(state['generators'])}, this run {sorted(own)}"
+            )
+        for name, gen in own.items():
+            gen.set_state(state["generators"][name].to("cpu"))
         self.history_steps = list(state["history_steps"])
         self.history = list(state["history"])
         self.snapshots = dict(state["snapshots"])
@@ -328,14 +356,16 @@ class Outcome:
     process_seconds: float  # wall time of this process's resume and training
 
 
-def resume_and_train(run: TrainingRun, settings, checkpoint_path) -> Outcome:
+def resume_and_train(run: TrainingRun, settings, checkpoint_path, before_training: Callable | None = None) -> Outcome:
     """The training jobs' sequence: resume from `checkpoint_path` when it holds
-    a run of the same `settings` (a `TrainingSettings`), train to
+    a run of the same `settings` (a `TrainingSettings`), else call
+    `before_training(run)` (an encoder's pre-training, say), train to
     settings.iterations with checkpoints, and log the rate. Raises
     NonFiniteLossError or CheckpointError."""
     start = time.perf_counter()
     fingerprint = settings.fingerprint()
-    try_resume(run, checkpoint_path, fingerprint)
+    if not try_resume(run, checkpoint_path, fingerprint) and before_training is not None:
+        before_training(run)
     first_step = run.step
     snapshots = getattr(settings, "snapshots", ())
     train(

@@ -13,15 +13,24 @@ from __future__ import annotations
 STANDIN = "stand-in data, not CelebA"
 TEST_ONLY_FEATURES = "test-only features, not FID"
 FEW_IMAGES = "fewer images than feature dims"
-# Reserved for CelebA files that are not the official aligned set or split.
+# CelebA files other than the official aligned set and split (celeba.preprocessing.data_caveats)
 NON_OFFICIAL_SPLIT = "non-official split"
+SUBSET = "a subset of CelebA"
+OTHER_SIZES = "not the aligned 178x218 images"
+UNCHECKED_ARCHIVE = "archive not checked against the official md5"
 
 SEPARATOR = "; "
 
 
-def celeba_marks(standin: bool, test_only: bool, few_images: bool) -> list[str]:
-    """The caveats of one CelebA value, in the vocabulary's order."""
-    return [c for c, on in ((STANDIN, standin), (TEST_ONLY_FEATURES, test_only), (FEW_IMAGES, few_images)) if on]
+def data_marks(meta: dict) -> list[str]:
+    """The caveats of the image arrays a meta.json describes: the stand-in, or
+    the ways the CelebA files differ from the official aligned set and split."""
+    return ([STANDIN] if meta["standin"] else []) + list(meta.get("caveats", []))
+
+
+def celeba_marks(meta: dict, test_only: bool, few_images: bool) -> list[str]:
+    """The caveats of one CelebA value: its data's, then its features'."""
+    return data_marks(meta) + [c for c, on in ((TEST_ONLY_FEATURES, test_only), (FEW_IMAGES, few_images)) if on]
 
 
 def join(marks) -> str:

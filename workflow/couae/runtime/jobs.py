@@ -37,18 +37,26 @@ def start_device_job(threads: int, device: str):
 
 
 def training_job(
-    run, settings, checkpoint, provenance_path, device, threads: int, save_outputs: Callable, **record
+    run,
+    settings,
+    checkpoint,
+    provenance_path,
+    device,
+    threads: int,
+    save_outputs: Callable,
+    before_training: Callable | None = None,
+    **record,
 ) -> int:
-    """Resume `run` from `checkpoint` when it holds these `settings`, train it
-    to the end, `save_outputs(run)`, then write the provenance record (with
-    `record`'s extra fields). Returns the exit status: 1, with the reason
-    logged, when training stops on a non-finite loss or a checkpoint that
-    cannot be read."""
+    """Resume `run` from `checkpoint` when it holds these `settings` (else
+    call `before_training(run)`), train it to the end, `save_outputs(run)`,
+    then write the provenance record (with `record`'s extra fields). Returns
+    the exit status: 1, with the reason logged, when training stops on a
+    non-finite loss or a checkpoint that cannot be read."""
     from ..core.training import CheckpointError, NonFiniteLossError, resume_and_train
     from ..report import provenance
 
     try:
-        outcome = resume_and_train(run, settings, checkpoint)
+        outcome = resume_and_train(run, settings, checkpoint, before_training)
     except (NonFiniteLossError, CheckpointError) as exc:
         log.error("%s", exc)
         return 1
