@@ -188,3 +188,26 @@ def test_snapshots_are_the_networks_of_shorter_runs_and_survive_a_resume(tmp_pat
 def test_snapshot_steps_must_fall_on_block_ends(grid_train):
     with pytest.raises(ValueError, match=r"snapshot steps \[30\] must be multiples of log_every=20"):
         train(grid_model.build_run(small_settings(), grid_train), 60, 20, 20, snapshot_steps=(30,))
+
+
+def test_progress_is_logged_and_reported_while_training(grid_train, caplog):
+    settings = small_settings()
+    seen = []
+    with caplog.at_level("INFO", logger="couae.core.training"):
+        train(
+            grid_model.build_run(settings, grid_train),
+            60,
+            20,
+            20,
+            on_progress=lambda run: seen.append((run.step, len(run.history))),
+            progress_seconds=0.0,
+        )
+    lines = [r.getMessage() for r in caplog.records if "ETA" in r.getMessage()]
+    assert lines[-1].startswith("step 60/60 (100%):") and lines[-1].endswith("ETA 0:00:00")
+    assert any(line.startswith("step 7/60 (12%)") for line in lines)  # inside a block too
+    # the callback sees the history so far at each block end: loss.csv grows as training goes
+    assert [step for step, _ in seen] == [20, 40, 60]
+    assert [n for _, n in seen] == [1, 2, 3]
+    quiet = []
+    train(grid_model.build_run(settings, grid_train), 60, 20, 20, on_progress=quiet.append)
+    assert [run.step for run in quiet] == [60]  # by default only every minute, and at the end

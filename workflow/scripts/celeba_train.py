@@ -60,10 +60,12 @@ def main() -> int:
         meta["dataset"],
     )
 
+    def save_losses(run):  # also as training goes: loss.csv shows the progress
+        save_dataframe_csv(model.loss_history_frame(run), Path(args.out_dir) / "loss.csv", index=False)
+
     def save_outputs(run):
-        out_dir = Path(args.out_dir)
-        save_torch(model.weights(run, settings), out_dir / "weights.pt")
-        save_dataframe_csv(model.loss_history_frame(run), out_dir / "loss.csv", index=False)
+        save_torch(model.weights(run, settings), Path(args.out_dir) / "weights.pt")
+        save_losses(run)
 
     def pretrain(run):
         losses = model.pretrain_encoder(run, settings)
@@ -80,6 +82,7 @@ def main() -> int:
         args.threads,
         save_outputs,
         before_training=pretrain,
+        on_progress=save_losses,
         data=meta["dataset"],
         standin=meta["standin"],
         autocast=str(run.step_fn.autocast_dtype),

@@ -37,17 +37,24 @@ def main() -> int:
     train_data = load_arrays(args.data, "grid data")["train"]
     log.info("experiment %s, width %s, seeds %s on %s", settings.experiment, settings.width, settings.seeds, device)
 
+    def save_losses(run):  # also as training goes: loss.csv shows the progress
+        for k, seed in enumerate(run.sampler.seeds):
+            frame = model.loss_history_frame(run, k)
+            save_dataframe_csv(frame, Path(args.out_dir) / f"seed{seed}" / "loss.csv", index=False)
+
     def save_outputs(run):
         samples = model.generate(run, settings.n_generated)
+        save_losses(run)
         for k, seed in enumerate(run.sampler.seeds):
             seed_dir = Path(args.out_dir) / f"seed{seed}"
             save_torch(model.seed_weights(run, k, settings), seed_dir / "weights.pt")
-            save_dataframe_csv(model.loss_history_frame(run, k), seed_dir / "loss.csv", index=False)
             save_numpy(samples[k], seed_dir / "samples.npy")
         save_torch(model.snapshots(run, settings), Path(args.out_dir) / "snapshots.pt")
 
     run = model.build_run(settings, train_data, device)
-    return training_job(run, settings, args.checkpoint, args.provenance, device, args.threads, save_outputs)
+    return training_job(
+        run, settings, args.checkpoint, args.provenance, device, args.threads, save_outputs, on_progress=save_losses
+    )
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ def evaluate(
         )
     few = few or bool(ref["few_images"])
     reference = fid.Statistics.load(reference_path)
+    log.info("generating %d images", settings.n_generated)
     generated = model.generate(settings.n_generated)
     value = fid.frechet_distance(fid.statistics(fid.features(extractor, generated, batch_size, device)), reference)
     errors = {

@@ -297,6 +297,37 @@ def snapshot(run: TrainingRun) -> dict[str, dict]:
     }
 
 
+PROGRESS_SECONDS = 60.0  # a long job says how far it got at least this often
+
+
+class _Progress:
+    """Step, rate and ETA in the log at least every PROGRESS_SECONDS."""
+
+    def __init__(self, run: TrainingRun, total_steps: int, seconds: float):
+        self.total, self.seconds = total_steps, seconds
+        self.start_step, self.start = run.step, time.perf_counter()
+        self.last = self.start
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.last >= self.seconds
+
+    def log(self, step: int) -> None:
+        now = time.perf_counter()
+        rate = (step - self.start_step) / max(now - self.start, 1e-9)
+        eta = (self.total - step) / rate if rate > 0 else float("inf")
+        log.info(
+            "step %d/%d (%.0f%%): %.1f steps/s, ETA %s", step, self.total, 100 * step / self.total, rate, _clock(eta)
+        )
+        self.last = now
+
+
+def _clock(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "unknown"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+
+
 def train(
     run: TrainingRun,
     total_steps: int,
@@ -305,9 +336,14 @@ def train(
     checkpoint_path=None,
     fingerprint: str = "",
     snapshot_steps=(),
+    on_progress: Callable | None = None,
+    progress_seconds: float = PROGRESS_SECONDS,
 ) -> TrainingRun:
     """Train `run` up to `total_steps`, resuming from `run.step`; keep the
-    networks at `snapshot_steps` (block ends: multiples of log_every)."""
+    networks at `snapshot_steps` (block ends: multiples of log_every). Step,
+    rate and ETA are logged at least every `progress_seconds`, and at block
+    ends then (and at the last step) `on_progress(run)` is called, to write
+    the loss history so far, say."""
     if checkpoint_every % log_every:
         raise ValueError("checkpoint_every must be a multiple of log_every")
     if any(s % log_every for s in snapshot_steps):
@@ -318,6 +354,7 @@ def train(
     n_seeds = len(run.sampler.seeds)
     n_terms = len(run.step_fn.term_names)
     last_checkpoint = run.step if run.step > 0 else None
+    progress = _Progress(run, total_steps, progress_seconds)
     while run.step < total_steps:
         block_start = time.perf_counter()
         n = min(log_every, total_steps - run.step)
@@ -328,6 +365,8 @@ def train(
         terms = torch.empty(n, n_seeds, n_terms, device=device, dtype=run.dtype)
         for t in range(n):
             terms[t] = run.step_fn(run.prepare(run.data[idx[t]]), {k: v[t] for k, v in draws.items()})
+            if progress.due():  # inside the block too: a block may take long (CelebA on a CPU)
+                progress.log(run.step + t + 1)
         finite = torch.isfinite(terms).all(-1)  # (n, seeds)
         if not bool(finite.all()):
             t, s = (~finite).nonzero()[0].tolist()
@@ -338,6 +377,10 @@ def train(
         if run.step in snapshot_steps:
             run.snapshots[run.step] = snapshot(run)
         run.training_seconds += time.perf_counter() - block_start
+        if run.step == total_steps or (on_progress is not None and progress.due()):
+            progress.log(run.step)
+            if on_progress is not None:
+                on_progress(run)
         if checkpoint_path is not None and (run.step % checkpoint_every == 0 or run.step == total_steps):
             save_torch(run.state_dict(fingerprint), checkpoint_path)
             last_checkpoint = run.step
@@ -356,12 +399,18 @@ class Outcome:
     process_seconds: float  # wall time of this process's resume and training
 
 
-def resume_and_train(run: TrainingRun, settings, checkpoint_path, before_training: Callable | None = None) -> Outcome:
+def resume_and_train(
+    run: TrainingRun,
+    settings,
+    checkpoint_path,
+    before_training: Callable | None = None,
+    on_progress: Callable | None = None,
+) -> Outcome:
     """The training jobs' sequence: resume from `checkpoint_path` when it holds
     a run of the same `settings` (a `TrainingSettings`), else call
     `before_training(run)` (an encoder's pre-training, say), train to
-    settings.iterations with checkpoints, and log the rate. Raises
-    NonFiniteLossError or CheckpointError."""
+    settings.iterations with checkpoints and progress (`train`), and log the
+    rate. Raises NonFiniteLossError or CheckpointError."""
     start = time.perf_counter()
     fingerprint = settings.fingerprint()
     if not try_resume(run, checkpoint_path, fingerprint) and before_training is not None:
@@ -376,6 +425,7 @@ def resume_and_train(run: TrainingRun, settings, checkpoint_path, before_trainin
         checkpoint_path,
         fingerprint,
         snapshots,
+        on_progress,
     )
     elapsed = time.perf_counter() - start
     steps = settings.iterations - first_step

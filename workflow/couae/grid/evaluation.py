@@ -5,6 +5,8 @@ kept during training (convergence); and the two reference rows of Table 1."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,8 @@ from ..settings import GridData, GridEvaluation, GridTraining
 from .data import GridMixture
 from .kde import bandwidth_grid, kde_test_log_likelihood
 from .model import load_weights, reconstruction_errors
+
+log = logging.getLogger(__name__)
 
 
 def _kde(samples, splits, settings: GridEvaluation, device):
@@ -57,6 +61,8 @@ def evaluate_job(
         weights = load_weights(weights_path, trained, seed)
         samples = load_array(samples_path, "generated samples")
         rows.append({"variant": variant, **evaluate_seed(weights, samples, splits, settings)})
+        log.info("%s %s x%g seed %d: test log-likelihood %.4f", variant, trained.experiment, trained.width, seed,
+                 rows[-1]["test_log_likelihood"])  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -69,6 +75,7 @@ def convergence_rows(snapshots: dict, final: pd.DataFrame, splits, settings: Gri
     trained = snapshots["settings"]
     rows = []
     for i, step in enumerate(snapshots["steps"]):
+        log.info("snapshot at step %d: %d seeds", step, len(snapshots["seeds"]))
         for k, seed in enumerate(snapshots["seeds"]):
             kde = _kde(snapshots["samples"][i, k].double().numpy(), splits, settings, "cpu")
             rows.append(

@@ -45,6 +45,7 @@ def training_job(
     threads: int,
     save_outputs: Callable,
     before_training: Callable | None = None,
+    on_progress: Callable | None = None,
     **record,
 ) -> int:
     """Resume `run` from `checkpoint` when it holds these `settings` (else
@@ -56,7 +57,7 @@ def training_job(
     from ..report import provenance
 
     try:
-        outcome = resume_and_train(run, settings, checkpoint, before_training)
+        outcome = resume_and_train(run, settings, checkpoint, before_training, on_progress)
     except (NonFiniteLossError, CheckpointError) as exc:
         log.error("%s", exc)
         return 1
