@@ -51,7 +51,7 @@ def figure3(samples: dict[str, np.ndarray], titles: dict[str, str], caveat: str 
     for ax, name in zip(axes[0], names):
         images = samples[name]
         ax.imshow(tile(images, math.ceil(math.sqrt(len(images)))))
-        ax.set_title(textwrap.fill(titles.get(name, name), 30), fontsize=8)
+        ax.set_title(textwrap.fill(titles.get(name, name), 30), fontsize=9)
         ax.axis("off")
     return _finish(fig, caveat)
 
@@ -65,6 +65,6 @@ def figure4(pairs: dict[str, np.ndarray], experiment: str, caveat: str = ""):
     for ax, width in zip(axes[:, 0], widths):
         test, recon = pairs[width]
         ax.imshow(tile(np.concatenate([test, recon]), len(test)))
-        ax.set_title(f"{experiment}, width x{width}: test images (top), reconstructions (bottom)", fontsize=8)
+        ax.set_title(f"{experiment}, width x{width}: test images (top), reconstructions (bottom)", fontsize=9)
         ax.axis("off")
     return _finish(fig, caveat)

@@ -8,6 +8,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, SymmetricalLogLocator
 
 from ..report.style import plt
 
@@ -32,22 +33,32 @@ def figure2(
         pts = pts[:max_points]
         ax.scatter(pts[:, 0], pts[:, 1], s=1.5, alpha=0.4, linewidths=0)
         ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
-        ax.set_title(textwrap.fill(title, 28), fontsize=8)
+        ax.set_title(textwrap.fill(title, 28), fontsize=9)
     axes[1, 0].axis("off")
     axes[1, 0].text(
         0.0,
         0.5,
         "samples: first seed\ncurves: every seed,\nmean loss per logging block",
-        fontsize=8,
+        fontsize=9,
         va="center",
     )
     for ax, name in zip(axes[1, 1:], names):
         for frame in losses[name]:
             ax.plot(frame["step"], frame["loss"], lw=0.7, alpha=0.7)
-        ax.set_yscale("symlog", linthresh=1e-2)
-        ax.set_xlabel("step", fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.set_title(f"{name}: training loss", fontsize=8)
+        values = pd.concat([f["loss"] for f in losses[name]])
+        if (values > 0).all():  # losses span decades: log, with ticks at 1, 2, 5 of each
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        else:  # the unbiased MMD^2 can be negative: symlog, linear near 0
+            scale = max(float(np.abs(f["loss"]).quantile(0.1)) for f in losses[name]) or 1e-2
+            ax.set_yscale("symlog", linthresh=scale)
+            ax.yaxis.set_major_locator(SymmetricalLogLocator(linthresh=scale, base=10, subs=[1.0, 3.0]))
+        ax.set_xlabel("step", fontsize=9)
+        ax.set_ylabel("loss (mean per block)", fontsize=9)
+        ax.tick_params(labelsize=9)
+        ax.set_title(f"{name}: training loss", fontsize=9)
     fig.suptitle(textwrap.fill(variant_title, 100), fontsize=9)
     fig.tight_layout()
     return fig
@@ -70,10 +81,13 @@ def convergence_figure(summary: pd.DataFrame, references: pd.DataFrame, title: s
         for style, (_, ref) in zip(["--", ":"], references.iterrows()):
             ax.axhline(ref["test_log_likelihood"], color="grey", ls=style, lw=1, label=ref["reference"])
         ax.set_xscale("log")
+        steps = sorted(summary["step"].unique())
+        ax.set_xticks(steps, [f"{s:,}" for s in steps])  # the evaluated steps, written out
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set(xlabel="training step", title=f"width x{width:g}")
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=9)
     axes[0, 0].set_ylabel("test log-likelihood (higher is better)")
-    axes[0, -1].legend(fontsize=7)
-    fig.suptitle("\n".join([textwrap.fill(title, 110)] + [textwrap.fill(v, 110) for v in verdicts]), fontsize=8)
+    axes[0, -1].legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5))  # beside: the lines fill the axes
+    fig.suptitle("\n".join([textwrap.fill(title, 110)] + [textwrap.fill(v, 110) for v in verdicts]), fontsize=9)
     fig.tight_layout()
     return fig

@@ -14,6 +14,19 @@ __all__ = ["plt", "save_figure", "CAVEAT_COLOUR"]
 
 CAVEAT_COLOUR = "crimson"  # caveats printed in a figure (stand-in data, test-only features)
 
+# Readable at the report's page width: nothing smaller than 9 points.
+plt.rcParams.update(
+    {
+        "font.size": 10,
+        "axes.titlesize": 10,
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+        "legend.fontsize": 9,
+        "figure.titlesize": 11,
+    }
+)
+
 
 def save_figure(fig, stem) -> None:
     """`stem`.png and `stem`.pdf, each written atomically; closes the figure."""

@@ -42,13 +42,13 @@ def figure1(kernels: dict, charges, positions):
                 zorder=3,
                 label="spurious local minimum",
             )
-        ax.set(title=f"{title}: one free charge", xlabel="position of the free charge")
-        ax.legend(fontsize=7)
+        ax.set(title=f"{title}: one free charge", xlabel="position of the free charge", ylabel="regulariser E (MMD^2)")
         grid = surface(kernel, charges, positions)
         glob, spurious = minima(grid)
         ax = axes[1, col]
         extent = (positions[0], positions[-1], positions[0], positions[-1])
-        ax.imshow(grid.T, origin="lower", extent=extent, cmap="viridis", aspect="equal")
+        image = ax.imshow(grid.T, origin="lower", extent=extent, cmap="viridis", aspect="equal")
+        fig.colorbar(image, ax=ax, shrink=0.8, label="regulariser E (MMD^2)")
         ax.contour(positions, positions, grid.T, levels=15, colors="w", linewidths=0.4)
         if glob:
             g = np.array(glob)
@@ -65,19 +65,26 @@ def figure1(kernels: dict, charges, positions):
                 positions[sp[:, 0]], positions[sp[:, 1]], c="tab:red", marker="x", s=40, label="spurious local minimum"
             )
         ax.set(title=f"{title}: two free charges", xlabel="charge 1", ylabel="charge 2")
-        ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    # one legend under the panels: inside, it would hide the minima it names
+    legend = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
 def theorem1_figure(table: pd.DataFrame, trajectories: dict):
-    """Left: fraction of runs reaching the global minimum per dimension, one line
-    per flow (solid: plain descent; dashed: noise injection). Right: 2-D
-    trajectories of one run per flow."""
+    """Top: fraction of runs reaching the global minimum per dimension, one line
+    per flow (solid: plain descent; dashed: noise injection). Below, four to a
+    row: the 2-D trajectories of one run per flow."""
     flows = list(dict.fromkeys(table["flow"]))
-    fig = plt.figure(figsize=(4.5 + 2.6 * len(trajectories), 5.6))
-    grid = fig.add_gridspec(1, 1 + len(trajectories), width_ratios=[1.7] + [1] * len(trajectories))
-    ax = fig.add_subplot(grid[0, 0])
+    per_row = min(4, max(1, len(trajectories)))
+    traj_rows = -(-len(trajectories) // per_row)
+    fig = plt.figure(figsize=(3.2 * per_row + 0.8, 5.6 + 2.9 * traj_rows))
+    grid = fig.add_gridspec(1 + traj_rows, per_row, height_ratios=[1.6] + [1] * traj_rows)
+    ax = fig.add_subplot(grid[0, :])
     for i, flow in enumerate(flows):
         for noise, style in zip(sorted(table["noise"].unique()), ["-", "--", ":"]):
             rows = table[(table.flow == flow) & (table.noise == noise)].sort_values("dim")
@@ -85,26 +92,30 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
                 rows["dim"],
                 rows["fraction_global"],
                 style,
-                marker="o",
+                marker="osD^vP*X"[i % 8],  # distinct markers: coinciding lines stay visible
+                markersize=8 - 0.5 * (i % 8),
                 color=f"C{i}",
                 label=f"{flow}" + (f", noise {noise:g}" if noise else ""),
             )
-    ax.set(xlabel="dimension h", ylabel="fraction of runs at the global minimum", ylim=(-0.05, 1.05))
+    ax.set(xlabel="dimension h", ylabel="fraction of runs\nat the global minimum", ylim=(-0.05, 1.05))
     dims = sorted(table["dim"].unique())
     if dims[-1] > 8 * dims[0]:  # e.g. 2 ... 64: equal room per doubling
         ax.set_xscale("log", base=2)
     ax.set_xticks(dims, [str(d) for d in dims])
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=6, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: lines fill the axes
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside: lines fill the axes
     for k, (flow, data) in enumerate(trajectories.items()):
-        ax = fig.add_subplot(grid[0, 1 + k])
+        ax = fig.add_subplot(grid[1 + k // per_row, k % per_row])
         path, targets = data["trajectory"], data["targets"]
         for p in range(path.shape[1]):
             ax.plot(path[:, p, 0], path[:, p, 1], lw=0.6, alpha=0.8)
-        ax.scatter(targets[:, 0], targets[:, 1], marker="+", c="k", s=30, zorder=3)
-        ax.scatter(path[-1, :, 0], path[-1, :, 1], s=8, c="tab:red", zorder=4)
-        ax.set(title=f"{flow} (h = 2)", xticks=[], yticks=[], aspect="equal")
-    fig.tight_layout()
+        ax.scatter(targets[:, 0], targets[:, 1], marker="+", c="k", s=30, zorder=3, label="target")
+        ax.scatter(path[-1, :, 0], path[-1, :, 1], s=8, c="tab:red", zorder=4, label="particle at the end")
+        ax.set(title=f"trajectories: {flow} (h = 2)", xticks=[], yticks=[])
+        ax.set_aspect("equal", adjustable="datalim")  # equal scales, panel fills its cell
+    if trajectories:  # one legend for every trajectory panel, under the figure
+        fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2)
+    fig.tight_layout(rect=(0, 0.04 if trajectories else 0, 1, 1))
     return fig
 
 
@@ -137,15 +148,17 @@ def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
             if rows["xi"].max() > 10 * rows["xi"].min():  # log scale only where xi spans a decade
                 ax.set_xscale("log")
                 ax.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks would overlap
-            ax.set_xlabel("xi (largest reconstruction error)", fontsize=8)
+            ax.set_xlabel("xi (largest reconstruction error)", fontsize=9)
             title = textwrap.fill(f"{block}: {titles.get(dataset, {}).get(name, name)}", 30)
             if caveat:
                 title += "\n" + textwrap.fill(caveats.shown(caveat), 36)
-            ax.set_title(title, fontsize=7 if caveat else 8, color=CAVEAT_COLOUR if caveat else "black")
-            ax.tick_params(labelsize=7)
-            ax.legend(title="width", fontsize=6, title_fontsize=6)
-        axes[row, 0].set_ylabel(METRICS[dataset][1], fontsize=8)
+            ax.set_title(title, fontsize=9, color=CAVEAT_COLOUR if caveat else "black")
+            ax.tick_params(labelsize=9)
+        axes[row, 0].set_ylabel(METRICS[dataset][1], fontsize=9)
         for ax in axes[row, len(by_block[block]) :]:
             ax.set_visible(False)
-    fig.tight_layout()
+    # one legend for the shared colours, under the panels where it hides no point
+    handles = [plt.Line2D([], [], ls="", marker="o", color=colours[w]) for w in widths]
+    fig.legend(handles, [f"x{w:g}" for w in widths], title="width", loc="lower center", ncol=len(widths))
+    fig.tight_layout(rect=(0, 0.06 if len(blocks) < 3 else 0.04, 1, 1))
     return fig
