@@ -67,3 +67,29 @@ def test_a_scheduler_choice_is_respected(tmp_path):
     (tmp_path / "release").touch()
     proc.wait(timeout=20)
     assert not (tmp_path / "slots").exists()
+
+
+def dry_run_resources(tmp_path, device, gpus):
+    """The gpu resource each planned grid_train job claims, for `device` on a
+    machine with `gpus` (simulated) GPUs."""
+    import re
+
+    from helpers import snakemake_command
+
+    over = tmp_path / f"{device}{gpus}.yaml"
+    over.write_text(f"device: {device}\n")
+    quick = REPO / "presets" / "quick.yaml"
+    env = dict(os.environ, COUAE_GPU_COUNT=str(gpus))
+    cmd = snakemake_command(tmp_path, "-n", "grid", "--configfile", quick, over, "--resources", "gpu=1")
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = re.split(r"\n(?=rule )", result.stdout)
+    return {re.search(r"gpu=(\d+)", j)[1] for j in jobs if j.startswith("rule grid_train:")}
+
+
+def test_training_jobs_claim_a_gpu_only_where_they_will_use_one(tmp_path):
+    # on a CPU-only machine, device auto claims no GPU: --cores N runs jobs side by side
+    assert dry_run_resources(tmp_path, "auto", 0) == {"0"}
+    assert dry_run_resources(tmp_path, "auto", 1) == {"1"}
+    assert dry_run_resources(tmp_path, "cuda", 0) == {"1"}  # a cluster login node without a GPU
+    assert dry_run_resources(tmp_path, "cpu", 1) == {"0"}

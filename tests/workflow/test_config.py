@@ -5,6 +5,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from couae import settings as S
+from couae.celeba.weights import WEIGHTS_FILE
 from helpers import REPO, load_config, quick_config, snakemake_command
 
 SCHEMA = str(REPO / "workflow/schemas/config.schema.yaml")
@@ -174,3 +175,46 @@ def test_values_far_outside_sane_ranges_are_warned_about_at_start(tmp_path):
     )
     assert result.returncode == 0
     assert "config: grid.training.lambda = 1e+30 is far outside" in result.stdout + result.stderr
+
+
+def test_start_check_names_missing_celeba_files_and_fid_weights(tmp_path):
+    assert S.start_check(quick_config()) == ([], [])
+    off, notes = S.start_check(load_config())  # the paper config names no CelebA files
+    assert off == [] and "CelebA: no files configured (celeba.data.folder" in notes[0]
+    assert not S.celeba_configured(load_config()) and S.celeba_configured(quick_config())
+    partition = tmp_path / "partition.txt"
+    partition.write_text("000001.jpg 0\n")
+    problems, _ = S.start_check(
+        load_config(
+            {
+                "celeba": {
+                    "data": {"folder": str(tmp_path / "absent"), "partition": str(tmp_path / "absent.txt")},
+                    "fid": {"weights_dir": str(tmp_path), "weights_url": None},
+                }
+            }
+        )
+    )
+    see = 'see README, "CelebA and FID"'
+    assert problems == [
+        f"CelebA images not found: celeba.data.folder = {tmp_path / 'absent'} does not exist; {see}",
+        f"celeba.data.partition = {tmp_path / 'absent.txt'} does not exist; {see}",
+        f"FID Inception weights not at {tmp_path / 'checkpoints' / WEIGHTS_FILE} and "
+        f"celeba.fid.weights_url is not set; {see}",
+    ]
+    (tmp_path / "img").mkdir()
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / WEIGHTS_FILE).write_bytes(b"")
+    found = {"folder": str(tmp_path / "img"), "partition": str(partition)}
+    assert S.start_check(load_config({"celeba": {"data": found, "fid": {"weights_dir": str(tmp_path)}}})) == ([], [])
+
+
+def test_snakemake_stops_within_seconds_when_celeba_files_are_missing(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(f"celeba:\n  data:\n    folder: {tmp_path / 'nowhere'}\n")
+    result = subprocess.run(
+        snakemake_command(tmp_path, "--configfile", mine, cores=1), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "cannot start:" in message and f"celeba.data.folder = {tmp_path / 'nowhere'} does not exist" in message
+    assert not (tmp_path / "results").exists()

@@ -36,14 +36,23 @@ def test_profile_executor_is_installed(name, module):
     importlib.import_module(module)
 
 
-def test_default_profile_is_applied(tmp_path):
-    # printshellcmds from profiles/default shows the shell command in a dry run
+def test_default_profile_shows_a_failed_jobs_reason_on_the_console(tmp_path):
+    """show-failed-logs from profiles/default: the reason is on the console, not only in a log file."""
+    folder = tmp_path / "img"
+    folder.mkdir()
+    partition = tmp_path / "p.txt"
+    partition.write_text("000001.jpg 0\n000002.jpg 1\n000003.jpg 2\n")  # images the folder lacks
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        f"celeba:\n  data:\n    kind: celeba\n    sources: [folder]\n    folder: {folder}\n"
+        f"    partition: {partition}\n    md5: {{partition: null}}\n"
+    )
     result = subprocess.run(
         snakemake_command(
-            tmp_path, "-n", "results/grid/narrow/data.npz", "--configfile", REPO / "presets/quick.yaml", cores=1
+            tmp_path, "results/celeba/data/meta.json", "--configfile", REPO / "presets/quick.yaml", mine, cores=1
         ),
         capture_output=True,
         text=True,
-        check=True,
     )
-    assert "grid_data.py --settings" in result.stdout
+    assert result.returncode != 0
+    assert "lacks 3 of the 3 images the partition file lists" in result.stdout + result.stderr

@@ -1,7 +1,10 @@
 """The quick preset through Snakemake in a temporary directory, end to end."""
 
+import base64
 import json
+import os
 import re
+import shutil
 import subprocess
 
 import numpy as np
@@ -33,7 +36,7 @@ def planned_jobs(dry_run_output: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("quick")
-    snakemake(workdir)
+    snakemake(workdir, "--resources", "gpu=1")  # as the README's main command
     return workdir
 
 
@@ -158,9 +161,39 @@ def test_every_seed_has_weights_losses_samples(quick_run):
         assert losses.step.iloc[-1] == 400 and len(losses) == 20
 
 
+def test_cpu_training_jobs_ran_side_by_side_under_one_gpu(quick_run):
+    """--cores 2 --resources gpu=1 on a CPU: no training job claims the GPU, so
+    two run at once (which jobs claim one is tested in runtime/test_gpu_slots)."""
+    spans = []
+    for log in (quick_run / "logs/grid").glob("*/train/*.log"):
+        stamps = re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ", log.read_text(), re.M)
+        spans.append(tuple(pd.Timestamp(t.replace(",", ".")) for t in (stamps[0], stamps[-1])))
+    assert len(spans) == 30
+    spans.sort()
+    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
+
+
 def test_second_run_does_nothing(quick_run):
     result = snakemake(quick_run, "-n")
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_without_celeba_files_the_grid_tables_still_come(quick_run, tmp_path):
+    work = tmp_path / "run"
+    shutil.copytree(quick_run, work, symlinks=True)  # with Snakemake's records: only what changed runs
+    off = tmp_path / "off.yaml"
+    off.write_text("celeba:\n  data:\n    kind: celeba\n")  # real CelebA, but no files named
+    result = snakemake(work, "--configfile", QUICK, off)
+    said = result.stdout + result.stderr
+    assert "CelebA: no files configured (celeba.data.folder" in said
+    ran = re.findall(r"^(?:local)?rule (\w+):", said, re.M)
+    assert "paper_tables" in ran and not [r for r in ran if r.startswith("celeba") or r.startswith("fid")]
+    t1 = pd.read_csv(work / "results/tables/table1.csv", keep_default_na=False)
+    assert (t1[t1.dataset == "celeba"].status == "not run").all() and len(t1[t1.dataset == "celeba"]) == 3
+    grid = t1[(t1.dataset == "grid") & (t1.status == "ours")]
+    assert (grid.n_seeds == 3).all() and len(grid) == 10
+    assert "celeba: not run (no CelebA files configured" in (work / "results/tables/table1.md").read_text()
+    assert "<td>not run</td>" in (work / "results/tables/table1.html").read_text()
 
 
 def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
@@ -177,6 +210,7 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
         "claims": 1,
         "convergence": 1,
         "benchmark_summary": 1,
+        "report_summary": 1,
         "all": 1,
     }
     assert set(re.findall(r"wildcards: variant=\w+, experiment=(\w+)", result.stdout)) == {"plummer"}
@@ -193,9 +227,39 @@ def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):
         "claims": 1,
         "convergence": 1,
         "benchmark_summary": 1,
+        "report_summary": 1,
         "all": 1,
     }
     assert set(re.findall(r"wildcards: flow=(\w+)", result.stdout)) == {"coulomb"}
+
+
+def report_items(report: str) -> dict[str, str]:
+    """Path -> (mime type, decoded content) of each file bundled in a report."""
+    items = {}
+    for m in re.finditer(r'"(results/[^"]+)": \{"name".*?"data_uri": "data:([^;]+);[^,]*,([^"]+)"', report):
+        items[m[1]] = (m[2], base64.b64decode(m[3]))
+    return items
+
+
+def chromium() -> str | None:
+    """A headless Chromium, installed from Debian's packages in CI (root)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found or not (os.environ.get("CI") and os.geteuid() == 0 and shutil.which("apt-get")):
+        return found
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+        subprocess.run(install, env=env, capture_output=True, check=True)
+    return shutil.which("chromium")
+
+
+def rendered(browser: str, page, *args) -> str:
+    """The DOM of `page` after its scripts ran, in a headless browser."""
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000", *args]
+    result = subprocess.run([*cmd, "--dump-dom", f"file://{page}"], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
 
 
 def test_report_bundles_tables_and_figures_with_captions(quick_run):
@@ -216,6 +280,40 @@ def test_report_bundles_tables_and_figures_with_captions(quick_run):
     ):
         assert caption in report
     assert "{{" not in report
+    # the tables are there as HTML pages, with their notes, not CSV downloads
+    items = report_items(report)
+    for name in ("table1", "table2", "claims", "convergence", "theorem1", "theorem2"):
+        mime, page = items[f"results/tables/{name}.html"]
+        assert mime == "text/html" and f"results/tables/{name}.csv" not in items
+        assert page.decode() == (quick_run / f"results/tables/{name}.html").read_text()
+    table1 = items["results/tables/table1.html"][1].decode()
+    rows = pd.read_csv(quick_run / "results/tables/table1.csv")
+    assert table1.count("<tr") == len(rows) + 1  # a header and a row per CSV row
+    assert "SHORTENED RUN: 400 of the paper" in table1
+
+
+def test_report_reads_in_a_browser(quick_run, tmp_path):
+    browser = chromium()
+    if browser is None:
+        pytest.skip("no chromium here (Debian: apt-get install chromium); CI installs it")
+    snakemake(quick_run, "--report", "results/report.html")
+    landing = rendered(browser, quick_run / "results/report.html")
+    claims = pd.read_csv(quick_run / "results/tables/claims.csv", keep_default_na=False)
+    counts = claims.verdict.value_counts()
+    # the landing text is this run's: its settings and how the claims fared
+    assert "This run:" in landing and "400 iterations (paper 3000000), 3 seeds" in landing
+    assert f"{counts.get('reproduced', 0)} reproduced, {counts.get('contradicted', 0)} contradicted" in landing
+    for category in ("Tables", "Claims", "Figures", "Theorem 1", "Theorem 2"):
+        assert f">{category}<" in landing
+    # a bundled table, as the report shows it: a real table with its notes
+    page = tmp_path / "table2.html"
+    page.write_bytes(report_items((quick_run / "results/report.html").read_text())["results/tables/table2.html"][1])
+    table = rendered(browser, page)
+    assert "<table" in table and "<th>" in table and "SHORTENED RUN" in table
+    shot = tmp_path / "table2.png"
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}", f"file://{page}"]
+    subprocess.run(cmd, capture_output=True, timeout=180, check=True)
+    assert shot.stat().st_size > 10_000  # drawn, not blank
 
 
 def test_changing_one_celeba_kernel_reruns_only_its_jobs(quick_run, tmp_path):
@@ -232,6 +330,7 @@ def test_changing_one_celeba_kernel_reruns_only_its_jobs(quick_run, tmp_path):
         "claims": 1,
         "convergence": 1,
         "benchmark_summary": 1,
+        "report_summary": 1,
         "all": 1,
     }
     assert set(re.findall(r"wildcards: experiment=(\w+)", result.stdout)) == {"couae"}

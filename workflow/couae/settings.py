@@ -526,6 +526,55 @@ def celeba_locations(config) -> Untracked:
     return Untracked(as_json(config["celeba"]["data"]))
 
 
+# --- what this run can reach ----------------------------------------------------------------
+
+
+def celeba_configured(config) -> bool:
+    """Whether the CelebA half has data to run on: the stand-in, or a location
+    of the real files. Without, the tables mark its cells "not run"."""
+    data = config["celeba"]["data"]
+    return data["kind"] == "standin" or bool(data["folder"] or data["archive"] or data["url"]["archive"])
+
+
+def start_check(config) -> tuple[list[str], list[str]]:
+    """(problems, notes) found before any job runs: problems stop the workflow
+    at once, naming the config keys (CelebA files configured but absent, FID
+    weights missing with nowhere to fetch them); notes are said at start."""
+    data, fid = config["celeba"]["data"], config["celeba"]["fid"]
+    see = 'see README, "CelebA and FID"'
+    if not celeba_configured(config):
+        note = (
+            "CelebA: no files configured (celeba.data.folder, celeba.data.archive or celeba.data.url.archive), so "
+            f"the CelebA half does not run and its table cells say 'not run'; {see}, or set celeba.data.kind: "
+            "standin to run it on generated stand-in images."
+        )
+        return [], [note]
+    problems, notes = [], []
+    if data["kind"] == "celeba":
+        found = (
+            (data["folder"] and os.path.isdir(data["folder"]))
+            or (data["archive"] and os.path.isfile(data["archive"]))
+            or data["url"]["archive"]
+        )
+        if not found:
+            tried = ", ".join(f"celeba.data.{k} = {data[k]}" for k in ("folder", "archive") if data[k])
+            problems.append(f"CelebA images not found: {tried} does not exist; {see}")
+        partition = data["partition"]
+        if partition and not os.path.isfile(partition):
+            problems.append(f"celeba.data.partition = {partition} does not exist; {see}")
+        if not partition and not data["url"]["partition"]:
+            problems.append(f"no CelebA partition file: set celeba.data.partition or celeba.data.url.partition; {see}")
+    if fid["extractor"] == "inception":
+        from .celeba.weights import weights_path
+
+        path = weights_path(fid["weights_dir"])
+        if not path.is_file() and not fid["weights_url"]:
+            problems.append(f"FID Inception weights not at {path} and celeba.fid.weights_url is not set; {see}")
+        elif not path.is_file():
+            notes.append(f"FID Inception weights not at {path}: the first job fetches them from celeba.fid.weights_url")
+    return problems, notes
+
+
 # --- cross-field checks ------------------------------------------------------------------
 
 

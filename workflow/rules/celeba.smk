@@ -11,6 +11,7 @@ rule celeba_data:
         "logs/celeba/data.log",
     benchmark:
         "results/benchmarks/celeba_data.tsv"
+    priority: 50  # data and downloads first: a missing file shows in seconds, not hours
     conda:
         CONDA_ENV
     threads: config["celeba"]["data"]["workers"]
@@ -27,6 +28,7 @@ rule fid_weights:
         CELEBA_FID_WEIGHTS,
     log:
         "logs/celeba/fid_weights.log",
+    priority: 50  # data and downloads first: a missing file shows in seconds, not hours
     conda:
         CONDA_ENV
     params:

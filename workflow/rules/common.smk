@@ -13,6 +13,7 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from couae import settings as S  # noqa: E402
 from couae.report import text as T  # noqa: E402
+from couae.runtime.gpu_slots import gpu_count  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:
@@ -21,6 +22,13 @@ except S.ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")
 for warning in S.config_warnings(config):
     logger.warning(f"config: {warning}")
+# Missing data or weights stop the run now, not hours later in a log file.
+START_PROBLEMS, START_NOTES = S.start_check(config)
+if START_PROBLEMS:
+    raise WorkflowError("cannot start:\n  " + "\n  ".join(START_PROBLEMS))
+for note in START_NOTES:
+    logger.warning(note)
+CELEBA_ON = S.celeba_configured(config)
 
 # Each rule runs workflow/scripts/<rule>.py, found on PATH, with the Python that
 # runs Snakemake (the same environment, also on a cluster node that shares the
@@ -31,8 +39,11 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
 shell.prefix(f"set -euo pipefail; export PATH={':'.join(map(shlex.quote, JOB_PATH))}:\"$PATH\"; ")
 CONDA_ENV = "../envs/couae.yaml"
 
-# Training and FID jobs declare one GPU unless the config pins them to the CPU.
-GPU_PER_TRAINING_JOB = 0 if config["device"] == "cpu" else 1
+# Training and FID jobs declare one GPU where they will use one: device cuda, or
+# auto on a machine with a GPU. On a CPU-only machine they claim none, so
+# --cores N runs them side by side. (On a cluster whose login node has no GPU,
+# set device: cuda.)
+GPU_PER_TRAINING_JOB = int(config["device"] == "cuda" or (config["device"] == "auto" and gpu_count() > 0))
 
 
 wildcard_constraints:
@@ -114,8 +125,13 @@ def celeba_outputs(pattern):
     return [pattern.format(experiment=e, width=w, seed=s) for e, w in S.runs(config, "celeba") for s in CELEBA_SEEDS]
 
 
-CELEBA_EVALS = celeba_outputs(f"{CELEBA_EVAL}.csv")
-CELEBA_PROVENANCE = celeba_outputs(f"{CELEBA_RUN}/provenance.json") + celeba_outputs(f"{CELEBA_EVAL}.provenance.json")
+# What the tables, Theorem 2 and the claims read of CelebA: nothing where it is not configured.
+CELEBA_EVALS = celeba_outputs(f"{CELEBA_EVAL}.csv") if CELEBA_ON else []
+CELEBA_PROVENANCE = (
+    celeba_outputs(f"{CELEBA_RUN}/provenance.json") + celeba_outputs(f"{CELEBA_EVAL}.provenance.json")
+    if CELEBA_ON
+    else []
+)
 # Figure 3: each experiment's first seed at its main width; Figure 4: one experiment's widths
 CELEBA_MAIN_WIDTHS = {
     e: S.width_label(S.main_width(S.experiment_widths(config, "celeba", e).values())) for e in CELEBA_EXPERIMENTS
@@ -139,25 +155,34 @@ FID_BATCH = S.Untracked(str(config["celeba"]["fid"]["batch_size"]))
 THEOREM1_FLOWS = S.theorem1_flows(config)
 
 # --- targets ----------------------------------------------------------------------------
-TABLES = expand("results/tables/{table}.{ext}", table=["table1", "table2"], ext=["csv", "md", "tex"])
+TABLES = expand("results/tables/{table}.{ext}", table=["table1", "table2"], ext=["csv", "md", "tex", "html"])
 FIGURE2 = expand("results/figures/figure2_{variant}.{ext}", variant=GRID_VARIANTS, ext=["png", "pdf"])
-CONVERGENCE = expand("results/tables/convergence.{ext}", ext=["csv", "md"]) + expand(
+CONVERGENCE = expand("results/tables/convergence.{ext}", ext=["csv", "md", "html"]) + expand(
     "results/figures/convergence_{variant}.{ext}", variant=GRID_VARIANTS, ext=["png", "pdf"]
 )
-CLAIMS = expand("results/tables/claims.{ext}", ext=["csv", "md"])
+CLAIMS = expand("results/tables/claims.{ext}", ext=["csv", "md", "html"])
 FIGURES_CELEBA = expand("results/figures/{figure}.{ext}", figure=["figure3", "figure4"], ext=["png", "pdf"])
 THEORY_OUTPUTS = (
     expand("results/figures/figure1.{ext}", ext=["png", "pdf"])
-    + expand("results/tables/theorem1.{ext}", ext=["csv", "md"])
+    + expand("results/tables/theorem1.{ext}", ext=["csv", "md", "html"])
     + expand("results/figures/theorem1.{ext}", ext=["png", "pdf"])
-    + expand("results/tables/theorem2.{ext}", ext=["csv", "md"])
+    + expand("results/tables/theorem2.{ext}", ext=["csv", "md", "html"])
     + expand("results/figures/theorem2.{ext}", ext=["png", "pdf"])
 )
 BENCHMARKS = (
     grid_outputs(GRID_TRAIN_BENCHMARK)
     + grid_outputs(GRID_EVAL_BENCHMARK)
     + expand("results/benchmarks/theorem1/{flow}.tsv", flow=THEOREM1_FLOWS)
-    + ["results/benchmarks/celeba_data.tsv", "results/benchmarks/celeba_fid_reference.tsv"]
-    + celeba_outputs(CELEBA_TRAIN_BENCHMARK)
-    + celeba_outputs(CELEBA_EVAL_BENCHMARK)
+    + (
+        ["results/benchmarks/celeba_data.tsv", "results/benchmarks/celeba_fid_reference.tsv"]
+        + celeba_outputs(CELEBA_TRAIN_BENCHMARK)
+        + celeba_outputs(CELEBA_EVAL_BENCHMARK)
+        if CELEBA_ON
+        else []
+    )
 )
+REPORT_INTRO = str(Path(workflow.basedir) / "workflow/report/workflow.rst")
+# What each half makes (the targets `grid`, `celeba`, `theory`, `tables`; `all` is every configured one)
+GRID_TARGETS = FIGURE2 + CONVERGENCE + GRID_EVALS + GRID_REFERENCES
+CELEBA_TARGETS = FIGURES_CELEBA + celeba_outputs(f"{CELEBA_EVAL}.csv")
+TABLE_TARGETS = TABLES + CLAIMS + expand("results/tables/theorem2.{ext}", ext=["csv", "md", "html"])

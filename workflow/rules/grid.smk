@@ -8,6 +8,7 @@ rule grid_data:
         GRID_DATA,
     log:
         "logs/grid/{variant}/data.log",
+    priority: 50  # data and downloads first: a missing file shows in seconds, not hours
     conda:
         CONDA_ENV
     params:
@@ -127,8 +128,9 @@ rule convergence:
         references=GRID_REFERENCES,
         claims="results/tables/claims.csv",
     output:
-        report("results/tables/convergence.csv", caption="../report/caption.rst", category="Convergence"),
+        "results/tables/convergence.csv",
         "results/tables/convergence.md",
+        report("results/tables/convergence.html", caption="../report/caption.rst", category="Convergence"),
         [
             report(f, caption="../report/caption.rst", category="Convergence")
             for f in expand("results/figures/convergence_{variant}.png", variant=GRID_VARIANTS)

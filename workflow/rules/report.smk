@@ -10,9 +10,9 @@ rule paper_tables:
         celeba_evals=CELEBA_EVALS,
         provenance=GRID_PROVENANCE + CELEBA_PROVENANCE,
     output:
-        report("results/tables/table1.csv", caption="../report/caption.rst", category="Tables"),
-        report("results/tables/table2.csv", caption="../report/caption.rst", category="Tables"),
-        [t for t in TABLES if not t.endswith(".csv")],
+        report("results/tables/table1.html", caption="../report/caption.rst", category="Tables"),
+        report("results/tables/table2.html", caption="../report/caption.rst", category="Tables"),
+        [t for t in TABLES if not t.endswith(".html")],
     log:
         "logs/tables.log",
     conda:
@@ -51,8 +51,9 @@ rule claims:
         celeba_evals=CELEBA_EVALS,
         theorem1="results/tables/theorem1.csv",
     output:
-        report("results/tables/claims.csv", caption="../report/caption.rst", category="Claims"),
+        "results/tables/claims.csv",
         "results/tables/claims.md",
+        report("results/tables/claims.html", caption="../report/caption.rst", category="Claims"),
     log:
         "logs/claims.log",
     conda:
@@ -64,3 +65,20 @@ rule claims:
     shell:
         "claims.py --grid-evals {input.evals} --celeba-evals {input.celeba_evals} --theorem1 {input.theorem1}"
         " --settings {params.settings:q} --notes {params.notes:q} --table-stem results/tables/claims > {log} 2>&1"
+
+
+# The report opens with this file once it exists (see the Snakefile's `report:`).
+rule report_summary:
+    input:
+        intro=REPORT_INTRO,
+        claims="results/tables/claims.csv",
+    output:
+        REPORT_SUMMARY,
+    log:
+        "logs/report_summary.log",
+    conda:
+        CONDA_ENV
+    params:
+        summary=S.as_json(T.run_summary(config)),
+    shell:
+        "report_summary.py --intro {input.intro:q} --summary {params.summary:q} --claims {input.claims} --out {output} > {log} 2>&1"

@@ -41,8 +41,9 @@ rule theorem1:
         results=expand("results/theory/theorem1/{flow}.csv", flow=THEOREM1_FLOWS),
         trajectories=expand("results/theory/theorem1/{flow}_trajectory.npz", flow=THEOREM1_FLOWS),
     output:
-        report("results/tables/theorem1.csv", caption="../report/caption.rst", category="Theorem 1"),
+        "results/tables/theorem1.csv",
         "results/tables/theorem1.md",
+        report("results/tables/theorem1.html", caption="../report/caption.rst", category="Theorem 1"),
         report("results/figures/theorem1.png", caption="../report/caption.rst", category="Theorem 1"),
         "results/figures/theorem1.pdf",
     log:
@@ -62,8 +63,9 @@ rule theorem2:
         evals=GRID_EVALS,
         celeba_evals=CELEBA_EVALS,
     output:
-        report("results/tables/theorem2.csv", caption="../report/caption.rst", category="Theorem 2"),
+        "results/tables/theorem2.csv",
         "results/tables/theorem2.md",
+        report("results/tables/theorem2.html", caption="../report/caption.rst", category="Theorem 2"),
         report("results/figures/theorem2.png", caption="../report/caption.rst", category="Theorem 2"),
         "results/figures/theorem2.pdf",
     log:

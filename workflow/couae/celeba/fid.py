@@ -1,7 +1,7 @@
 """Fréchet Inception Distance: features, their Gaussian statistics, the distance.
 
 Features come from pytorch-fid's InceptionV3 (2048-d pool features, the FID
-weights `pt_inception-2015-12-05-6726825d.pth`). The Fréchet distance is our
+weights of `weights`). The Fréchet distance is our
 own: pytorch-fid 0.3.0 calls `scipy.linalg.sqrtm(..., disp=False)`, an
 argument scipy 1.18 removed. We need only the trace of the matrix square
 root, which the eigenvalues of a symmetric matrix give without sqrtm.
@@ -24,13 +24,13 @@ from torch import nn
 
 from ..core.seeding import stream_seed
 from ..runtime.atomic import save_npz
-from ..runtime.downloads import DownloadError, download, verify_checksum
 from ..runtime.loading import load_arrays
+from .weights import WEIGHTS_FILE, WEIGHTS_SHA256_PREFIX, ensure_weights, hub_dir, weights_path, where_to_put_weights
+
+__all__ = ["WEIGHTS_FILE", "WEIGHTS_SHA256_PREFIX", "ensure_weights", "weights_path", "where_to_put_weights"]
 
 log = logging.getLogger(__name__)
 
-WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
-WEIGHTS_SHA256_PREFIX = "6726825d"  # torch.hub's convention: the name carries the hash prefix
 INCEPTION_DIMS = 2048
 INCEPTION = "inception"
 TEST_ONLY = "random-features-test-only"
@@ -42,37 +42,6 @@ class MissingWeightsError(FileNotFoundError):
 
 class TooFewImagesError(ValueError):
     pass
-
-
-def hub_dir(weights_dir: str | None) -> Path:
-    """The torch.hub folder the weights live under (`<dir>/checkpoints/<file>`)."""
-    return Path(weights_dir).expanduser() if weights_dir else Path(torch.hub.get_dir())
-
-
-def weights_path(weights_dir: str | None) -> Path:
-    return hub_dir(weights_dir) / "checkpoints" / WEIGHTS_FILE
-
-
-def where_to_put_weights(path: Path) -> str:
-    return (
-        f"Download {WEIGHTS_FILE} from https://github.com/mseitzer/pytorch-fid/releases/tag/fid_weights and place "
-        f"it at\n  {path}\n(or set celeba.fid.weights_dir to a folder whose checkpoints/ holds it)."
-    )
-
-
-def ensure_weights(weights_dir: str | None, url: str | None, retries: int) -> Path:
-    """The Inception weights file under <weights_dir>/checkpoints/ (torch.hub's
-    folder when no dir is given), verified against the hash in its name, and
-    downloaded from `url` when absent. A file the user placed is never moved or
-    deleted. Raises DownloadError or ChecksumError."""
-    path = weights_path(weights_dir)
-    if not path.is_file():
-        if not url:
-            raise DownloadError("no celeba.fid.weights_url configured")
-        log.info("fetching %s -> %s", url, path)
-        download(url, path, sha256_prefix=WEIGHTS_SHA256_PREFIX, retries=retries)
-    verify_checksum(path, WEIGHTS_SHA256_PREFIX, "sha256", prefix=True)
-    return path
 
 
 @contextlib.contextmanager

@@ -271,6 +271,11 @@ def claims_table(grid_evals: pd.DataFrame, celeba_evals, theorem1: pd.DataFrame,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:
+    """How many claims got each verdict, in a fixed order."""
+    return {v: int((claims["verdict"] == v).sum()) for v in (REPRODUCED, CONTRADICTED, INCONCLUSIVE)}
+
+
 def verdict_lines(claims: pd.DataFrame, dataset: str, variant: str) -> list[str]:
     """'statement: verdict' for the claims on the test metric of one dataset or
     variant (Tables 1-2), for a figure's title."""

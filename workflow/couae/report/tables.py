@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,33 @@ def markdown(title: str, sections: list[tuple[str | None, str]], notes: list[str
     for heading, body in sections:
         parts += ([f"## {heading}"] if heading else []) + [body]
     return "\n\n".join(parts) + "\n\n" + markdown_notes(notes)
+
+
+_STYLE = (
+    "body{font-family:sans-serif;font-size:14px;margin:1em}table{border-collapse:collapse;margin:0.5em 0}"
+    "th,td{border:1px solid #bbb;padding:3px 8px;text-align:right}th{background:#eee}"
+    "td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}li{margin:0.2em 0}"
+)
+
+
+def html_page(title: str, sections: list[tuple[str | None, pd.DataFrame]], notes: list[str], floatfmt: str) -> str:
+    """The same table as one self-contained HTML page (the report shows it inline)."""
+    body = [f"<h1>{escape(title)}</h1>"]
+    for heading, frame in sections:
+        if heading:
+            body.append(f"<h2>{escape(heading)}</h2>")
+        body.append(frame.to_html(index=False, na_rep="", float_format=lambda v: format(v, floatfmt), border=0))
+    body.append("<ul>" + "".join(f"<li>{escape(note)}</li>" for note in notes) + "</ul>")
+    head = f'<head><meta charset="utf-8"><title>{escape(title)}</title><style>{_STYLE}</style></head>'
+    return f"<!DOCTYPE html><html>{head}<body>{''.join(body)}</body></html>\n"
+
+
+def write_readable(out_stem, title, sections: list[tuple[str | None, pd.DataFrame]], notes, floatfmt=".4g") -> None:
+    """A table's Markdown and HTML files, from the same (heading, frame) sections."""
+    out_stem = Path(out_stem)
+    md = [(heading, frame.to_markdown(index=False, floatfmt=floatfmt)) for heading, frame in sections]
+    save_text(markdown(title, md, notes), out_stem.with_suffix(".md"))
+    save_text(html_page(title, sections, notes, floatfmt), out_stem.with_suffix(".html"))
 
 
 def summarise(evals: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -234,7 +262,7 @@ def write_table(table: pd.DataFrame, out_stem: str | Path, title: str, notes: li
     out_stem = Path(out_stem)
     save_dataframe_csv(table, out_stem.with_suffix(".csv"), index=False)
     shown = display_frame(table)
-    save_text(markdown(title, [(None, shown.to_markdown(index=False))], notes), out_stem.with_suffix(".md"))
+    write_readable(out_stem, title, [(None, shown)], notes)
     tex_notes = "".join(f"% {n}\n" for n in notes)
     tex = shown.to_latex(index=False, caption=title, escape=True)
     save_text(tex_notes + tex, out_stem.with_suffix(".tex"))
@@ -257,10 +285,7 @@ def write_theorem1(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
         median_start_worst_distance=table.median_start_worst_distance.map("{:.3g}".format),
         mean_final_mmd2=table.mean_final_mmd2.map("{:.3g}".format),
     )
-    save_text(
-        markdown(TABLE_TITLES["theorem1"], [(None, shown.to_markdown(index=False))], notes),
-        out_stem.with_suffix(".md"),
-    )
+    write_readable(out_stem, TABLE_TITLES["theorem1"], [(None, shown)], notes)
 
 
 def write_theorem2(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
@@ -274,19 +299,16 @@ def write_theorem2(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
         if not shown["caveats"].any():
             shown = shown.drop(columns="caveats")
         heading = f"{dataset} ({variant})" if variant else dataset
-        sections.append((f"{heading}: {rows['metric'].iloc[0]}", shown.to_markdown(index=False, floatfmt=".4g")))
-    save_text(markdown(TABLE_TITLES["theorem2"], sections, notes), out_stem.with_suffix(".md"))
+        sections.append((f"{heading}: {rows['metric'].iloc[0]}", shown))
+    write_readable(out_stem, TABLE_TITLES["theorem2"], sections, notes)
 
 
 def write_convergence(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
     """The convergence table as CSV and Markdown, a section per grid variant."""
     out_stem = Path(out_stem)
     save_dataframe_csv(table, out_stem.with_suffix(".csv"), index=False)
-    sections = [
-        (variant, rows.drop(columns="variant").to_markdown(index=False, floatfmt=".4g"))
-        for variant, rows in table.groupby("variant", sort=False)
-    ]
-    save_text(markdown(TABLE_TITLES["convergence"], sections, notes), out_stem.with_suffix(".md"))
+    sections = [(variant, rows.drop(columns="variant")) for variant, rows in table.groupby("variant", sort=False)]
+    write_readable(out_stem, TABLE_TITLES["convergence"], sections, notes)
 
 
 def write_claims(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
@@ -311,6 +333,4 @@ def write_claims(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
             "reasons": table["reasons"],
         }
     )
-    save_text(
-        markdown(TABLE_TITLES["claims"], [(None, shown.to_markdown(index=False))], notes), out_stem.with_suffix(".md")
-    )
+    write_readable(out_stem, TABLE_TITLES["claims"], [(None, shown)], notes)

@@ -9,7 +9,7 @@ the Snakefile: standard library only.
 
 from __future__ import annotations
 
-from ..settings import variant_descriptions
+from ..settings import celeba_configured, experiments, variant_descriptions
 from . import caveats, paper
 
 TABLE_TITLES = {
@@ -36,6 +36,8 @@ def _bandwidths(config) -> str:
 
 def celeba_notes(config) -> list[str]:
     c = config["celeba"]
+    if not celeba_configured(config):
+        return ["celeba: not run (no CelebA files configured: celeba.data); its cells say 'not run'."]
     notes = [
         f"celeba: {c['training']['iterations']} iterations, batch {c['training']['batch_size']}, "
         f"FID from {c['fid']['n_generated']} generated images against the test split "
@@ -120,6 +122,41 @@ def claims_notes(config) -> list[str]:
         "Theorem 1 rows count runs of plain descent (noise 0) that end with every particle on a distinct sample, "
         "with a Clopper-Pearson interval; a flow whose particles did not move is inconclusive, not contradicted.",
     ] + [n for n in table_notes(config) if n.startswith("SHORTENED") or n.startswith("CELEBA")]
+
+
+def run_summary(config) -> list[str]:
+    """What this run is, one line per part, for the report's opening text."""
+    grid, celeba, theory = config["grid"], config["celeba"], config["theory"]["theorem1"]
+    variants = "; ".join(f"{name} ({text})" for name, text in variant_descriptions(config).items())
+    lines = [
+        f"Grid: data sets {variants}. Experiments {', '.join(experiments(config, 'grid'))}; "
+        f"{grid['training']['iterations']} iterations (paper {paper.ITERATIONS['grid']}), "
+        f"{len(grid['training']['seeds'])} seeds."
+    ]
+    if not celeba_configured(config):
+        lines.append("CelebA: not run (no CelebA files configured); its table cells say so.")
+    else:
+        data = "stand-in images, not CelebA" if celeba["data"]["kind"] == "standin" else "CelebA"
+        lines.append(
+            f"CelebA: {data}; {celeba['training']['iterations']} iterations (paper {paper.ITERATIONS['celeba']}); "
+            f"features: {celeba['fid']['extractor']}."
+        )
+    lines.append(
+        f"Theorem 1: {len(theory['flows'])} flows in dimensions {', '.join(map(str, theory['dims']))}, "
+        f"{theory['n_runs']} runs of {theory['steps']} steps each."
+    )
+    return lines
+
+
+def summary_rst(intro: str, lines: list[str], verdicts: dict[str, int]) -> str:
+    """The report's landing text: the workflow's `intro`, what this run was,
+    then how the paper's claims fared on it."""
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in verdicts.items())
+    body = [f"- {line}" for line in lines] + [
+        f"- The paper's claims on this run (category Claims): {counts}. A shortened run, one seed, "
+        "stand-in data or test-only features make a comparison inconclusive whatever its interval says."
+    ]
+    return intro.rstrip() + "\n\nThis run:\n\n" + "\n".join(body) + "\n"
 
 
 def markdown_notes(notes: list[str]) -> str:
