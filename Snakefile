@@ -43,6 +43,7 @@ localrules:
     figure4,
     theorem1,
     theorem2,
+    flows,
     convergence,
     claims,
     paper_tables,

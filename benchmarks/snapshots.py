@@ -29,7 +29,7 @@ from couae.grid import model as grid_model
 from couae.grid.data import make_splits
 from couae.grid.evaluation import convergence_rows, evaluate_job
 from couae.runtime.devices import resolve_device
-from couae.settings import grid_data_settings, grid_evaluation_settings, grid_training_settings
+from couae.settings import gap_settings, grid_data_settings, grid_evaluation_settings, grid_training_settings
 from helpers import load_config, paper_grid
 
 
@@ -65,7 +65,7 @@ def main() -> None:
             np.save(Path(tmp) / f"s{seed}.npy", samples[k])
             paths.append((Path(tmp) / f"w{seed}.pt", Path(tmp) / f"s{seed}.npy"))
         start = time.perf_counter()
-        final = evaluate_job("narrow", two, *zip(*paths, strict=True), splits, evaluation)
+        final = evaluate_job("narrow", two, *zip(*paths, strict=True), splits, evaluation, gap_settings(config))
         final_per_seed = (time.perf_counter() - start) / len(two.seeds)
     start = time.perf_counter()
     kept = grid_model.snapshots(small, two)

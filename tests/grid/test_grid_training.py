@@ -238,7 +238,7 @@ def test_snapshot_file_holds_what_shorter_runs_make(train_data):
 
 def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
     from couae.grid.evaluation import convergence_rows, evaluate_job
-    from couae.settings import grid_evaluation_settings
+    from couae.settings import gap_settings, grid_evaluation_settings
     from helpers import load_config
 
     settings = dataclasses.replace(small_settings("couae", iterations=60, snapshots=[20, 40]), n_generated=200)
@@ -251,7 +251,8 @@ def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
         np.save(tmp_path / f"s{seed}.npy", samples[k])
         paths.append((tmp_path / f"w{seed}.pt", tmp_path / f"s{seed}.npy"))
     evaluation = grid_evaluation_settings(load_config())
-    final = evaluate_job("narrow", settings, *zip(*paths, strict=True), splits, evaluation)
+    gap = gap_settings(load_config())
+    final = evaluate_job("narrow", settings, *zip(*paths, strict=True), splits, evaluation, gap)
     rows = convergence_rows(grid_model.snapshots(run, settings), final, splits, evaluation)
     assert list(rows.step) == [20] * 3 + [40] * 3 + [60] * 3 and set(rows.variant) == {"narrow"}
     last = rows[rows.step == 60].reset_index(drop=True)
@@ -262,7 +263,7 @@ def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
 def test_evaluation_refuses_weights_of_another_job(tmp_path, data_file):
     """A WAE weights file copied into a CouAE seed folder must not become a CouAE row."""
     from couae.grid.evaluation import evaluate_job
-    from couae.settings import grid_evaluation_settings
+    from couae.settings import gap_settings, grid_evaluation_settings
     from helpers import load_config
 
     couae, wae = small_settings("couae", iterations=20), small_settings("wae", iterations=20)
@@ -279,17 +280,17 @@ def test_evaluation_refuses_weights_of_another_job(tmp_path, data_file):
             torch.save(grid_model.seed_weights(run, k, settings), weights)
             np.save(sample, samples[k])
             paths[settings.experiment, seed] = (weights, sample)
-    evaluation = grid_evaluation_settings(load_config())
+    evaluation, gap = grid_evaluation_settings(load_config()), gap_settings(load_config())
     swapped = [paths["wae", 3]] + [paths["couae", s] for s in (5, 7)]
     with pytest.raises(ValueError, match=r"wae3\.pt holds wae at width x0\.5, seed 3.* this job is couae"):
-        evaluate_job("narrow", couae, *zip(*swapped, strict=True), splits, evaluation)
+        evaluate_job("narrow", couae, *zip(*swapped, strict=True), splits, evaluation, gap)
     shuffled = [paths["couae", s] for s in (5, 3, 7)]
     with pytest.raises(ValueError, match=r"couae5\.pt holds seed 5, not seed 3"):
-        evaluate_job("narrow", couae, *zip(*shuffled, strict=True), splits, evaluation)
+        evaluate_job("narrow", couae, *zip(*shuffled, strict=True), splits, evaluation, gap)
 
 
 def test_evaluate_script_refuses_a_crafted_weights_file_without_running_it(tmp_path, data_file):
-    from couae.settings import grid_evaluation_settings
+    from couae.settings import gap_settings, grid_evaluation_settings
     from helpers import CodeCarrier, load_config
 
     settings = small_settings("couae", iterations=20)
@@ -305,7 +306,8 @@ def test_evaluate_script_refuses_a_crafted_weights_file_without_running_it(tmp_p
     cmd = [sys.executable, str(REPO / "workflow/scripts/grid_evaluate.py"), "--variant", "narrow", "--data",
            str(data_file), "--weights", *map(str, weights), "--samples", *map(str, samples), "--snapshots",
            str(tmp_path / "snapshots.pt"), "--settings", grid_evaluation_settings(load_config()).to_json(),
-           "--training-settings", settings.to_json(), "--out", str(tmp_path / "eval.csv"), "--convergence",
+           "--training-settings", settings.to_json(), "--gap-settings", gap_settings(load_config()).to_json(),
+           "--out", str(tmp_path / "eval.csv"), "--convergence",
            str(tmp_path / "conv.csv"), "--threads", "1", "--provenance", str(tmp_path / "p.json")]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 1 and f"{weights[0]}: cannot be read as grid weights" in result.stderr

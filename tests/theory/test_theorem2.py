@@ -1,11 +1,33 @@
-"""Theorem 2's measured inputs: the per-width table from per-seed evaluations."""
+"""Theorem 2 per width: the table from per-seed evaluations (xi, test metric,
+the bound and the measured gap) and its figures."""
+
+import math
 
 import matplotlib.colors
 import pandas as pd
 import pytest
 
-from couae.theory.figures import theorem2_figure
-from couae.theory.theorem2 import per_seed, theorem2_table
+from couae.theory.figures import theorem2_bound_figure, theorem2_figure
+from couae.theory.theorem2 import per_seed, theorem2_table, with_bound
+
+
+def gap_columns(gap, recon_weight=1.0, k_bound=7.0):
+    """Theorem 2's columns as the evaluations write them for an MMD model."""
+    return {
+        "lambda": 100.0,
+        "recon_weight": recon_weight,
+        "assumptions": "h = 2 (the theorem needs h > 2)",
+        "kernel_bound": k_bound,
+        "kernel_bound_source": "k(z, z)",
+        "objective_train": 1.0,
+        "objective_fresh": 1.0 + gap,
+        "objective_fresh_std": 0.2,
+        "fresh_draws": 4,
+        "fresh_size": 500,
+        "gap": gap,
+        "gap_recon": gap / 2,
+        "gap_mmd2": gap / 200,
+    }
 
 
 def grid_evals():
@@ -23,6 +45,8 @@ def grid_evals():
                     "recon_train_max": xi,
                     "recon_validation_max": xi - 0.5,
                     "xi": xi,
+                    "recon_mean": xi / 4,
+                    **gap_columns(0.1 * (seed + 1)),
                 }
             )
     return pd.DataFrame(rows)
@@ -42,6 +66,8 @@ def celeba_evals(caveats="stand-in data, not CelebA; test-only features, not FID
                 "recon_train_max": xi,
                 "recon_validation_max": xi / 2,
                 "xi": xi,
+                "recon_mean": xi / 10,
+                **gap_columns(0.5, recon_weight=0.05, k_bound=1.0),
                 "caveats": caveats,
             }
             for w, xi, fid in ((0.25, 900.0, 60.0), (0.5, 700.0, 52.0), (1.0, 500.0, 47.0))
@@ -50,7 +76,7 @@ def celeba_evals(caveats="stand-in data, not CelebA; test-only features, not FID
 
 
 def test_table_summarises_xi_and_test_metric_per_width():
-    t = theorem2_table(per_seed(grid_evals(), "grid", n_train=500))
+    t = theorem2_table(with_bound(per_seed(grid_evals(), "grid", n_train=500), delta=0.05))
     assert list(t.width) == [0.5, 1.0] and (t.n_train == 500).all() and (t.n_seeds == 3).all()
     row = t[t.width == 1.0].iloc[0]
     assert row.xi_mean == pytest.approx(5.0) and row.xi_std == pytest.approx(1.0) and row.xi_max == 6.0
@@ -66,7 +92,7 @@ def test_table_summarises_xi_and_test_metric_per_width():
 
 def test_celeba_rows_use_fid_their_own_n_and_keep_their_caveats():
     seeds = pd.concat([per_seed(grid_evals(), "grid", n_train=500), per_seed(celeba_evals(), "celeba")])
-    t = theorem2_table(seeds)
+    t = theorem2_table(with_bound(seeds, delta=0.05))
     celeba = t[t.dataset == "celeba"]
     assert list(celeba.width) == [0.25, 0.5, 1.0] and (celeba.n_train == 1000).all()
     assert (t[t.dataset == "grid"].n_train == 500).all()
@@ -94,3 +120,47 @@ def test_figure_has_a_row_per_dataset_and_marks_caveats():
     assert "STAND-IN DATA" in celeba_ax.get_title()
     assert matplotlib.colors.same_color(celeba_ax.title.get_color(), "crimson")
     assert matplotlib.colors.same_color(grid_ax.title.get_color(), "black")
+
+
+def test_bound_columns_per_width_use_each_seeds_own_xi_in_objective_units():
+    seeds = with_bound(
+        pd.concat([per_seed(grid_evals(), "grid", n_train=500), per_seed(celeba_evals(), "celeba")]), 0.05
+    )
+    t = theorem2_table(seeds)
+    row = t[(t.dataset == "grid") & (t.width == 1.0)].iloc[0]
+    q = math.sqrt(math.log(8 / 0.05) / (2 * 500))
+    assert row.t == pytest.approx(5.0 * q)  # mean over seeds of xi_seed x q
+    assert row.v == pytest.approx(7.0 * q) and row.s == pytest.approx(7.0 * math.sqrt(math.log(160) / 500))
+    assert row.eps == pytest.approx(row.t + 100 * (2 * row.s + row.v)) and row.dominant in ("s", "u")
+    assert row.eps_mean_xi == pytest.approx(row.eps - row.t + 1.25 * q)  # xi_mean = xi / 4
+    assert row.gap_mean == pytest.approx(0.2) and row.gap_max == pytest.approx(0.3)
+    assert row.fresh_se == pytest.approx(0.1) and row.bound_holds == "3/3"
+    assert row.eps_over_gap == pytest.approx(row.eps / 0.2)
+    celeba = t[t.dataset == "celeba"].iloc[0]  # xi in objective units: 0.05 x 900
+    assert celeba.xi_objective == pytest.approx(45.0) and celeba.t == pytest.approx(
+        45.0 * math.sqrt(math.log(160) / 2000)
+    )
+
+
+def test_a_gap_beyond_eps_is_counted_and_a_vae_row_has_no_bound():
+    evals = grid_evals()
+    evals.loc[0, "gap"] = 1e6
+    vae = grid_evals().assign(experiment="vae", assumptions="vae objective, not eq. (2)")
+    vae[["gap", "kernel_bound", "objective_fresh_std"]] = float("nan")
+    t = theorem2_table(with_bound(per_seed(pd.concat([evals, vae]), "grid", n_train=500), 0.05))
+    assert list(t[t.experiment == "couae"].bound_holds) == ["2/3", "3/3"]
+    v = t[t.experiment == "vae"]
+    assert v.eps.isna().all() and (v.bound_holds == "").all() and (v.assumptions == "vae objective, not eq. (2)").all()
+
+
+def test_bound_figure_plots_eps_and_gap_per_dataset():
+    seeds = with_bound(
+        pd.concat([per_seed(grid_evals(), "grid", n_train=500), per_seed(celeba_evals(), "celeba")]), 0.05
+    )
+    fig = theorem2_bound_figure(theorem2_table(seeds), {"grid": {"couae": "CouAE"}})
+    grid_ax, celeba_ax = fig.axes
+    assert grid_ax.get_yscale() == "log" and grid_ax.get_title() == "grid"
+    eps_line, gap_line = grid_ax.lines[:2]
+    assert list(eps_line.get_xdata()) == [0.5, 1.0] and list(gap_line.get_ydata()) == pytest.approx([0.2, 0.2])
+    assert "STAND-IN DATA" in celeba_ax.get_title()
+    assert [t.get_text() for t in fig.legends[0].texts][0] == "CouAE"

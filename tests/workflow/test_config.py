@@ -48,8 +48,17 @@ def test_paper_config_and_quick_preset_are_valid():
         ({"celeba": {"fid": {"extractor": "clip"}}}, ["extractor", "clip"]),
         ({"celeba": {"fid": {"few_images": "ignore"}}}, ["few_images", "ignore"]),
         ({"celeba": {"training": {"mixed_precision": "fp8"}}}, ["mixed_precision", "fp8"]),
+        ({"theory": {"theorem2": {"delta": 1.5}}}, ["delta", "1.5"]),
+        ({"theory": {"theorem2": {"draws": 1}}}, ["draws"]),
+        ({"theory": {"flows": {"rows": {"k": {"method": "kale", "lr": 1.0e-3}}}}}, ["lambda", "k"]),
+        ({"theory": {"flows": {"rows": {"m": {"method": "mmd", "lr": 1.0e-3, "lambda": 1.0}}}}}, ["m"]),
+        ({"theory": {"flows": {"rows": {"m": {"method": "svgd", "lr": 1.0e-3}}}}}, ["svgd"]),
+        ({"theory": {"flows": {"rows": {"mmd": {"noise": {"schedule": "cosine", "beta0": 0.3, "every": 10}}}}}},
+         ["cosine"]),
+        ({"theory": {"flows": {"setups": {"rings": {"std": 0.1}}}}}, ["std", "rings"]),
+        ({"theory": {"flows": {"setups": {"mog": {"centres": [[0.0, 0.0, 1.0]]}}}}}, ["centres"]),
     ],
-)
+)  # fmt: skip
 def test_schema_rejects_with_a_message_naming_the_key(override, names):
     with pytest.raises(WorkflowError) as err:
         check(load_config(override))
@@ -83,6 +92,10 @@ def test_missing_section_is_named():
         ({"theory": {"theorem1": {"dims": [3, 8]}}}, r"theory\.theorem1\.dims must include 2"),
         ({"celeba": {"figures": {"n_samples": 20000}}}, r"celeba\.figures\.n_samples"),
         ({"celeba": {"data": {"kind": "standin"}, "training": {"batch_size": 30000}}}, r"celeba\.training\.batch_size"),
+        (
+            {"theory": {"flows": {"rows": {"kale": {"lr_per_setup": {"ring": 1.0}}}}}},
+            r"theory\.flows\.rows\.kale\.lr_per_setup names \['ring'\]",
+        ),
     ],
 )
 def test_cross_field_rules_name_the_key(override, key):

@@ -335,6 +335,30 @@ class Theorem1Settings(JobSettings):
 
 
 @dataclass(frozen=True)
+class FlowSettings(JobSettings):
+    """One particle-flow job (config theory.flows): a row's flow on a setup."""
+
+    setup_name: str
+    setup: Mapping  # theory.flows.setups.<setup_name>
+    row_name: str
+    row: Mapping  # theory.flows.rows.<row_name>
+    steps: int
+    record_every: int
+    seed: int
+    evaluation: Mapping  # {kernels, kale_lambda}
+
+
+@dataclass(frozen=True)
+class GapSettings(JobSettings):
+    """How Theorem 2's generalisation gap is measured for every trained MMD
+    model (config theory.theorem2): L is estimated over `draws` fresh data and
+    prior draws from the `seed` streams (the same draws for every model)."""
+
+    draws: int
+    seed: int
+
+
+@dataclass(frozen=True)
 class ClaimsSettings(JobSettings):
     """How the paper's claims are tested (config `claims`), and what of the
     run they need: iterations, which experiment plays each paper column, and
@@ -496,6 +520,33 @@ def figure1_settings(config) -> Figure1Settings:
     return Figure1Settings.from_dict(config["theory"]["figure1"])
 
 
+def gap_settings(config) -> GapSettings:
+    t2 = config["theory"]["theorem2"]
+    return GapSettings(draws=t2["draws"], seed=t2["seed"])
+
+
+def flow_setups(config) -> list[str]:
+    return list(config["theory"]["flows"]["setups"])
+
+
+def flow_rows(config) -> list[str]:
+    return list(config["theory"]["flows"]["rows"])
+
+
+def flow_settings(config, setup: str, row: str) -> FlowSettings:
+    f = config["theory"]["flows"]
+    return FlowSettings(
+        setup_name=setup,
+        setup=f["setups"][setup],
+        row_name=row,
+        row=f["rows"][row],
+        steps=f["steps"],
+        record_every=f["record_every"],
+        seed=f["seed"],
+        evaluation=f["evaluation"],
+    )
+
+
 def theorem1_flows(config) -> list[str]:
     return list(config["theory"]["theorem1"]["flows"])
 
@@ -642,6 +693,13 @@ def check_config(config) -> None:
     lo, hi = config["theory"]["figure1"]["range"]
     if lo >= hi:
         raise ConfigError(f"theory.figure1.range must be increasing, got {[lo, hi]}")
+    flows = config["theory"]["flows"]
+    for name, row in flows["rows"].items():
+        unknown = set(row.get("lr_per_setup", {})) - set(flows["setups"])
+        if unknown:
+            raise ConfigError(
+                f"theory.flows.rows.{name}.lr_per_setup names {sorted(unknown)}, not setups of theory.flows.setups"
+            )
     ev = grid["evaluation"]
     if ev["selection"] == "cv" and ev["cv_folds"] > grid["generation"]["n_samples"]:
         raise ConfigError("grid.evaluation.cv_folds exceeds grid.generation.n_samples")

@@ -125,10 +125,11 @@ rule celeba_evaluate:
         n_reconstructions=config["celeba"]["figures"]["n_reconstructions"],
         device=config["device"],
         training_settings=lambda w: S.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
+        gap_settings=S.gap_settings(config).to_json(),
     shell:
         "celeba_evaluate.py --weights {input.weights} --train {input.train} --validation {input.validation}"
         " --test {input.test} --meta {input.meta} --reference {input.reference} --settings {params.settings:q}"
-        " --training-settings {params.training_settings:q}"
+        " --training-settings {params.training_settings:q} --gap-settings {params.gap_settings:q}"
         " --weights-dir={params.weights_dir:q} --batch-size {params.batch_size} --n-samples {params.n_samples}"
         " --n-reconstructions {params.n_reconstructions} --device {params.device} --threads {threads}"
         " --out {output.csv} --samples {output.samples} --reconstructions {output.reconstructions}"

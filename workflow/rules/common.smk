@@ -51,6 +51,8 @@ wildcard_constraints:
     experiment=r"[a-z0-9]+",
     seed=r"\d+",
     flow=r"[a-z0-9]+",
+    setup=r"[a-z0-9]+",
+    row=r"[a-z0-9]+",
     width=r"\d+(\.\d+)?",
 
 
@@ -153,6 +155,9 @@ FID_BATCH = S.Untracked(str(config["celeba"]["fid"]["batch_size"]))
 
 # --- theory -----------------------------------------------------------------------------
 THEOREM1_FLOWS = S.theorem1_flows(config)
+# particle flows: every row on every setup, in config order
+FLOW_JOBS = [(setup, row) for setup in S.flow_setups(config) for row in S.flow_rows(config)]
+FLOW_RUN = "results/theory/flows/{setup}/{row}"
 
 # --- targets ----------------------------------------------------------------------------
 TABLES = expand("results/tables/{table}.{ext}", table=["table1", "table2"], ext=["csv", "md", "tex", "html"])
@@ -167,12 +172,15 @@ THEORY_OUTPUTS = (
     + expand("results/tables/theorem1.{ext}", ext=["csv", "md", "html"])
     + expand("results/figures/theorem1.{ext}", ext=["png", "pdf"])
     + expand("results/tables/theorem2.{ext}", ext=["csv", "md", "html"])
-    + expand("results/figures/theorem2.{ext}", ext=["png", "pdf"])
+    + expand("results/figures/{name}.{ext}", name=["theorem2", "theorem2_bound"], ext=["png", "pdf"])
+    + expand("results/tables/flows.{ext}", ext=["csv", "md", "html"])
+    + expand("results/figures/{name}.{ext}", name=["flows", "flows_curves"], ext=["png", "pdf"])
 )
 BENCHMARKS = (
     grid_outputs(GRID_TRAIN_BENCHMARK)
     + grid_outputs(GRID_EVAL_BENCHMARK)
     + expand("results/benchmarks/theorem1/{flow}.tsv", flow=THEOREM1_FLOWS)
+    + [f"results/benchmarks/particle_flow/{setup}_{row}.tsv" for setup, row in FLOW_JOBS]
     + (
         ["results/benchmarks/celeba_data.tsv", "results/benchmarks/celeba_fid_reference.tsv"]
         + celeba_outputs(CELEBA_TRAIN_BENCHMARK)

@@ -65,10 +65,11 @@ rule grid_evaluate:
     params:
         settings=S.grid_evaluation_settings(config).to_json(),
         training_settings=lambda w: S.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
+        gap_settings=S.gap_settings(config).to_json(),
     shell:
         "grid_evaluate.py --variant {wildcards.variant} --data {input.data} --weights {input.weights}"
         " --samples {input.samples} --snapshots {input.snapshots} --settings {params.settings:q}"
-        " --training-settings {params.training_settings:q}"
+        " --training-settings {params.training_settings:q} --gap-settings {params.gap_settings:q}"
         " --out {output.csv} --convergence {output.convergence} --threads {threads}"
         " --provenance {output.provenance} > {log} 2>&1"
 

@@ -4,6 +4,7 @@ Figures 3 and 4 show: one CSV row with the caveats that apply (stand-in data,
 test-only features, too few images)."""
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -18,7 +19,7 @@ from couae.report import provenance
 from couae.runtime.atomic import save_dataframe_csv, save_numpy
 from couae.runtime.jobs import start_device_job
 from couae.runtime.loading import DamagedFileError
-from couae.settings import CelebATraining, FIDSettings, ForeignFileError
+from couae.settings import CelebATraining, FIDSettings, ForeignFileError, GapSettings
 
 log = logging.getLogger("celeba_evaluate")
 
@@ -33,6 +34,7 @@ def main() -> int:
     parser.add_argument("--reference", required=True, help="test-split feature statistics (.npz)")
     parser.add_argument("--settings", required=True, help="FIDSettings as JSON")
     parser.add_argument("--training-settings", required=True, help="the job's CelebATraining settings as JSON")
+    parser.add_argument("--gap-settings", required=True, help="Theorem 2's GapSettings as JSON")
     parser.add_argument("--weights-dir", required=True, help="empty: torch.hub's folder")
     parser.add_argument("--batch-size", type=int, required=True)
     parser.add_argument("--n-samples", type=int, required=True, help="generated images kept for Figure 3")
@@ -60,6 +62,7 @@ def main() -> int:
             args.batch_size,
             args.n_samples,
             args.n_reconstructions,
+            GapSettings.from_json(args.gap_settings),
             device,
         )
     except (
@@ -75,7 +78,11 @@ def main() -> int:
     save_dataframe_csv(pd.DataFrame([result.row]), args.out, index=False)
     save_numpy(result.samples, args.samples)
     save_numpy(result.reconstructions, args.reconstructions)
-    record = {**model.settings.to_dict(), "fid": {**settings.to_dict(), "weights_dir": args.weights_dir or None}}
+    record = {
+        **model.settings.to_dict(),
+        "fid": {**settings.to_dict(), "weights_dir": args.weights_dir or None},
+        "theorem2": json.loads(args.gap_settings),
+    }
     provenance.save(
         provenance.record(record, str(device), time.perf_counter() - start, threads=args.threads), args.provenance
     )

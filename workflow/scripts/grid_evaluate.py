@@ -15,7 +15,7 @@ from couae.report import provenance
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
 from couae.runtime.loading import DamagedFileError, load_arrays, load_torch
-from couae.settings import ForeignFileError, GridEvaluation, GridTraining
+from couae.settings import ForeignFileError, GapSettings, GridEvaluation, GridTraining
 
 log = logging.getLogger("grid_evaluate")
 
@@ -29,6 +29,7 @@ def main() -> int:
     parser.add_argument("--snapshots", required=True, help="the job's snapshots.pt")
     parser.add_argument("--settings", required=True, help="GridEvaluation settings as JSON")
     parser.add_argument("--training-settings", required=True, help="the job's GridTraining settings as JSON")
+    parser.add_argument("--gap-settings", required=True, help="Theorem 2's GapSettings as JSON")
     parser.add_argument("--out", required=True)
     parser.add_argument("--convergence", required=True, help="where to write the convergence CSV")
     parser.add_argument("--threads", type=int, required=True)
@@ -42,13 +43,16 @@ def main() -> int:
         splits = load_arrays(args.data, "grid data")
         snapshots = load_torch(args.snapshots, "grid snapshots")
         trained.check_made(snapshots["settings"], trained.seeds[0], args.snapshots)
-        rows = evaluate_job(args.variant, trained, args.weights, args.samples, splits, settings)
+        gap = GapSettings.from_json(args.gap_settings)
+        rows = evaluate_job(args.variant, trained, args.weights, args.samples, splits, settings, gap)
     except (DamagedFileError, ForeignFileError) as exc:
         log.error("%s", exc)
         return 1
     save_dataframe_csv(rows, args.out, index=False)
     save_dataframe_csv(convergence_rows(snapshots, rows, splits, settings), args.convergence, index=False)
-    record = provenance.record(settings.to_dict(), "cpu", time.perf_counter() - start, threads=args.threads)
+    record = provenance.record(
+        {**settings.to_dict(), "theorem2": gap.to_dict()}, "cpu", time.perf_counter() - start, threads=args.threads
+    )
     provenance.save(record, args.provenance)
     return 0
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Theorem 2's measured inputs (xi, test metric, N per width): table and figure."""
+"""Theorem 2 per width: its bound at delta against the measured gap, xi against the
+test metric: the table and its two figures."""
 
 import argparse
 import json
@@ -9,8 +10,8 @@ import pandas as pd
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.style import save_figure
 from couae.report.tables import write_theorem2
-from couae.theory.figures import theorem2_figure
-from couae.theory.theorem2 import per_seed, theorem2_table
+from couae.theory.figures import theorem2_bound_figure, theorem2_figure
+from couae.theory.theorem2 import per_seed, theorem2_table, with_bound
 
 
 def main() -> None:
@@ -21,16 +22,21 @@ def main() -> None:
     parser.add_argument("--titles", required=True, help="dataset -> experiment -> title as JSON")
     parser.add_argument("--notes", required=True, help="JSON list of the table's notes")
     parser.add_argument("--table-stem", required=True)
-    parser.add_argument("--figure-stem", required=True)
+    parser.add_argument("--figure-stem", required=True, help="the xi-against-metric figure")
+    parser.add_argument("--bound-figure-stem", required=True, help="the bound-against-gap figure")
+    parser.add_argument("--delta", type=float, required=True, help="the bound's confidence parameter")
     args = parser.parse_args()
     grid = pd.concat([pd.read_csv(p) for p in args.grid_evals], ignore_index=True)
     seeds = [per_seed(grid, "grid", args.n_train)]
     if args.celeba_evals:
         celeba = pd.concat([pd.read_csv(p, keep_default_na=False) for p in args.celeba_evals], ignore_index=True)
         seeds.append(per_seed(celeba, "celeba"))
-    seeds = pd.concat(seeds, ignore_index=True)
-    write_theorem2(theorem2_table(seeds), args.table_stem, json.loads(args.notes))
-    save_figure(theorem2_figure(seeds, json.loads(args.titles)), args.figure_stem)
+    seeds = with_bound(pd.concat(seeds, ignore_index=True), args.delta)
+    table = theorem2_table(seeds)
+    titles = json.loads(args.titles)
+    write_theorem2(table, args.table_stem, json.loads(args.notes), args.delta)
+    save_figure(theorem2_figure(seeds, titles), args.figure_stem)
+    save_figure(theorem2_bound_figure(table, titles), args.bound_figure_stem)
 
 
 if __name__ == "__main__":

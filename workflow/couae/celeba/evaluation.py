@@ -9,11 +9,14 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from ..core.objectives import reconstruction_summary
+from ..core.seeding import torch_generator
 from ..report import caveats
 from ..runtime.loading import load_arrays
-from ..settings import FIDSettings
+from ..settings import FIDSettings, GapSettings
+from ..theory.generalisation import theorem2_row
 from . import fid
 from .arrays import load_split, read_meta
 from .model import Autoencoder
@@ -36,6 +39,23 @@ def test_statistics(test_path, settings: FIDSettings, weights_dir, batch_size: i
     return fid.statistics(feats), marked, extractor.name
 
 
+def theorem2_columns(model: Autoencoder, train, validation, settings: GapSettings) -> dict:
+    """Theorem 2's columns of one model: L_hat on its N training images against
+    L estimated on random halves of the validation split (fresh images the
+    model never trained on; at most N each), with fresh prior draws.
+    train, validation: `Autoencoder.errors_and_codes` of each split."""
+    size = min(len(train[1]), len(validation[1]) // 2)
+    if size < 2:
+        raise ValueError(f"Theorem 2's gap needs at least 4 validation images, got {len(validation[1])}")
+
+    def fresh(r: int):
+        pick = torch.randperm(len(validation[1]), generator=torch_generator(settings.seed, f"theorem2/fresh/{r}"))
+        pick = pick[:size]
+        return validation[0][pick], validation[1][pick.to(validation[1].device)]
+
+    return theorem2_row(model.settings, train, fresh, settings)
+
+
 @dataclass
 class Evaluation:
     row: dict  # one CSV row: FID, reconstruction errors, xi, caveats
@@ -53,6 +73,7 @@ def evaluate(
     batch_size: int,
     n_samples: int,
     n_reconstructions: int,
+    gap: GapSettings,
     device,
 ) -> Evaluation:
     """FID of settings.n_generated generated images against the cached test
@@ -72,11 +93,15 @@ def evaluate(
     log.info("generating %d images", settings.n_generated)
     generated = model.generate(settings.n_generated)
     value = fid.frechet_distance(fid.statistics(fid.features(extractor, generated, batch_size, device)), reference)
-    errors = {
-        split: model.reconstruction_errors(load_split(splits[split], mmap=True), batch_size)
+    encoded = {
+        split: model.errors_and_codes(load_split(splits[split], mmap=True), batch_size)
         for split in ("train", "validation")
     }
+    errors = {split: pair[0].numpy() for split, pair in encoded.items()}
     log.info("reconstruction errors of %d training and validation images", sum(map(len, errors.values())))
+    theorem2 = theorem2_columns(model, encoded["train"], encoded["validation"], gap)
+    log.info("Theorem 2: objective %.4g on the training images, %.4g on fresh ones", theorem2["objective_train"],
+             theorem2["objective_fresh"])  # fmt: skip
     meta = read_meta(meta_path)
     marks = caveats.celeba_marks(meta, test_only=extractor.name == fid.TEST_ONLY, few_images=few)
     trained = model.settings
@@ -91,6 +116,7 @@ def evaluate(
         "dataset": meta["dataset"],
         "n_train": len(errors["train"]),
         **reconstruction_summary(errors),
+        **theorem2,
         "caveats": caveats.join(marks),
     }
     test = load_split(splits["test"], mmap=True)[:n_reconstructions]

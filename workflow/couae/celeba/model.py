@@ -150,26 +150,31 @@ class Autoencoder:
         return torch.cat(out).numpy()
 
     def _reconstructed_batches(self, images_uint8: np.ndarray, batch_size: int):
-        """(x, g(f(x))) per batch in the model's [-1, 1] range, with the encoder's mean code."""
+        """(x, f(x), g(f(x))) per batch in the model's [-1, 1] range, with the encoder's mean code."""
         for i in range(0, len(images_uint8), batch_size):
             # np.array copies: a read-only memory-mapped split cannot back a tensor
             x = to_model_range(torch.as_tensor(np.array(images_uint8[i : i + batch_size])).to(self.device))
-            yield x, self.decoder(self.objective.encode_mean(self.encoder(x)))
+            codes = self.objective.encode_mean(self.encoder(x))
+            yield x, codes, self.decoder(codes)
 
     @torch.no_grad()
     def reconstruct(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """g(f(x)) with the encoder's mean code: uint8 in, uint8 out."""
         return torch.cat(
-            [to_uint8(x_rec).cpu() for _, x_rec in self._reconstructed_batches(images_uint8, batch_size)]
+            [to_uint8(x_rec).cpu() for _, _, x_rec in self._reconstructed_batches(images_uint8, batch_size)]
         ).numpy()
 
     @torch.no_grad()
-    def reconstruction_errors(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
+    def errors_and_codes(self, images_uint8: np.ndarray, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-image ||x - g(f(x))||^2 over all 3 x 64 x 64 values in [-1, 1], before
-        rounding to uint8 and without the training's recon_weight (float64, shape (N,))."""
-        return torch.cat(
-            [
-                squared_error(x[None], x_rec[None])[0].double().cpu()
-                for x, x_rec in self._reconstructed_batches(images_uint8, batch_size)
-            ]
-        ).numpy()
+        rounding to uint8 and without the training's recon_weight (float64 on the
+        CPU, shape (N,)), and the codes f(x) (float32 on the model's device, (N, h))."""
+        errors, codes = [], []
+        for x, z, x_rec in self._reconstructed_batches(images_uint8, batch_size):
+            errors.append(squared_error(x[None], x_rec[None])[0].double().cpu())
+            codes.append(z.float())
+        return torch.cat(errors), torch.cat(codes)
+
+    def reconstruction_errors(self, images_uint8: np.ndarray, batch_size: int = 500) -> np.ndarray:
+        """The errors of `errors_and_codes` as a float64 array."""
+        return self.errors_and_codes(images_uint8, batch_size)[0].numpy()

@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 
 from ..core.objectives import reconstruction_summary
+from ..core.seeding import numpy_rng
 from ..runtime.loading import load_array
-from ..settings import GridData, GridEvaluation, GridTraining
+from ..settings import GapSettings, GridData, GridEvaluation, GridTraining
+from ..theory.generalisation import theorem2_row
 from .data import GridMixture
 from .kde import bandwidth_grid, kde_test_log_likelihood
-from .model import load_weights, reconstruction_errors
+from .model import errors_and_codes, load_weights
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +34,25 @@ def _kde(samples, splits, settings: GridEvaluation, device):
     )
 
 
-def evaluate_seed(weights: dict, samples: np.ndarray, splits, settings: GridEvaluation, device="cpu") -> dict:
+def theorem2_columns(weights: dict, train: np.ndarray, settings: GapSettings) -> dict:
+    """Theorem 2's columns of one seed: L_hat on its N training points against
+    L estimated on fresh draws of N points from the grid's own mixture."""
+    trained = GridTraining.from_dict(weights["settings"])
+    mixture = GridMixture.from_settings(GridData.from_dict(trained.data))
+
+    def fresh(r: int):
+        return errors_and_codes(weights, mixture.sample(len(train), numpy_rng(settings.seed, f"theorem2/fresh/{r}")))
+
+    return theorem2_row(trained, errors_and_codes(weights, train), fresh, settings)
+
+
+def evaluate_seed(
+    weights: dict, samples: np.ndarray, splits, settings: GridEvaluation, gap: GapSettings, device="cpu"
+) -> dict:
     if not np.isfinite(samples).all():
         raise ValueError(f"seed {weights['seed']}: generated samples contain non-finite values")
     kde = _kde(samples, splits, settings, device)
-    errors = {split: reconstruction_errors(weights, splits[split]) for split in ("train", "validation")}
+    errors = {split: errors_and_codes(weights, splits[split])[0].numpy() for split in ("train", "validation")}
     trained = weights["settings"]
     return {
         "experiment": trained["experiment"],
@@ -45,11 +61,18 @@ def evaluate_seed(weights: dict, samples: np.ndarray, splits, settings: GridEval
         "test_log_likelihood": kde.test_log_likelihood,
         "bandwidth": kde.bandwidth,
         **reconstruction_summary(errors),
+        **theorem2_columns(weights, splits["train"], gap),
     }
 
 
 def evaluate_job(
-    variant: str, trained: GridTraining, weights_paths, samples_paths, splits, settings: GridEvaluation
+    variant: str,
+    trained: GridTraining,
+    weights_paths,
+    samples_paths,
+    splits,
+    settings: GridEvaluation,
+    gap: GapSettings,
 ) -> pd.DataFrame:
     """One row per seed of a (variant, experiment, width) job: weights and
     samples per seed, in the order of trained.seeds; weights of another job
@@ -60,7 +83,7 @@ def evaluate_job(
     for seed, weights_path, samples_path in zip(trained.seeds, weights_paths, samples_paths, strict=True):
         weights = load_weights(weights_path, trained, seed)
         samples = load_array(samples_path, "generated samples")
-        rows.append({"variant": variant, **evaluate_seed(weights, samples, splits, settings)})
+        rows.append({"variant": variant, **evaluate_seed(weights, samples, splits, settings, gap)})
         log.info("%s %s x%g seed %d: test log-likelihood %.4f", variant, trained.experiment, trained.width, seed,
                  rows[-1]["test_log_likelihood"])  # fmt: skip
     return pd.DataFrame(rows)

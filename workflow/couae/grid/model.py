@@ -149,8 +149,15 @@ def load_autoencoder(weights: dict):
 
 
 @torch.no_grad()
-def reconstruction_errors(weights: dict, x: np.ndarray) -> np.ndarray:
-    """Per-point ||x - g(f(x))||^2 with the encoder's mean (deterministic) code."""
+def errors_and_codes(weights: dict, x: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-point ||x - g(f(x))||^2 and the code f(x), with the encoder's mean
+    (deterministic) code, both float64: (n,), (n, h)."""
     encode, decode = load_autoencoder(weights)
     xt = torch.as_tensor(x, dtype=torch.float32)
-    return squared_error(xt[None], decode(encode(xt))[None])[0].double().numpy()
+    codes = encode(xt)
+    return squared_error(xt[None], decode(codes)[None])[0].double(), codes.double()
+
+
+def reconstruction_errors(weights: dict, x: np.ndarray) -> np.ndarray:
+    """Per-point ||x - g(f(x))||^2 with the encoder's mean (deterministic) code."""
+    return errors_and_codes(weights, x)[0].numpy()

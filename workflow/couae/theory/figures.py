@@ -162,3 +162,130 @@ def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
     fig.legend(handles, [f"x{w:g}" for w in widths], title="width", loc="lower center", ncol=len(widths))
     fig.tight_layout(rect=(0, 0.06 if len(blocks) < 3 else 0.04, 1, 1))
     return fig
+
+
+def theorem2_bound_figure(table: pd.DataFrame, titles: dict[str, dict[str, str]]):
+    """Theorem 2's bound eps (solid) and the measured gap |L_hat - L| (dashed,
+    mean over seeds; markers: the largest seed) against width, log scale, a
+    panel per dataset (per variant on the grid), a colour per experiment with
+    a gap. `table`: `theorem2.theorem2_table` rows."""
+    measured = table[table["gap_mean"].notna()]
+    measured = measured.assign(block=[block_label(d, v) for d, v in zip(measured["dataset"], measured["variant"])])
+    blocks = list(dict.fromkeys(measured["block"]))
+    fig, axes = plt.subplots(1, max(1, len(blocks)), figsize=(3.8 * max(1, len(blocks)), 3.9), squeeze=False)
+    names = list(dict.fromkeys(measured["experiment"]))
+    colours = dict(zip(names, plt.cm.tab10(np.arange(len(names)) % 10)))
+    for ax, block in zip(axes[0], blocks):
+        rows = measured[measured["block"] == block]
+        for name, g in rows.groupby("experiment", sort=False):
+            g = g.sort_values("width")
+            ax.plot(g["width"], g["eps"], "-o", ms=4, color=colours[name])
+            ax.plot(g["width"], g["gap_mean"], "--", color=colours[name])
+            ax.scatter(g["width"], g["gap_max"], marker="v", s=18, color=colours[name])
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(sorted(rows["width"].unique()), [f"x{w:g}" for w in sorted(rows["width"].unique())])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("hidden width factor", fontsize=9)
+        caveat = caveats.join_distinct(rows["caveats"])
+        title = block + ("\n" + textwrap.fill(caveats.shown(caveat), 40) if caveat else "")
+        ax.set_title(title, fontsize=9, color=CAVEAT_COLOUR if caveat else "black")
+        ax.tick_params(labelsize=9)
+    axes[0, 0].set_ylabel("objective units (log)", fontsize=9)
+    if not blocks:
+        axes[0, 0].text(0.5, 0.5, "no model trained with eq. (2)", ha="center", va="center", fontsize=9)
+    # an experiment's title from the first dataset it appears in (the grid's, where it runs there)
+    first_dataset = dict(zip(measured["experiment"][::-1], measured["dataset"][::-1]))
+    dataset_titles = {name: titles.get(first_dataset[name], {}).get(name, name) for name in names}
+    handles = [plt.Line2D([], [], color=colours[n]) for n in names]
+    handles += [
+        plt.Line2D([], [], color="grey", ls="-", marker="o", ms=4),
+        plt.Line2D([], [], color="grey", ls="--"),
+        plt.Line2D([], [], color="grey", ls="", marker="v"),
+    ]
+    labels = [textwrap.shorten(dataset_titles[n], 60) for n in names] + [
+        "bound eps(delta)",
+        "measured gap (mean over seeds)",
+        "largest gap of a seed",
+    ]
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9)
+    rows_of_legend = (len(labels) + 1) // 2
+    fig.tight_layout(rect=(0, min(0.5, 0.07 * rows_of_legend), 1, 1))
+    return fig
+
+
+def _flow_colours(names):
+    return dict(zip(names, plt.cm.tab10(np.arange(len(names)) % 10)))
+
+
+def flows_particles_figure(trajectories: dict, titles: dict[str, str]):
+    """Per setup (a row of panels) and flow (a column): the targets (grey), the
+    starting particles (light) and the particles at the end (coloured)."""
+    setups = list(dict.fromkeys(s for s, _ in trajectories))
+    rows = list(dict.fromkeys(r for _, r in trajectories))
+    colours = _flow_colours(rows)
+    fig, axes = plt.subplots(len(setups), len(rows), figsize=(2.3 * len(rows), 2.5 * len(setups)), squeeze=False)
+    for i, setup in enumerate(setups):
+        for j, row in enumerate(rows):
+            ax = axes[i, j]
+            ax.set_xticks([]), ax.set_yticks([])
+            if (setup, row) not in trajectories:
+                ax.set_visible(False)
+                continue
+            t = trajectories[setup, row]
+            positions, targets = t["positions"], t["targets"]
+            ax.scatter(targets[:, 0], targets[:, 1], s=4, color="0.6", label="targets")
+            ax.scatter(positions[0][:, 0], positions[0][:, 1], s=3, color=colours[row], alpha=0.25, label="start")
+            ax.scatter(positions[-1][:, 0], positions[-1][:, 1], s=5, color=colours[row], label="end")
+            ax.set_aspect("equal", adjustable="datalim")
+            if i == 0:
+                ax.set_title(textwrap.fill(titles.get(row, row), 22), fontsize=9)
+            if j == 0:
+                ax.set_ylabel(setup, fontsize=9)
+            ax.set_xlabel(f"step {int(t['steps'][-1])}", fontsize=9)
+    handles = [
+        plt.Line2D([], [], ls="", marker="o", color="0.6"),
+        plt.Line2D([], [], ls="", marker="o", color="0.3", alpha=0.3),
+        plt.Line2D([], [], ls="", marker="o", color="0.3"),
+    ]
+    fig.legend(handles, ["targets", "particles at the start", "particles at the end"], loc="lower center", ncol=3)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+FLOW_CURVES = {
+    "w2": ("W2 to the targets", True),
+    "mmd": ("1/2 MMD^2 ({kernel} kernel)", True),
+    "mean_sq_witness_gradient": ("mean squared witness gradient", True),
+    "kale": ("KALE (fixed lambda)", True),
+    "coverage": ("modes covered (fraction)", False),
+}
+
+
+def flows_curves_figure(records: pd.DataFrame, titles: dict[str, str]):
+    """Per setup (a row of panels): W2, 1/2 MMD^2 under the first evaluation
+    kernel, the mean squared witness gradient, KALE and mode coverage against
+    steps, a line per flow."""
+    mmd_column = next(c for c in records.columns if c.startswith("half_mmd2_"))
+    setups = list(dict.fromkeys(records["setup"]))
+    names = list(dict.fromkeys(records["row"]))
+    colours = _flow_colours(names)
+    fig, axes = plt.subplots(len(setups), len(FLOW_CURVES), figsize=(3.2 * len(FLOW_CURVES), 2.7 * len(setups)),
+                             squeeze=False)  # fmt: skip
+    for i, setup in enumerate(setups):
+        for j, (key, (label, log_scale)) in enumerate(FLOW_CURVES.items()):
+            ax = axes[i, j]
+            column = mmd_column if key == "mmd" else key
+            for name, g in records[records["setup"] == setup].groupby("row", sort=False):
+                values = g[column].clip(lower=1e-12) if log_scale else g[column]
+                ax.plot(g["step"], values, color=colours[name], lw=1.2)
+            if log_scale:
+                ax.set_yscale("log")
+            ax.set_title(f"{setup}: " + label.format(kernel=mmd_column.removeprefix("half_mmd2_")), fontsize=9)
+            ax.set_xlabel("step", fontsize=9)
+            ax.tick_params(labelsize=9)
+    handles = [plt.Line2D([], [], color=colours[n]) for n in names]
+    fig.legend(handles, [textwrap.shorten(titles.get(n, n), 45) for n in names], loc="lower center",
+               ncol=min(4, len(names)), fontsize=9)  # fmt: skip
+    fig.tight_layout(rect=(0, 0.04 + 0.03 * ((len(names) + 3) // 4), 1, 1))
+    return fig

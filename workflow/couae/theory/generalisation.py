@@ -1,0 +1,221 @@
+"""Theorem 2 made checkable: its bound at a confidence delta, whether its
+assumptions hold for a trained model, and the generalisation gap measured
+on the same model.
+
+The statement (`../shared/notes/theorem2.md`; Section 2.2 of the paper), for the
+objective L_hat of eq. (2) on N training points and its population value L:
+
+  P{|L_hat - L| > t + lambda (s + u + v)} <= 2 exp(-2 N t^2 / xi^2)
+      + 2 exp(-2 floor(N/2) s^2 / K^2) + 2 exp(-2 floor(N/2) u^2 / K^2)
+      + 2 exp(-2 N v^2 / K^2)
+
+with xi the largest reconstruction error and 0 <= k <= K. Splitting delta
+equally over the four terms and inverting each gives eps(delta): with
+probability at least 1 - delta, |L_hat - L| <= eps(delta). The cross term is
+2/N^2 times a sum of kernel values, whose range is 2K, not K as printed: the
+corrected v (2K in place of K) is shown beside the printed one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from ..core.kernels import IMQ, Coulomb, Gaussian, Plummer
+from ..core.mmd import mmd2_unbiased_blocked
+from ..core.objectives import make_objective
+from ..core.seeding import torch_generator
+from ..settings import GapSettings
+
+TERMS = ("t", "s", "u", "v")
+
+
+def kernel_bound(kernel) -> tuple[float | None, str]:
+    """(K, "") where the kernel is bounded and non-negative with K = k(z, z),
+    as the theorem assumes; (None, why not) otherwise."""
+    if isinstance(kernel, IMQ | Gaussian):
+        return float(len(kernel.scales)), ""  # k(z, z) = 1 per scale
+    if isinstance(kernel, Plummer):
+        return kernel.eps ** (-kernel.exponent), ""
+    if isinstance(kernel, Coulomb):
+        if kernel.form == "power" and kernel.eps > 0:
+            return 1.0 / kernel.eps, ""
+        if kernel.form == "power":
+            return None, "Coulomb kernel with eps = 0 is unbounded"
+        return None, f"{kernel.form} Coulomb kernel is unbounded and takes negative values"
+    return None, f"no bound known for {type(kernel).__name__}"
+
+
+def kernel_range(kernel, span: float) -> tuple[float, str]:
+    """The K the bound is evaluated with, and where it comes from: the
+    theorem's K where its assumption holds; otherwise the range of the kernel
+    over distances up to `span` (the codes' and prior draws' diameter), the K
+    the theorem would need on a compact latent domain of that size (the MMD
+    does not change when a constant is added to the kernel)."""
+    bound, _ = kernel_bound(kernel)
+    if bound is not None:
+        return bound, "k(z, z)"
+    ends = kernel(torch.tensor([0.0, span**2], dtype=torch.float64))
+    return float(ends[0] - ends[1]), f"range over the codes' span {span:.3g}"
+
+
+def assumption_failures(model: str, kernel, latent_dim: int) -> list[str]:
+    """Which of the theorem's assumptions a trained model breaks (empty: all
+    those checked here hold: eq. (2)'s objective, h > 2, a bounded non-negative kernel)."""
+    if model != "mmd":
+        return [f"{model} objective, not eq. (2)"]
+    failures = [] if latent_dim > 2 else [f"h = {latent_dim} (the theorem needs h > 2)"]
+    _, why = kernel_bound(kernel)
+    return failures + ([why] if why else [])
+
+
+def _inverted(scale: float, n_effective: int, delta: float) -> float:
+    """The deviation at which 2 exp(-2 n x^2 / scale^2) equals delta / 4."""
+    return scale * math.sqrt(math.log(8.0 / delta) / (2.0 * n_effective))
+
+
+def bound_terms(n: int, xi: float, k_bound: float, lam: float, delta: float) -> dict:
+    """The four deviations (t, s, u, v) at confidence delta split equally,
+    eps = t + lambda (s + u + v) as printed, the corrected cross term and eps
+    with it, and which of t, lambda s, lambda u, lambda v dominates eps."""
+    if not 0.0 < delta < 1.0:
+        raise ValueError(f"theory.theorem2.delta must lie in (0, 1), got {delta}")
+    half = n // 2
+    t = _inverted(xi, n, delta)
+    s = u = _inverted(k_bound, half, delta)
+    v = _inverted(k_bound, n, delta)
+    v_corrected = _inverted(2.0 * k_bound, n, delta)
+    parts = {"t": t, "s": lam * s, "u": lam * u, "v": lam * v}
+    return {
+        "t": t,
+        "s": s,
+        "u": u,
+        "v": v,
+        "v_corrected": v_corrected,
+        "eps": t + lam * (s + u + v),
+        "eps_corrected": t + lam * (s + u + v_corrected),
+        "dominant": max(parts, key=parts.get),
+    }
+
+
+def tail_probability(n: int, xi: float, k_bound: float, t: float, s: float, u: float, v: float) -> float:
+    """The theorem's right-hand side, as printed, at deviations t, s, u, v."""
+    half = n // 2
+    return (
+        2.0 * math.exp(-2.0 * n * t**2 / xi**2)
+        + 2.0 * math.exp(-2.0 * half * s**2 / k_bound**2)
+        + 2.0 * math.exp(-2.0 * half * u**2 / k_bound**2)
+        + 2.0 * math.exp(-2.0 * n * v**2 / k_bound**2)
+    )
+
+
+def objective_terms(errors: torch.Tensor, codes: torch.Tensor, prior: torch.Tensor, kernel, lam: float) -> dict:
+    """Eq. (2) on a whole sample: the mean reconstruction term (errors in
+    objective units), the unbiased MMD^2 of the codes against the prior draws,
+    and the objective."""
+    recon = float(errors.double().mean())
+    mmd2 = mmd2_unbiased_blocked(kernel, codes, prior.to(codes.dtype))
+    return {"recon": recon, "mmd2": mmd2, "objective": recon + lam * mmd2}
+
+
+def measured_gap(
+    train: tuple[torch.Tensor, torch.Tensor],
+    fresh: Callable[[int], tuple[torch.Tensor, torch.Tensor]],
+    kernel,
+    lam: float,
+    draws: int,
+    prior: Callable[[int, int], torch.Tensor],
+) -> dict:
+    """|L_hat - L| for one trained model. train: (errors, codes) of its N
+    training points; L_hat uses prior(0, N), one prior draw of N points.
+    fresh(r): (errors, codes) of the r-th fresh data draw; prior(r + 1, n)
+    its fresh prior draw. L is estimated by the mean over `draws` draws
+    (each an unbiased estimate of L), with their spread. `span` bounds the
+    diameter of every code and prior point used (`kernel_range`)."""
+    if draws < 2:
+        raise ValueError(f"theory.theorem2.draws must be at least 2, got {draws}")
+    errors, codes = train
+    prior_hat = prior(0, len(codes))
+    hat = objective_terms(errors, codes, prior_hat, kernel, lam)
+    span = codes_span(codes, prior_hat)
+    estimates = []
+    for r in range(draws):
+        fresh_errors, fresh_codes = fresh(r)
+        fresh_prior = prior(r + 1, len(fresh_codes))
+        estimates.append(objective_terms(fresh_errors, fresh_codes, fresh_prior, kernel, lam))
+        span = max(span, codes_span(fresh_codes, fresh_prior))
+    values = {key: np.array([e[key] for e in estimates]) for key in ("recon", "mmd2", "objective")}
+    population = values["objective"].mean()
+    return {
+        "objective_train": hat["objective"],
+        "objective_fresh": population,
+        "objective_fresh_std": values["objective"].std(ddof=1),
+        "fresh_draws": draws,
+        "fresh_size": len(fresh_codes),
+        "gap": abs(hat["objective"] - population),
+        "gap_recon": abs(hat["recon"] - values["recon"].mean()),
+        "gap_mmd2": abs(hat["mmd2"] - values["mmd2"].mean()),
+        "span": span,
+    }
+
+
+def codes_span(*samples: torch.Tensor) -> float:
+    """An upper bound on the diameter of the given points: twice the largest norm."""
+    return 2.0 * max(float(s.norm(dim=-1).max()) for s in samples)
+
+
+GAP_COLUMNS = (
+    "lambda",
+    "recon_weight",
+    "assumptions",
+    "kernel_bound",
+    "kernel_bound_source",
+    "objective_train",
+    "objective_fresh",
+    "objective_fresh_std",
+    "fresh_draws",
+    "fresh_size",
+    "gap",
+    "gap_recon",
+    "gap_mmd2",
+)
+
+
+def theorem2_row(
+    trained,
+    train: tuple[torch.Tensor, torch.Tensor],
+    fresh: Callable[[int], tuple[torch.Tensor, torch.Tensor]],
+    settings: GapSettings,
+) -> dict:
+    """Theorem 2's per-model columns (GAP_COLUMNS) of a trained model
+    (`trained`: its TrainingSettings). train and fresh(r) give (per-point
+    squared errors without the training's recon_weight, codes); the errors
+    enter the objective in its own units (recon_weight x error). A model
+    whose objective is not eq. (2) gets its failed assumption and no numbers."""
+    row = dict.fromkeys(GAP_COLUMNS, float("nan"))
+    row.update({"lambda": trained.lam, "recon_weight": trained.recon_weight, "kernel_bound_source": ""})
+    if trained.model != "mmd":
+        row["assumptions"] = "; ".join(assumption_failures(trained.model, None, trained.latent_dim))
+        return row
+    kernel = make_objective(trained).kernel
+
+    def prior(r: int, n: int, like: torch.Tensor) -> torch.Tensor:
+        draw = torch.randn(n, trained.latent_dim, generator=torch_generator(settings.seed, f"theorem2/prior/{r}"))
+        return draw.to(like.device, like.dtype)
+
+    def weighted(pair):
+        errors, codes = pair
+        return trained.recon_weight * errors, codes
+
+    codes = train[1]
+    gap = measured_gap(
+        weighted(train), lambda r: weighted(fresh(r)), kernel, trained.lam, settings.draws,
+        lambda r, n: prior(r, n, codes),
+    )  # fmt: skip
+    bound, source = kernel_range(kernel, gap.pop("span"))
+    failures = assumption_failures(trained.model, kernel, trained.latent_dim)
+    row.update(gap, assumptions="; ".join(failures) or "hold", kernel_bound=bound, kernel_bound_source=source)
+    return row
