@@ -49,6 +49,9 @@ def test_paper_config_and_quick_preset_are_valid():
         ({"celeba": {"fid": {"few_images": "ignore"}}}, ["few_images", "ignore"]),
         ({"celeba": {"training": {"mixed_precision": "fp8"}}}, ["mixed_precision", "fp8"]),
         ({"theory": {"theorem2": {"delta": 1.5}}}, ["delta", "1.5"]),
+        ({"grid": {"experiments": {"g": {"model": "coulombgan"}}}}, ["kernel", "g"]),
+        ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "plummer", "lambda": 1.0}}}}, ["g"]),
+        ({"grid": {"experiments": {"couae": {"discriminator_lr": 1.0e-3}}}}, ["couae"]),
         ({"theory": {"theorem2": {"draws": 1}}}, ["draws"]),
         ({"theory": {"flows": {"rows": {"k": {"method": "kale", "lr": 1.0e-3}}}}}, ["lambda", "k"]),
         ({"theory": {"flows": {"rows": {"m": {"method": "mmd", "lr": 1.0e-3, "lambda": 1.0}}}}}, ["m"]),
@@ -92,6 +95,10 @@ def test_missing_section_is_named():
         ({"theory": {"theorem1": {"dims": [3, 8]}}}, r"theory\.theorem1\.dims must include 2"),
         ({"celeba": {"figures": {"n_samples": 20000}}}, r"celeba\.figures\.n_samples"),
         ({"celeba": {"data": {"kind": "standin"}, "training": {"batch_size": 30000}}}, r"celeba\.training\.batch_size"),
+        (
+            {"celeba": {"experiments": {"gan": {"model": "coulombgan", "kernel": "plummer"}}}},
+            r"celeba\.experiments\.gan: model coulombgan runs on the grid only",
+        ),
         (
             {"theory": {"flows": {"rows": {"kale": {"lr_per_setup": {"ring": 1.0}}}}}},
             r"theory\.flows\.rows\.kale\.lr_per_setup names \['ring'\]",
@@ -149,7 +156,7 @@ def test_celeba_jobs_hold_only_their_settings():
 def test_skip_leaves_rows_out_of_a_merged_config():
     config = load_config({"grid": {"experiments": {"gaussian": {"skip": True}}, "variants": {"cited": {"skip": True}}}})
     check(config)
-    assert S.experiments(config, "grid") == ["vae", "wae", "couae", "plummer"]
+    assert S.experiments(config, "grid") == ["vae", "wae", "couae", "plummer", "coulombgan"]
     assert (
         S.variants(config) == ["narrow"] and "gaussian" not in S.claims_settings(config).paper_columns["grid"].values()
     )
@@ -231,3 +238,13 @@ def test_snakemake_stops_within_seconds_when_celeba_files_are_missing(tmp_path):
     message = result.stdout + result.stderr
     assert "cannot start:" in message and f"celeba.data.folder = {tmp_path / 'nowhere'} does not exist" in message
     assert not (tmp_path / "results").exists()
+
+
+def test_the_coulomb_gan_row_gets_its_discriminator_lr():
+    config = load_config({"grid": {"experiments": {"coulombgan": {"discriminator_lr": 5.0e-4}}}})
+    check(config)
+    gan = S.grid_training_settings(config, "cited", "coulombgan", "1")
+    assert gan.model == "coulombgan" and gan.kernel == "plummer" and gan.discriminator_lr == 5.0e-4
+    assert S.grid_training_settings(load_config(), "cited", "coulombgan", "1").discriminator_lr == 1.0e-3
+    couae = S.grid_training_settings(config, "cited", "couae", "1")
+    assert couae.discriminator_lr is None and "discriminator_lr" not in couae.to_dict()  # other rows unchanged

@@ -67,9 +67,9 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
     md = (quick_run / "results/tables/table1.md").read_text()
     assert "SHORTENED RUN: 400 of the paper's 3000000" in md
     assert re.search(r"provenance: commit \S+; python 3\.\d+\.\d+, torch \S+, snakemake \S+, pytorch-fid", md)
-    assert "devices: cpu" in md and "over 70 jobs" in md
+    assert "devices: cpu" in md and "over 82 jobs" in md  # every job with a provenance record
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
-    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 30
+    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 36
     assert set(t2[(t2.dataset == "celeba")].paper_mean.dropna()) == {53, 51, 47}
 
 
@@ -85,7 +85,7 @@ def test_quick_preset_tests_the_claims_and_follows_convergence(quick_run):
     convergence = pd.read_csv(quick_run / "results/tables/convergence.csv")
     assert sorted(convergence.step.unique()) == [100, 200, 400]
     assert (convergence.groupby(["variant", "experiment", "width"]).size() == 3).all()
-    assert (convergence.n_seeds == 3).all() and len(convergence) == 2 * 15 * 3
+    assert (convergence.n_seeds == 3).all() and len(convergence) == 2 * 18 * 3
     # the last step is Table 2's evaluation
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
     last = convergence[(convergence.step == 400) & (convergence.experiment == "couae") & (convergence.width == 1)]
@@ -134,8 +134,10 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
     ).all()
     t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv", keep_default_na=False)
     grid, celeba = t2[t2.dataset == "grid"], t2[t2.dataset == "celeba"]
-    assert len(grid) == 30 and set(grid.variant) == {"cited", "narrow"} and (grid.n_train == 500).all()
-    assert (t2.xi_max >= t2.xi_mean).all()
+    assert len(grid) == 36 and set(grid.variant) == {"cited", "narrow"} and (grid.n_train == 500).all()
+    xi_max, xi_mean = pd.to_numeric(t2.xi_max), pd.to_numeric(t2.xi_mean)
+    reconstructs = t2.experiment != "coulombgan"  # the GAN has no encoder, so no xi
+    assert (xi_max[reconstructs] >= xi_mean[reconstructs]).all() and xi_max[~reconstructs].isna().all()
     # CelebA: vae and wae at x1, couae at three widths; N is the stand-in's training split
     assert sorted(zip(celeba.experiment, celeba.width)) == [
         ("couae", 0.25),
@@ -144,19 +146,19 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
         ("vae", 1.0),
         ("wae", 1.0),
     ]
-    assert (celeba.n_train == 1000).all() and (celeba.xi_mean > 0).all()
+    assert (celeba.n_train == 1000).all() and (pd.to_numeric(celeba.xi_mean) > 0).all()
     assert (celeba.metric == "FID (lower is better)").all() and celeba.caveats.str.contains("stand-in").all()
     row = pd.read_csv(quick_run / "results/celeba/eval/couae/width0.5/seed0.csv").iloc[0]
     assert row.xi == max(row.recon_train_max, row.recon_validation_max) >= row.recon_train_mean > 0
     for figure in ("theorem2", "theorem2_bound"):
         assert (quick_run / f"results/figures/{figure}.png").stat().st_size > 10_000
     # the bound beside the measured gap: every MMD row measured, within its bound; the VAE's not
-    mmd = t2[t2.experiment != "vae"]
+    mmd = t2[~t2.experiment.isin(["vae", "coulombgan"])]
     assert (pd.to_numeric(mmd.gap_mean) > 0).all() and (pd.to_numeric(mmd.eps) >= pd.to_numeric(mmd.gap_max)).all()
     assert all(int(k) == int(n) > 0 for k, n in mmd.bound_holds.str.split("/"))
-    assert (t2[t2.experiment == "vae"].eps == "").all()
+    assert (t2[t2.experiment.isin(["vae", "coulombgan"])].eps == "").all()
     assert set(celeba[celeba.experiment != "vae"].assumptions) == {"hold"}  # h = 64, bounded kernels
-    assert grid[grid.experiment != "vae"].assumptions.str.contains("h = 2").all()
+    assert grid[~grid.experiment.isin(["vae", "coulombgan"])].assumptions.str.contains("h = 2").all()
     assert "against the measured gap" in (quick_run / "results/tables/theorem2.md").read_text()
 
 
@@ -185,6 +187,18 @@ def test_every_seed_has_weights_losses_samples(quick_run):
         losses = pd.read_csv(d / "loss.csv")
         assert list(losses.columns) == ["step", "loss", "recon", "regulariser"]
         assert losses.step.iloc[-1] == 400 and len(losses) == 20
+    gan = quick_run / "results/grid/cited/train/coulombgan/width1/seed0"
+    assert list(pd.read_csv(gan / "loss.csv").columns) == ["step", "loss", "discriminator", "generator"]
+    assert np.load(gan / "samples.npy").shape == (2000, 2)  # the quick preset's n_samples
+
+
+def test_the_coulomb_gan_row_has_no_reconstruction_and_no_paper_value(quick_run):
+    evals = pd.read_csv(quick_run / "results/grid/narrow/eval/coulombgan/width1.csv")
+    assert evals.test_log_likelihood.notna().all() and evals.xi.isna().all() and evals.gap.isna().all()
+    assert (evals.assumptions == "coulombgan objective, not eq. (2)").all()
+    t1 = pd.read_csv(quick_run / "results/tables/table1.csv")
+    gan = t1[t1.row == "coulombgan"]
+    assert len(gan) == 2 and gan.paper_mean.isna().all() and (gan.n_seeds == 3).all()
 
 
 def test_cpu_training_jobs_ran_side_by_side_under_one_gpu(quick_run):
@@ -194,7 +208,7 @@ def test_cpu_training_jobs_ran_side_by_side_under_one_gpu(quick_run):
     for log in (quick_run / "logs/grid").glob("*/train/*.log"):
         stamps = re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ", log.read_text(), re.M)
         spans.append(tuple(pd.Timestamp(t.replace(",", ".")) for t in (stamps[0], stamps[-1])))
-    assert len(spans) == 30
+    assert len(spans) == 36
     spans.sort()
     assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
 
@@ -217,7 +231,7 @@ def test_without_celeba_files_the_grid_tables_still_come(quick_run, tmp_path):
     t1 = pd.read_csv(work / "results/tables/table1.csv", keep_default_na=False)
     assert (t1[t1.dataset == "celeba"].status == "not run").all() and len(t1[t1.dataset == "celeba"]) == 3
     grid = t1[(t1.dataset == "grid") & (t1.status == "ours")]
-    assert (grid.n_seeds == 3).all() and len(grid) == 10
+    assert (grid.n_seeds == 3).all() and len(grid) == 12
     assert "celeba: not run (no CelebA files configured" in (work / "results/tables/table1.md").read_text()
     assert "<td>not run</td>" in (work / "results/tables/table1.html").read_text()
 
@@ -228,8 +242,8 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     jobs = planned_jobs(result.stdout)
     assert jobs == {
-        "grid_train": 6,
-        "grid_evaluate": 6,
+        "grid_train": 12,
+        "grid_evaluate": 12,
         "paper_tables": 1,
         "figure2": 2,
         "theorem2": 1,
@@ -239,7 +253,8 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
         "report_summary": 1,
         "all": 1,
     }
-    assert set(re.findall(r"wildcards: variant=\w+, experiment=(\w+)", result.stdout)) == {"plummer"}
+    # the Coulomb GAN's potential uses the same grid Plummer kernel
+    assert set(re.findall(r"wildcards: variant=\w+, experiment=(\w+)", result.stdout)) == {"plummer", "coulombgan"}
     assert set(re.findall(r"wildcards: variant=(\w+), experiment=", result.stdout)) == {"cited", "narrow"}
 
 

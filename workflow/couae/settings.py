@@ -194,7 +194,7 @@ class TrainingSettings(JobSettings):
     weights, the optimiser and the loop's schedule."""
 
     experiment: str
-    model: str  # "vae" or "mmd"
+    model: str  # "vae", "mmd" or "coulombgan" (grid only so far)
     kernel: str | None  # None for the VAE
     kernel_params: Mapping
     lam: float = field(metadata={"key": "lambda"})  # weight of the MMD term
@@ -239,6 +239,7 @@ class GridTraining(TrainingSettings):
     seeds: tuple[int, ...]
     n_generated: int  # samples per seed for the KDE
     snapshots: tuple[int, ...]  # steps before the last at which the networks are kept (convergence)
+    discriminator_lr: float | None = _optional()  # coulombgan only: the discriminator's Adam lr
 
 
 @dataclass(frozen=True)
@@ -446,7 +447,16 @@ def grid_training_settings(config, variant: str, experiment: str, width: str | f
         seeds=list(train["seeds"]),
         n_generated=grid["generation"]["n_samples"],
         snapshots=sorted(s for s in train["snapshots"] if s < train["iterations"]),
+        discriminator_lr=_discriminator_lr(grid, experiment),
     )
+
+
+def _discriminator_lr(section: dict, experiment: str) -> float | None:
+    """A Coulomb GAN's discriminator lr: its own, else the training lr (None for other models)."""
+    exp = section["experiments"][experiment]
+    if exp["model"] != "coulombgan":
+        return None
+    return float(exp.get("discriminator_lr", section["training"]["lr"]))
 
 
 def celeba_training_settings(config, experiment: str, width: str | float, seed: int) -> CelebATraining:
@@ -676,6 +686,11 @@ def check_config(config) -> None:
     for dataset in DATASETS:
         _check_training(dataset, config[dataset]["training"], n_train[dataset])
         _check_widths(config, dataset)
+    gans = [name for name, exp in celeba["experiments"].items() if exp["model"] == "coulombgan" and not exp.get("skip")]
+    if gans:
+        raise ConfigError(
+            f"celeba.experiments.{gans[0]}: model coulombgan runs on the grid only so far; skip it on CelebA"
+        )
     off_block = [s for s in grid["training"]["snapshots"] if s % grid["training"]["log_every"]]
     if off_block:
         raise ConfigError(

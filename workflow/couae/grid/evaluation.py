@@ -38,6 +38,8 @@ def theorem2_columns(weights: dict, train: np.ndarray, settings: GapSettings) ->
     """Theorem 2's columns of one seed: L_hat on its N training points against
     L estimated on fresh draws of N points from the grid's own mixture."""
     trained = GridTraining.from_dict(weights["settings"])
+    if trained.model != "mmd":  # not eq. (2): the row names the failed assumption, without numbers
+        return theorem2_row(trained, None, None, settings)
     mixture = GridMixture.from_settings(GridData.from_dict(trained.data))
 
     def fresh(r: int):
@@ -52,8 +54,11 @@ def evaluate_seed(
     if not np.isfinite(samples).all():
         raise ValueError(f"seed {weights['seed']}: generated samples contain non-finite values")
     kde = _kde(samples, splits, settings, device)
-    errors = {split: errors_and_codes(weights, splits[split])[0].numpy() for split in ("train", "validation")}
     trained = weights["settings"]
+    if trained["model"] == "coulombgan":  # no encoder: nothing is reconstructed, xi does not exist
+        errors = {split: np.array([np.nan]) for split in ("train", "validation")}
+    else:
+        errors = {split: errors_and_codes(weights, splits[split])[0].numpy() for split in ("train", "validation")}
     return {
         "experiment": trained["experiment"],
         "width": trained["width"],

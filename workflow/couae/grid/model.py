@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..core.coulomb_gan import CoulombGANStep
+from ..core.kernels import make_kernel
 from ..core.objectives import make_objective, squared_error
 from ..core.seeding import torch_generator
 from ..core.training import AutoencoderStep, BatchSampler, TrainingRun, snapshot
@@ -30,6 +32,34 @@ def network_sizes(settings: GridTraining, objective) -> tuple[list[int], list[in
     return encoder, decoder
 
 
+def _build_gan_run(settings: GridTraining, train_data: np.ndarray, device, seeds, dtype) -> TrainingRun:
+    """A Coulomb GAN: the decoder's shape as generator, the encoder's trunk
+    with one output as discriminator, an Adam optimiser each."""
+    h = settings.latent_dim
+    args = (settings.hidden, settings.n_hidden, settings.width)
+    generator = StackedMLP(layer_sizes(h, *args, DATA_DIM), [torch_generator(s, "init/generator") for s in seeds])
+    discriminator = StackedMLP(
+        layer_sizes(DATA_DIM, *args, 1), [torch_generator(s, "init/discriminator") for s in seeds]
+    )
+    generator, discriminator = generator.to(device, dtype), discriminator.to(device, dtype)
+    betas = tuple(settings.adam_betas)
+    step = CoulombGANStep(
+        generator,
+        discriminator,
+        make_kernel(settings.kernel, h, **settings.kernel_params),
+        torch.optim.Adam(generator.parameters(), lr=settings.lr, betas=betas, fused=True),
+        torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_lr, betas=betas, fused=True),
+        h,
+    )
+    sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
+    return TrainingRun(step, sampler, torch.as_tensor(train_data, dtype=dtype, device=device))
+
+
+def sampling_network(step):
+    """The network that maps prior codes to data: the decoder, or the GAN's generator."""
+    return step.generator if isinstance(step, CoulombGANStep) else step.decoder
+
+
 def build_run(
     settings: GridTraining, train_data: np.ndarray, device="cpu", seeds=None, stacked=True, dtype=torch.float32
 ) -> TrainingRun:
@@ -40,6 +70,10 @@ def build_run(
     dtype float64 is for tests that compare layouts without float32 rounding.
     """
     seeds = list(settings.seeds if seeds is None else seeds)
+    if settings.model == "coulombgan":
+        if not stacked:
+            raise ValueError("the Coulomb GAN trains in the stacked layout only")
+        return _build_gan_run(settings, train_data, device, seeds, dtype)
     objective = make_objective(settings)
     enc_sizes, dec_sizes = network_sizes(settings, objective)
     if stacked:
@@ -67,7 +101,7 @@ def generate(run: TrainingRun, n: int) -> np.ndarray:
     h = run.step_fn.latent_dim
     device = run.data.device
     z = torch.stack([torch.randn(n, h, generator=torch_generator(s, "generate")) for s in run.sampler.seeds])
-    return run.step_fn.decoder(z.to(device)).cpu().numpy().astype(np.float64)
+    return sampling_network(run.step_fn)(z.to(device)).cpu().numpy().astype(np.float64)
 
 
 def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:
@@ -79,13 +113,17 @@ def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:
 
 def seed_weights(run: TrainingRun, seed_index: int, settings: GridTraining) -> dict:
     """One seed's trained networks in plain nn.Sequential layout, with the
-    settings needed to rebuild them (`load_autoencoder`)."""
+    settings needed to rebuild them (`load_autoencoder` for an autoencoder)."""
     return {
         "seed": run.sampler.seeds[seed_index],
         "settings": settings.to_dict(),
-        "encoder": run.step_fn.encoder.plain_state_dict(seed_index),
-        "decoder": run.step_fn.decoder.plain_state_dict(seed_index),
+        **_plain_networks(run, seed_index),
     }
+
+
+def _plain_networks(run: TrainingRun, seed_index: int) -> dict:
+    """Every network of a run (encoder and decoder; generator and discriminator), one seed's weights."""
+    return {name: net.plain_state_dict(seed_index) for name, net in run.step_fn.networks().items()}
 
 
 def snapshots(run: TrainingRun, settings: GridTraining) -> dict:
@@ -101,15 +139,7 @@ def snapshots(run: TrainingRun, settings: GridTraining) -> dict:
             for name, net in networks.items():
                 net.load_state_dict(state[name])
             steps.append(step)
-            weights.append(
-                [
-                    {
-                        "encoder": run.step_fn.encoder.plain_state_dict(k),
-                        "decoder": run.step_fn.decoder.plain_state_dict(k),
-                    }
-                    for k in range(len(run.sampler.seeds))
-                ]
-            )
+            weights.append([_plain_networks(run, k) for k in range(len(run.sampler.seeds))])
             samples.append(torch.as_tensor(generate(run, settings.n_generated), dtype=torch.float32))
     finally:
         for name, net in networks.items():
@@ -119,7 +149,7 @@ def snapshots(run: TrainingRun, settings: GridTraining) -> dict:
         "settings": settings.to_dict(),
         "steps": steps,
         "seeds": list(run.sampler.seeds),
-        "weights": weights,  # [step][seed] -> {"encoder", "decoder"} in nn.Sequential layout
+        "weights": weights,  # [step][seed] -> network name -> its nn.Sequential layout
         "samples": torch.stack(samples) if samples else torch.zeros(shape),  # (steps, seeds, n, 2), float32
     }
 

@@ -129,7 +129,9 @@ def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
     panels per dataset (per variant on the grid), one panel per experiment.
     `seeds`: `theorem2.per_seed` rows; titles: dataset -> experiment -> title.
     A row whose values carry caveats (stand-in data, test-only features) says
-    so in red on its panels."""
+    so in red on its panels. Models without a reconstruction (a GAN: no xi)
+    have no panel."""
+    seeds = seeds[seeds["xi"].notna()]
     seeds = seeds.assign(block=[block_label(d, v) for d, v in zip(seeds["dataset"], seeds["variant"])])
     blocks = list(dict.fromkeys(seeds["block"]))
     by_block = {b: list(dict.fromkeys(seeds.loc[seeds["block"] == b, "experiment"])) for b in blocks}

@@ -197,8 +197,8 @@ def theorem2_row(
     whose objective is not eq. (2) gets its failed assumption and no numbers."""
     row = dict.fromkeys(GAP_COLUMNS, float("nan"))
     row.update({"lambda": trained.lam, "recon_weight": trained.recon_weight, "kernel_bound_source": ""})
-    if trained.model != "mmd":
-        row["assumptions"] = "; ".join(assumption_failures(trained.model, None, trained.latent_dim))
+    if trained.model != "mmd":  # no lambda-weighted MMD term either
+        row.update({"lambda": float("nan"), "assumptions": "; ".join(assumption_failures(trained.model, None, 0))})
         return row
     kernel = make_objective(trained).kernel
 

@@ -1,0 +1,102 @@
+"""The Coulomb GAN's potential and update step: closed-form properties, no
+gradient into the discriminator's targets, and a grid smoke run."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from couae.core.coulomb_gan import CoulombGANStep, potential
+from couae.core.kernels import make_kernel
+from couae.core.mmd import mmd2_empirical
+from helpers import small_settings
+
+PLUMMER = make_kernel("plummer", 2, eps=3.0, exponent=1.0)
+
+
+def test_potential_vanishes_for_identical_batches():
+    batch = torch.randn(3, 16, 2, dtype=torch.float64)
+    points = torch.randn(3, 5, 2, dtype=torch.float64)
+    assert potential(PLUMMER, points, batch, batch.clone()).abs().max() == 0.0
+
+
+def test_potential_is_the_kernel_difference_at_a_hand_computed_point():
+    real, fake, a = torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]), torch.tensor([[0.0, 4.0]])
+    # Plummer, eps 3, exponent 1: (d^2 + 9)^(-1/2); d(a, real) = 4, d(a, fake) = 3
+    assert potential(PLUMMER, a, real, fake).item() == pytest.approx(1 / 5 - 1 / np.sqrt(18))
+
+
+def test_the_potential_pulls_a_lone_fake_point_towards_a_lone_real_one():
+    real = torch.tensor([[2.0, -1.0]], dtype=torch.float64)
+    fake = torch.tensor([[-1.0, 3.0]], dtype=torch.float64)
+    a = fake.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(potential(PLUMMER, a, real, fake).sum(), a)
+    # the generator climbs the potential: its step is +grad
+    assert torch.dot(grad[0], (real - fake)[0]) > 0
+    moved = fake + 0.5 * grad / grad.norm()
+    assert (moved - real).norm() < (fake - real).norm()
+
+
+def gan_step(seed=0):
+    torch.manual_seed(seed)
+    generator = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)).double()
+    discriminator = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1)).double()
+    return CoulombGANStep(
+        generator,
+        discriminator,
+        PLUMMER,
+        torch.optim.SGD(generator.parameters(), lr=0.1),
+        torch.optim.SGD(discriminator.parameters(), lr=0.1),
+        latent_dim=2,
+    )
+
+
+def test_the_discriminator_targets_carry_no_gradient():
+    step = gan_step()
+    real = torch.randn(1, 10, 2, dtype=torch.float64)
+    fake = step.generator(torch.randn(1, 10, 2, dtype=torch.float64))
+    assert fake.requires_grad
+    target_real, target_fake = step.targets(real, fake)
+    assert not target_real.requires_grad and not target_fake.requires_grad
+    torch.testing.assert_close(target_fake, potential(PLUMMER, fake.detach(), real, fake.detach()))
+
+
+def test_each_network_moves_by_its_own_loss_only():
+    """The generator's step is SGD on -1/2 mean D(G(z)) alone; the discriminator's on its regression alone."""
+    step, reference = gan_step(), gan_step()
+    x = torch.randn(1, 12, 2, dtype=torch.float64)
+    z = torch.randn(1, 12, 2, dtype=torch.float64)
+    terms = step(x, {"prior": z})
+    fake = reference.generator(z)
+    t_real, t_fake = reference.targets(x, fake)
+    d = reference.discriminator
+    loss_d = (d(x)[..., 0] - t_real).square().mean() + (d(fake.detach())[..., 0] - t_fake).square().mean()
+    loss_g = -0.5 * d(fake)[..., 0].mean()
+    g_grads = torch.autograd.grad(loss_g, list(reference.generator.parameters()))
+    d_grads = torch.autograd.grad(loss_d, list(d.parameters()))
+    for p, p0, g in zip(step.generator.parameters(), reference.generator.parameters(), g_grads, strict=True):
+        torch.testing.assert_close(p, p0 - 0.1 * g)
+    for p, p0, g in zip(step.discriminator.parameters(), d.parameters(), d_grads, strict=True):
+        torch.testing.assert_close(p, p0 - 0.1 * g)
+    energy = 0.5 * mmd2_empirical(PLUMMER, fake.detach(), x)
+    torch.testing.assert_close(terms[0], torch.stack([energy[0], loss_d, loss_g]).detach())
+    assert terms[0, 0] >= 0  # the Plummer energy is half a squared MMD
+
+
+def test_a_grid_smoke_run_covers_at_least_20_of_the_25_modes():
+    from couae.core.training import train
+    from couae.grid import model as grid_model
+    from couae.grid.data import GridMixture
+
+    settings = small_settings("coulombgan", variant="cited", iterations=4000, seeds=[0, 1], log_every=500,
+                              checkpoint_every=500)  # fmt: skip
+    settings = dataclasses.replace(settings, lr=3e-3, discriminator_lr=3e-3)  # faster than the row's 1e-3
+    mixture = GridMixture(settings.data["per_axis"], settings.data["spacing"], settings.data["std"])
+    run = train(grid_model.build_run(settings, mixture.sample(500, np.random.default_rng(0))), 4000, 500, 500)
+    assert run.step_fn.term_names == ("loss", "discriminator", "generator")
+    for samples in grid_model.generate(run, 2000):
+        dist = np.linalg.norm(samples[:, None] - mixture.centres[None], axis=-1)
+        near = dist.min(1) < 3 * mixture.std
+        covered = (np.bincount(dist.argmin(1)[near], minlength=25) >= 5).sum()
+        assert covered >= 20

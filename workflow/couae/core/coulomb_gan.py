@@ -1,0 +1,87 @@
+"""The Coulomb GAN (Unterthiner et al. 2018) as an update step: a generator
+and a discriminator that learns the potential field between real and
+generated samples. Settings and sources: `../shared/notes/related-models.md`,
+section 1.
+
+With real points y and generated points x, the batch estimate of the
+potential at a point a is
+    Phi(a) = mean_i k(a, y_i) - mean_i k(a, x_i)     (positive where real data dominate),
+self pairs kept as in the authors' code. The discriminator regresses Phi at
+every real and generated point of the batch (the targets are constants: no
+gradient flows into them); the generator climbs the learned potential,
+minimising -1/2 mean D(G(z)). Both networks update simultaneously from the
+same batch, as the authors' TensorFlow code does. The logged `loss` is the
+batch energy F = 1/2 (biased MMD^2 between the real and generated batches),
+which the game drives to zero; its kernel is the experiment's kernel (the
+Plummer kernel by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .mmd import mmd2_empirical, pairwise_sq_dist
+
+TERM_NAMES = ("loss", "discriminator", "generator")
+
+
+def potential(kernel, points: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """Phi at `points` (..., n, d) from real (..., m, d) and generated (..., l, d) samples: (..., n)."""
+    return kernel(pairwise_sq_dist(points, real)).mean(-1) - kernel(pairwise_sq_dist(points, fake)).mean(-1)
+
+
+@dataclass
+class CoulombGANStep:
+    """One simultaneous discriminator and generator update, for every seed."""
+
+    generator: nn.Module  # prior codes -> data (the autoencoders' decoder shape)
+    discriminator: nn.Module  # data -> one value (the encoder trunk with a scalar head)
+    kernel: object
+    generator_optimizer: torch.optim.Optimizer
+    discriminator_optimizer: torch.optim.Optimizer
+    latent_dim: int
+    term_names: tuple[str, ...] = TERM_NAMES
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.generator_optimizer, "discriminator": self.discriminator_optimizer}
+
+    def gaussian_draws(self) -> dict[str, int]:
+        return {"prior": self.latent_dim}
+
+    def generators(self) -> dict[str, torch.Generator]:
+        return {}
+
+    def targets(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The discriminator's regression targets at the real and generated
+        points, without gradient: (Phi(real), Phi(fake))."""
+        real, fake = real.detach(), fake.detach()
+        with torch.no_grad():
+            return potential(self.kernel, real, real, fake), potential(self.kernel, fake, real, fake)
+
+    def __call__(self, x, draws):
+        fake = self.generator(draws["prior"].to(x.dtype))
+        target_real, target_fake = self.targets(x, fake)
+        d_real, d_fake = self.discriminator(x)[..., 0], self.discriminator(fake.detach())[..., 0]
+        # per seed: mean squared error on the real half plus on the generated half (the authors' code)
+        loss_d = (d_real - target_real).square().mean(-1) + (d_fake - target_fake).square().mean(-1)
+        loss_g = -0.5 * self.discriminator(fake)[..., 0].mean(-1)
+        d_params = list(self.discriminator.parameters())
+        g_params = list(self.generator.parameters())
+        # Seeds share no parameters: the gradient of each sum is each seed's own. Each network
+        # gets the gradient of its own loss only (the generator's loss does not move D).
+        d_grads = torch.autograd.grad(loss_d.sum(), d_params)
+        g_grads = torch.autograd.grad(loss_g.sum(), g_params)
+        for params, grads in ((d_params, d_grads), (g_params, g_grads)):
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g
+        self.discriminator_optimizer.step()
+        self.generator_optimizer.step()
+        with torch.no_grad():
+            energy = 0.5 * mmd2_empirical(self.kernel, fake.detach(), x)
+        return torch.stack([energy, loss_d, loss_g], dim=-1).detach()
