@@ -139,7 +139,8 @@ def test_the_bound_holds_for_a_small_trained_grid_model():
         errors = {s: grid_model.reconstruction_errors(weights, splits[s]) for s in ("train", "validation")}
         rows.append({"experiment": experiment, "width": 0.5, "seed": 0, "test_log_likelihood": -5.0,
                      **reconstruction_summary(errors),
-                     **theorem2_columns(weights, splits["train"], gap_settings(load_config()))})  # fmt: skip
+                     **theorem2_columns(settings, grid_model.load_autoencoder(weights), splits["train"],
+                                        gap_settings(load_config()))})  # fmt: skip
     table = theorem2_table(with_bound(per_seed(pd.DataFrame(rows), "grid", n_train=500), delta=0.05))
     measured = table[table.experiment != "vae"]
     assert (measured.gap_mean > 0).all() and (measured.fresh_se > 0).all()

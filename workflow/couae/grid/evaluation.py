@@ -17,7 +17,7 @@ from ..settings import GapSettings, GridData, GridEvaluation, GridTraining
 from ..theory.generalisation import theorem2_row
 from .data import GridMixture
 from .kde import bandwidth_grid, kde_test_log_likelihood
-from .model import errors_and_codes, load_weights
+from .model import errors_and_codes, load_autoencoder, load_weights
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +34,19 @@ def _kde(samples, splits, settings: GridEvaluation, device):
     )
 
 
-def theorem2_columns(weights: dict, train: np.ndarray, settings: GapSettings) -> dict:
-    """Theorem 2's columns of one seed: L_hat on its N training points against
-    L estimated on fresh draws of N points from the grid's own mixture."""
-    trained = GridTraining.from_dict(weights["settings"])
+def theorem2_columns(trained: GridTraining, autoencoder, train: np.ndarray, settings: GapSettings) -> dict:
+    """Theorem 2's columns of one seed (its `load_autoencoder` pair): L_hat on
+    its N training points against L estimated on fresh draws of N points from
+    the grid's own mixture."""
     if trained.model != "mmd":  # not eq. (2): the row names the failed assumption, without numbers
         return theorem2_row(trained, None, None, settings)
     mixture = GridMixture.from_settings(GridData.from_dict(trained.data))
 
     def fresh(r: int):
-        return errors_and_codes(weights, mixture.sample(len(train), numpy_rng(settings.seed, f"theorem2/fresh/{r}")))
+        draw = mixture.sample(len(train), numpy_rng(settings.seed, f"theorem2/fresh/{r}"))
+        return errors_and_codes(autoencoder, draw)
 
-    return theorem2_row(trained, errors_and_codes(weights, train), fresh, settings)
+    return theorem2_row(trained, errors_and_codes(autoencoder, train), fresh, settings)
 
 
 def evaluate_seed(
@@ -54,19 +55,21 @@ def evaluate_seed(
     if not np.isfinite(samples).all():
         raise ValueError(f"seed {weights['seed']}: generated samples contain non-finite values")
     kde = _kde(samples, splits, settings, device)
-    trained = weights["settings"]
-    if trained["model"] == "coulombgan":  # no encoder: nothing is reconstructed, xi does not exist
+    trained = GridTraining.from_dict(weights["settings"])
+    if trained.model == "coulombgan":  # no encoder: nothing is reconstructed, xi does not exist
+        autoencoder = None
         errors = {split: np.array([np.nan]) for split in ("train", "validation")}
-    else:
-        errors = {split: errors_and_codes(weights, splits[split])[0].numpy() for split in ("train", "validation")}
+    else:  # built once per seed, used for every split and fresh draw
+        autoencoder = load_autoencoder(weights)
+        errors = {split: errors_and_codes(autoencoder, splits[split])[0].numpy() for split in ("train", "validation")}
     return {
-        "experiment": trained["experiment"],
-        "width": trained["width"],
+        "experiment": trained.experiment,
+        "width": trained.width,
         "seed": weights["seed"],
         "test_log_likelihood": kde.test_log_likelihood,
         "bandwidth": kde.bandwidth,
         **reconstruction_summary(errors),
-        **theorem2_columns(weights, splits["train"], gap),
+        **theorem2_columns(trained, autoencoder, splits["train"], gap),
     }
 
 

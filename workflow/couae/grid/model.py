@@ -179,10 +179,10 @@ def load_autoencoder(weights: dict):
 
 
 @torch.no_grad()
-def errors_and_codes(weights: dict, x: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-point ||x - g(f(x))||^2 and the code f(x), with the encoder's mean
-    (deterministic) code, both float64: (n,), (n, h)."""
-    encode, decode = load_autoencoder(weights)
+def errors_and_codes(autoencoder, x: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-point ||x - g(f(x))||^2 and the code f(x) of a `load_autoencoder`
+    pair, with the encoder's mean (deterministic) code, both float64: (n,), (n, h)."""
+    encode, decode = autoencoder
     xt = torch.as_tensor(x, dtype=torch.float32)
     codes = encode(xt)
     return squared_error(xt[None], decode(codes)[None])[0].double(), codes.double()
@@ -190,4 +190,4 @@ def errors_and_codes(weights: dict, x: np.ndarray) -> tuple[torch.Tensor, torch.
 
 def reconstruction_errors(weights: dict, x: np.ndarray) -> np.ndarray:
     """Per-point ||x - g(f(x))||^2 with the encoder's mean (deterministic) code."""
-    return errors_and_codes(weights, x)[0].numpy()
+    return errors_and_codes(load_autoencoder(weights), x)[0].numpy()
