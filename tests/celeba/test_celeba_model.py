@@ -62,7 +62,7 @@ def images():
     return standin_images(40, 64, 0, "train")
 
 
-@pytest.mark.parametrize("experiment", ["vae", "wae", "couae"])
+@pytest.mark.parametrize("experiment", ["vae", "wae", "couae", "learnedae"])
 def test_resumed_image_run_equals_uninterrupted(tmp_path, images, experiment):
     settings = small_settings(experiment)
     straight = train(image_model.build_run(settings, images), 6, 2, 2)
@@ -71,9 +71,10 @@ def test_resumed_image_run_equals_uninterrupted(tmp_path, images, experiment):
     resumed = image_model.build_run(settings, images)
     assert try_resume(resumed, tmp_path / "ckpt.pt", settings.fingerprint()) and resumed.step == 4
     train(resumed, 6, 2, 2, tmp_path / "ckpt.pt", settings.fingerprint())
-    straight_decoder, resumed_decoder = straight.step_fn.decoder, resumed.step_fn.decoder
-    for a, b in zip(straight_decoder.state_dict().values(), resumed_decoder.state_dict().values(), strict=True):
-        assert torch.equal(a, b)
+    for name, net in straight.step_fn.networks().items():  # the learned kernel's networks too
+        theirs = resumed.step_fn.networks()[name].state_dict()
+        for key, value in net.state_dict().items():
+            assert torch.equal(value, theirs[key]), f"{name}.{key}"
     assert np.array_equal(straight.history_array(), resumed.history_array())
 
 

@@ -151,3 +151,20 @@ def test_figure_titles_carry_the_test_metric_verdicts(settings):
     assert len(lines) == 4  # Table 1's two claims, Table 2's two; Theorem 2's errors are not this metric
     assert lines[0] == "CouAE's test log-likelihood is better than WAE's (grid (cited), x1): REPRODUCED"
     assert claims.verdict_lines(table, "grid", "narrow") == []
+
+
+def test_an_extension_row_gets_the_measured_difference_and_no_verdict(settings):
+    evals = grid_evals(-4.3, -6.4, -4.4)
+    rng = np.random.default_rng(1)
+    extra = [
+        {"variant": "cited", "experiment": "learnedae", "width": 1.0, "seed": seed, "xi": 1.0, "recon_mean": 0.1,
+         "test_log_likelihood": -5.3 + 0.05 * rng.standard_normal()}
+        for seed in range(10)
+    ]  # fmt: skip
+    table = claims.claims_table(pd.concat([evals, pd.DataFrame(extra)]), None, NO_FLOWS, settings)
+    row = claim(table, "extension-couae-vs-learnedae")
+    assert row.source == claims.EXTENSION and row.verdict == claims.NO_CLAIM
+    assert row.direction == claims.SUPPORTS and row.effect == pytest.approx(1.0, abs=0.05)  # CouAE 1 nat higher
+    assert np.isnan(row.paper_a) and row.reasons.startswith("extension row: the paper has no value")
+    assert claims.verdict_counts(table) == claims.verdict_counts(table[table.source != claims.EXTENSION])
+    assert len(claims.verdict_lines(table, "grid", "cited")) == 2  # figure titles: the paper's claims only

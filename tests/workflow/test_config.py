@@ -52,6 +52,10 @@ def test_paper_config_and_quick_preset_are_valid():
         ({"grid": {"experiments": {"g": {"model": "coulombgan"}}}}, ["kernel", "g"]),
         ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "plummer", "lambda": 1.0}}}}, ["g"]),
         ({"grid": {"experiments": {"couae": {"discriminator_lr": 1.0e-3}}}}, ["couae"]),
+        ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "learned"}}}}, ["g", "mmd"]),
+        ({"grid": {"kernels": {"learned": {"features": 0}}}}, ["features"]),
+        ({"celeba": {"experiments": {"learnedae": {"kernel_params": {"alpha": -1.0}}}}}, ["alpha"]),
+        ({"grid": {"experiments": {"learnedae": {"kernel_params": {"bandwidth": 1.0}}}}}, ["bandwidth"]),
         ({"theory": {"theorem2": {"draws": 1}}}, ["draws"]),
         ({"theory": {"flows": {"rows": {"k": {"method": "kale", "lr": 1.0e-3}}}}}, ["lambda", "k"]),
         ({"theory": {"flows": {"rows": {"m": {"method": "mmd", "lr": 1.0e-3, "lambda": 1.0}}}}}, ["m"]),
@@ -100,6 +104,11 @@ def test_missing_section_is_named():
             r"celeba\.experiments\.gan: model coulombgan runs on the grid only",
         ),
         (
+            {"celeba": {"training": {"encoder_noise": 0.01}}},
+            r"celeba\.training\.encoder_noise = 0\.01 is not offered with the learned kernel "
+            r"\(celeba\.experiments\.learnedae\)",
+        ),
+        (
             {"theory": {"flows": {"rows": {"kale": {"lr_per_setup": {"ring": 1.0}}}}}},
             r"theory\.flows\.rows\.kale\.lr_per_setup names \['ring'\]",
         ),
@@ -145,7 +154,9 @@ def test_width_labels():
 
 def test_celeba_jobs_hold_only_their_settings():
     config = load_config()
-    assert S.runs(config, "celeba") == [("vae", "1"), ("wae", "1"), ("couae", "0.25"), ("couae", "0.5"), ("couae", "1")]
+    assert S.runs(config, "celeba") == [
+        ("vae", "1"), ("wae", "1"), ("couae", "0.25"), ("couae", "0.5"), ("couae", "1"), ("learnedae", "1")
+    ]  # fmt: skip
     s = S.celeba_training_settings(config, "couae", "0.5", 0)
     assert s.kernel_params == {"eps": 1.0, "beta": 2.0} and s.recon_weight == 0.05 and s.latent_dim == 64
     moved = load_config({"celeba": {"data": {"archive": "/elsewhere.zip", "sources": ["archive"]}}})
@@ -156,7 +167,7 @@ def test_celeba_jobs_hold_only_their_settings():
 def test_skip_leaves_rows_out_of_a_merged_config():
     config = load_config({"grid": {"experiments": {"gaussian": {"skip": True}}, "variants": {"cited": {"skip": True}}}})
     check(config)
-    assert S.experiments(config, "grid") == ["vae", "wae", "couae", "plummer", "coulombgan"]
+    assert S.experiments(config, "grid") == ["vae", "wae", "couae", "plummer", "coulombgan", "learnedae"]
     assert (
         S.variants(config) == ["narrow"] and "gaussian" not in S.claims_settings(config).paper_columns["grid"].values()
     )

@@ -691,6 +691,13 @@ def check_config(config) -> None:
         raise ConfigError(
             f"celeba.experiments.{gans[0]}: model coulombgan runs on the grid only so far; skip it on CelebA"
         )
+    celeba_rows = celeba["experiments"].items()
+    learned = [name for name, exp in celeba_rows if exp.get("kernel") == "learned" and not exp.get("skip")]
+    if learned and celeba["training"]["encoder_noise"]:
+        raise ConfigError(
+            f"celeba.training.encoder_noise = {celeba['training']['encoder_noise']} is not offered with the learned "
+            f"kernel (celeba.experiments.{learned[0]}): set it to 0 or skip that row"
+        )
     off_block = [s for s in grid["training"]["snapshots"] if s % grid["training"]["log_every"]]
     if off_block:
         raise ConfigError(

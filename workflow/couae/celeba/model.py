@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..core.learned_kernel import LEARNED, build_learned_step
 from ..core.objectives import make_objective, squared_error
 from ..core.seeding import stream_seed, torch_generator
 from ..core.training import AutoencoderStep, BatchSampler, TrainingRun
@@ -42,14 +43,27 @@ def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") 
     memory_format = torch.channels_last if on_cuda else torch.preserve_format
     encoder = dcgan.SeedAxis(encoder).to(device, memory_format=memory_format)
     decoder = dcgan.SeedAxis(decoder).to(device, memory_format=memory_format)
-    params = list(encoder.parameters()) + list(decoder.parameters())
-    optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=on_cuda)
     autocast = AUTOCAST_DTYPES[settings.mixed_precision] if on_cuda else None
+    if settings.kernel == LEARNED:  # the kernel's networks ascend the MMD with their own Adam
+        if settings.encoder_noise:
+            raise ValueError(f"{settings.experiment}: encoder_noise is not offered with the learned kernel")
+        step = build_learned_step(encoder, decoder, settings, settings.seeds, device, autocast, fused=on_cuda)
+    else:
+        step = _autoencoder_step(settings, encoder, decoder, objective, device, autocast)
+    sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
+    data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
+    return TrainingRun(step, sampler, data, prepare=to_model_range)
+
+
+def _autoencoder_step(settings: CelebATraining, encoder, decoder, objective, device, autocast) -> AutoencoderStep:
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    on_cuda = torch.device(device).type == "cuda"
+    optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=on_cuda)
     noise = []
     if settings.encoder_noise:
         noise = [torch.Generator(device=device)]
         noise[0].manual_seed(stream_seed(settings.seed, "train/input-noise"))
-    step = AutoencoderStep(
+    return AutoencoderStep(
         encoder,
         decoder,
         objective,
@@ -59,9 +73,6 @@ def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") 
         input_noise=settings.encoder_noise,
         noise_generators=noise,
     )
-    sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
-    data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
-    return TrainingRun(step, sampler, data, prepare=to_model_range)
 
 
 # WAE's code stops pre-training once the moment-matching loss is below this.
@@ -113,11 +124,14 @@ def loss_history_frame(run: TrainingRun) -> pd.DataFrame:
 
 def weights(run: TrainingRun, settings: CelebATraining) -> dict:
     """The trained networks as plain modules' state dicts, with their settings."""
-    return {
+    saved = {
         "settings": settings.to_dict(),
         "encoder": run.step_fn.encoder.net.state_dict(),
         "decoder": run.step_fn.decoder.net.state_dict(),
     }
+    if settings.kernel == LEARNED:  # the kernel it ended with (the one seed's networks)
+        saved["kernel"] = run.step_fn.kernel.plain_state_dict(0)
+    return saved
 
 
 class Autoencoder:

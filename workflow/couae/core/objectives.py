@@ -53,6 +53,11 @@ def make_objective(settings):
     """The objective of a job's training settings (grid or images)."""
     if settings.model == "vae":
         return VAEObjective(kl_weight=settings.kl_weight, recon_weight=settings.recon_weight)
+    if settings.model == "mmd" and settings.kernel == "learned":
+        from .learned_kernel import LearnedKernelObjective, LearnedKernelSettings  # it builds on this module
+
+        params = LearnedKernelSettings.from_params(settings.kernel_params)
+        return LearnedKernelObjective(params, lam=settings.lam, recon_weight=settings.recon_weight)
     if settings.model == "mmd":
         kernel = make_kernel(settings.kernel, settings.latent_dim, **settings.kernel_params)
         return MMDObjective(kernel=kernel, lam=settings.lam, recon_weight=settings.recon_weight)

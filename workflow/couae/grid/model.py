@@ -14,12 +14,13 @@ import torch
 
 from ..core.coulomb_gan import CoulombGANStep
 from ..core.kernels import make_kernel
+from ..core.learned_kernel import LEARNED, build_learned_step
 from ..core.objectives import make_objective, squared_error
 from ..core.seeding import torch_generator
+from ..core.stacked_mlp import StackedMLP, layer_sizes, plain_mlp
 from ..core.training import AutoencoderStep, BatchSampler, TrainingRun, snapshot
 from ..runtime.loading import load_torch
 from ..settings import ForeignFileError, GridTraining
-from .networks import StackedMLP, layer_sizes, plain_mlp
 
 DATA_DIM = 2
 
@@ -85,10 +86,13 @@ def build_run(
         encoder = plain_mlp(enc_sizes, torch_generator(seeds[0], "init/encoder"))
         decoder = plain_mlp(dec_sizes, torch_generator(seeds[0], "init/decoder"))
     encoder, decoder = encoder.to(device, dtype), decoder.to(device, dtype)
-    params = list(encoder.parameters()) + list(decoder.parameters())
-    # fused: one kernel for all parameters (same maths as the per-tensor loop)
-    optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=True)
-    step = AutoencoderStep(encoder, decoder, objective, optimizer, settings.latent_dim)
+    if settings.kernel == LEARNED:  # the kernel's networks ascend the MMD with their own Adam
+        step = build_learned_step(encoder, decoder, settings, seeds, device, fused=True)
+    else:
+        params = list(encoder.parameters()) + list(decoder.parameters())
+        # fused: one kernel for all parameters (same maths as the per-tensor loop)
+        optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=True)
+        step = AutoencoderStep(encoder, decoder, objective, optimizer, settings.latent_dim)
     sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(train_data, dtype=dtype, device=device)
     return TrainingRun(step, sampler, data)

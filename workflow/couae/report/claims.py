@@ -30,6 +30,9 @@ from . import caveats, paper
 
 REPRODUCED, CONTRADICTED, INCONCLUSIVE = "reproduced", "contradicted", "inconclusive"
 SUPPORTS, OPPOSES, UNCLEAR = "supports", "opposes", "unclear"
+# An extension row (a model the paper did not run) measured against CouAE: the
+# difference and its interval, with no verdict, since the paper claims nothing.
+EXTENSION, NO_CLAIM = "Extension", "no paper claim"
 COLUMNS = [
     "claim",
     "source",
@@ -109,7 +112,8 @@ class _Comparisons:
         return hit[column].to_numpy(dtype=float), caveats.join_distinct(hit.get("caveats", pd.Series(dtype=str)))
 
     def add(self, claim, source, statement, a, b, claimed, column, paper_a=np.nan, paper_b=np.nan, margin=0.0):
-        """a, b: (experiment, width) of the two groups; column: what is compared."""
+        """a, b: (experiment, width) of the two groups; column: what is compared.
+        An EXTENSION source gets the direction found and no verdict."""
         (ea, wa), (eb, wb) = a, b
         va, marks_a = self.values(ea, wa, column)
         vb, marks_b = self.values(eb, wb, column)
@@ -149,8 +153,10 @@ class _Comparisons:
                 "paper_b": paper_b,
                 "paper_effect": paper_a - paper_b,
                 "direction": found,
-                "verdict": verdict(found, reasons),
-                "reasons": "; ".join(reasons),
+                "verdict": NO_CLAIM if source == EXTENSION else verdict(found, reasons),
+                "reasons": "; ".join(
+                    (["extension row: the paper has no value for it"] if source == EXTENSION else []) + reasons
+                ),
             }
         )
 
@@ -184,6 +190,16 @@ def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[d
         )
     if couae is None:
         return c.rows
+    for row in [e for e in dict.fromkeys(evals["experiment"]) if e not in columns.values()]:
+        c.add(
+            f"extension-couae-vs-{row}",
+            EXTENSION,
+            f"CouAE's {measure} against {row}'s, a row the paper did not run ({where}, x1)",
+            (couae, 1.0),
+            (row, 1.0),
+            better,
+            metric,
+        )
     steps = list(zip(paper.TABLE2_WIDTHS[:-1], paper.TABLE2_WIDTHS[1:], strict=True))  # (x0.25, x0.5), (x0.5, x1)
     for small, large in steps:
         c.add(
@@ -283,5 +299,6 @@ def verdict_lines(claims: pd.DataFrame, dataset: str, variant: str) -> list[str]
         (claims["dataset"] == dataset)
         & (claims["variant"].fillna("") == variant)
         & (claims["metric"] == paper.METRICS[dataset][0])
+        & (claims["source"] != EXTENSION)
     ]
     return [f"{r.statement}: {r.verdict.upper()}" for r in rows.itertuples()]

@@ -1,4 +1,5 @@
-"""MLPs for the grid experiments, in two layouts with identical maths.
+"""MLPs with one network per seed (the grid's networks, the learned kernel's
+networks), in two layouts with identical maths.
 
 `StackedMLP` holds the weights of S independent networks (one per seed) as
 (S, in, out) tensors and runs them with batched matmuls: one process trains all

@@ -1,0 +1,149 @@
+"""KernelNet's learned kernel: its Monte Carlo estimates against the closed
+forms of Gaussian spectral distributions, exact symmetry, the unbiased MMD
+from feature sums against the Gram matrix and a fixed kernel's estimator, and
+the adversarial step: the kernel ascends the MMD, each side moved by its own
+objective only."""
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from couae.core.kernels import Gaussian
+from couae.core.learned_kernel import (
+    LearnedKernel,
+    LearnedKernelSettings,
+    mmd2_unbiased_from_gram,
+)
+from couae.core.mmd import mmd2_unbiased, pairwise_sq_dist
+from couae.grid import model as grid_model
+from helpers import small_settings
+
+
+def kernel_settings(**overrides):
+    values = dict(
+        features=512, hidden=16, n_hidden=2, data_dependent=False, pair_features=64, jacobian_pairs=8,
+        alpha=5.0, lr_ratio=0.01, adam_betas=(0.5, 0.9), normalise=False, gram_check_points=8,
+    )  # fmt: skip
+    return LearnedKernelSettings(**{**values, **overrides})
+
+
+def generators(n, base=0):
+    return [torch.Generator().manual_seed(base + k) for k in range(n)]
+
+
+def make_scaled_identity(kernel: LearnedKernel, scale: float) -> None:
+    """Set the spectral network to w = g(e) = scale * e (ReLU units carry
+    relu(e) and relu(-e); the output subtracts them): the Gaussian spectral
+    distribution N(0, scale^2 I), whose kernel is exp(-scale^2 |t|^2 / 2)."""
+    h = kernel.latent_dim
+    net = kernel.spectral
+    with torch.no_grad():
+        for w, b in zip(net.weights, net.biases, strict=True):
+            w.zero_(), b.zero_()
+        eye = torch.eye(h, dtype=torch.float64)
+        net.weights[0][:, :h] = eye
+        net.weights[0][:, h : 2 * h] = -eye
+        for w in net.weights[1:-1]:
+            w[:, : 2 * h, : 2 * h] = torch.eye(2 * h, dtype=torch.float64)
+        net.weights[-1][:, :, :h] = scale * eye
+        net.weights[-1][:, :, h : 2 * h] = -scale * eye
+
+
+def rms_error(features: int, scale: float, draws: int = 8) -> float:
+    kernel = LearnedKernel(2, kernel_settings(features=features), seeds=[0]).double()
+    make_scaled_identity(kernel, scale)
+    points = torch.randn(1, 20, 2, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    exact = torch.exp(-(scale**2) * pairwise_sq_dist(points, points) / 2)
+    feature_draws = [kernel.draw(generators(1, 10 * r), "cpu", torch.float64) for r in range(draws)]
+    errors = [kernel.gram(points, d) - exact for d in feature_draws]
+    return float(torch.stack(errors).detach().square().mean().sqrt())
+
+
+def test_the_data_independent_part_estimates_the_gaussian_kernel_with_error_one_over_root_n():
+    coarse, fine = rms_error(256, 0.8), rms_error(16384, 0.8)
+    assert fine < 2.0 / math.sqrt(16384)  # the estimate's std is about 1/sqrt(N) (entries in [-2, 2])
+    assert 5.0 < coarse / fine < 12.0  # 64 times the features: about 8 times smaller error
+
+
+def test_the_data_dependent_part_estimates_its_closed_form():
+    """cos(mu.t) exp(-|sigma * t|^2 / 2) with mu, sigma the network's outputs
+    averaged over both orders of the pair, t = z1 - z2."""
+    n_features = 20000
+    kernel = LearnedKernel(2, kernel_settings(data_dependent=True, pair_features=n_features), seeds=[4]).double()
+    points = torch.randn(1, 6, 2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    with torch.no_grad():
+        estimate = kernel.pair_gram(points, kernel.draw(generators(1), "cpu", torch.float64))
+        mu_ab, sigma_ab = kernel._pair_moments(points, points)
+        mu, sigma = 0.5 * (mu_ab + mu_ab.transpose(1, 2)), 0.5 * (sigma_ab + sigma_ab.transpose(1, 2))
+        t = points[:, :, None, :] - points[:, None, :, :]
+        exact = torch.cos((mu * t).sum(-1)) * torch.exp(-0.5 * (sigma * t).square().sum(-1))
+    assert (estimate - exact).abs().max() < 5.0 / math.sqrt(n_features)
+    assert not torch.allclose(exact, torch.exp(-0.5 * (sigma * t).square().sum(-1)))  # mu matters here
+
+
+@pytest.mark.parametrize("data_dependent", [False, True])
+def test_the_gram_matrix_is_exactly_symmetric(data_dependent):
+    kernel = LearnedKernel(3, kernel_settings(data_dependent=data_dependent), seeds=[0, 1])
+    points = torch.randn(2, 15, 3)
+    gram = kernel.gram(points, kernel.draw(generators(2), "cpu"))
+    assert torch.equal(gram, gram.transpose(-2, -1))
+
+
+@pytest.mark.parametrize("data_dependent", [False, True])
+def test_the_mmd_from_feature_sums_equals_the_one_from_the_gram_matrix(data_dependent):
+    kernel = LearnedKernel(2, kernel_settings(data_dependent=data_dependent, normalise=True), seeds=[0, 1]).double()
+    x, y = torch.randn(2, 9, 2, dtype=torch.float64) + 0.5, torch.randn(2, 7, 2, dtype=torch.float64)
+    draws = kernel.draw(generators(2), "cpu", torch.float64)
+    by_features = kernel.mmd2_unbiased(x, y, draws)
+    by_gram = mmd2_unbiased_from_gram(kernel.gram(torch.cat([x, y], 1), draws), 9)
+    torch.testing.assert_close(by_features, by_gram, rtol=1e-10, atol=1e-12)
+
+
+def test_the_mmd_from_a_gram_matrix_equals_the_fixed_kernel_estimator():
+    gaussian = Gaussian(latent_dim=2, scales=(0.5, 2.0))
+    x, y = torch.randn(3, 10, 2, dtype=torch.float64), torch.randn(3, 8, 2, dtype=torch.float64) * 2
+    points = torch.cat([x, y], 1)
+    gram = gaussian(pairwise_sq_dist(points, points))
+    torch.testing.assert_close(mmd2_unbiased_from_gram(gram, 10), mmd2_unbiased(gaussian, x, y))
+
+
+def test_the_kernel_step_increases_the_mmd_and_each_side_follows_its_own_gradient():
+    """Codes shifted away from the prior: ascent on MMD^2 - alpha Omega (alpha
+    0 here) raises the MMD under fixed evaluation features; the autoencoder's
+    gradient is that of recon + lambda MMD^2 alone, the kernel's that of
+    -(MMD^2 - alpha Omega) alone."""
+    settings = small_settings("learnedae", lr=1.0e-3)
+    settings = dataclasses.replace(settings, kernel_params={**settings.kernel_params, "alpha": 0.0, "lr_ratio": 10.0})
+    data = torch.randn(500, 2).numpy() * 3 + 4
+    run = grid_model.build_run(settings, data)
+    step = run.step_fn
+    x = run.data[:100].expand(len(settings.seeds), -1, -1)
+    prior = torch.randn(len(settings.seeds), 100, 2, generator=torch.Generator().manual_seed(1))
+    evaluation = step.kernel.draw(generators(len(settings.seeds), 100), "cpu")
+
+    def mmd2():
+        with torch.no_grad():
+            return step.kernel.mmd2_unbiased(step.encoder(x), prior, evaluation)
+
+    before = mmd2()
+    kernel_lr = step.kernel_optimizer.param_groups[0]["lr"]
+    for group in step.optimizer.param_groups + step.kernel_optimizer.param_groups:
+        group["lr"] = 0.0  # one step that moves nothing, to read the gradients it used
+    states = [g.get_state() for g in step.feature_generators]
+    step(x, {"prior": prior})
+    # the gradients the step used, recomputed from the same features
+    for g, state in zip(step.feature_generators, states, strict=True):
+        g.set_state(state)
+    features = step.kernel.draw(step.feature_generators, "cpu")
+    terms, _ = step.objective.terms(step.kernel, features, step.encoder, step.decoder, x, prior)
+    encoder_grad = torch.autograd.grad(terms[:, 0].sum(), step.encoder.weights[0], retain_graph=True)[0]
+    kernel_grad = torch.autograd.grad(-terms[:, 3].sum(), step.kernel.spectral.weights[0])[0]
+    torch.testing.assert_close(step.encoder.weights[0].grad, encoder_grad)
+    torch.testing.assert_close(step.kernel.spectral.weights[0].grad, kernel_grad)
+    step.kernel_optimizer.param_groups[0]["lr"] = kernel_lr  # the codes stay put: only the kernel moves
+    for _ in range(30):
+        step(x, {"prior": prior})
+    after = mmd2()
+    assert bool((after > 1.5 * before).all()), (before, after)

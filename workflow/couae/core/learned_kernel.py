@@ -1,0 +1,352 @@
+"""KernelNet's learned kernel (Zhou, Chen, Xu) for the MMD autoencoder.
+Settings, sources and ambiguities: `../shared/notes/related-models.md`, section 2.
+
+The kernel is a random-feature estimate of a shift-invariant kernel whose
+spectral distribution is produced by networks (Bochner's theorem):
+    k(z1, z2) = E[2 cos(w.z1 + b) cos(w.z2 + b)],   b ~ U[0, 2 pi],
+estimated with N draws as (2/N) sum_n cos(w_n.z1 + b_n) cos(w_n.z2 + b_n).
+- Data-independent part: w = g(e), e ~ N(0, I), g an MLP (on its own: IKL).
+- Optional data-dependent part: w = mu(z1, z2) + e * sigma(z1, z2), symmetrised
+  by averaging mu and sigma over both orders of the pair, so the estimate is
+  exactly symmetric; its expectation is cos(mu.t) exp(-|sigma * t|^2 / 2),
+  t = z1 - z2.
+The autoencoder descends recon + lambda MMD^2 with the kernel held fixed; the
+kernel's networks ascend MMD^2 - alpha Omega with their own Adam, never
+descend it (descending sends w to 0: a constant kernel and MMD^2 = 0).
+Omega = E|w_1|^2 + E|w_2|^2 + |d w_2/d z1 - d w_2/d z2|_F (eq. 10).
+
+Every quantity has a leading seed axis: each seed has its own kernel networks
+and its own feature draws, like the grid's stacked networks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass, fields
+
+import torch
+from torch import nn
+from torch.nn.functional import softplus
+from torch.utils.checkpoint import checkpoint
+
+from .objectives import _at_least_float32, squared_error
+from .seeding import torch_generator
+from .stacked_mlp import StackedMLP, layer_sizes
+
+LEARNED = "learned"
+
+# per-seed loss terms of one step: the autoencoder's three, then the kernel's
+TERM_NAMES = ("loss", "recon", "regulariser", "kernel_objective", "omega", "min_eigenvalue")
+
+# The data-dependent part is computed in row blocks of the pair matrix of at
+# most this many (seed, pair, feature) values, each block recomputed in the
+# backward pass (activation checkpointing): memory stays bounded whatever the batch.
+_PAIR_BLOCK_VALUES = 2**22
+
+
+@dataclass(frozen=True)
+class LearnedKernelSettings:
+    """The `learned` kernel's config entry (kernel_params); every key required."""
+
+    features: int  # N random features of the data-independent part (KernelNet: 512 for its VAE)
+    hidden: int  # units per hidden layer of the kernel's networks (KernelNet: 16)
+    n_hidden: int  # hidden layers ("3-layer MLP": 2 hidden + output)
+    data_dependent: bool  # add the pair-dependent part (KernelNet's DK); off: IKL
+    pair_features: int  # random features of the data-dependent part (one set per pair)
+    jacobian_pairs: int  # pairs on which Omega's Jacobian term is estimated by autograd
+    alpha: float  # alpha2: Omega's weight in the kernel's objective (KernelNet: 5)
+    lr_ratio: float  # the kernel's Adam lr / the autoencoder's (KernelNet: 0.01)
+    adam_betas: tuple[float, float]  # the kernel's Adam (KernelNet: (0.5, 0.9))
+    normalise: bool  # with both parts, halve their sum so k(z, z) is about 1, not 2
+    gram_check_points: int  # codes and prior draws per step whose Gram matrix's smallest eigenvalue is logged
+
+    @classmethod
+    def from_params(cls, params) -> LearnedKernelSettings:
+        expected = {f.name for f in fields(cls)}
+        if set(params) != expected:
+            raise ValueError(f"kernel 'learned' takes the parameters {sorted(expected)}, got {sorted(params)}")
+        values = dict(params)
+        values["adam_betas"] = tuple(float(b) for b in values["adam_betas"])
+        return cls(**values)
+
+
+@dataclass
+class FeatureDraws:
+    """One step's random features, per seed: (S, N, h) normal draws and (S, N) phases."""
+
+    spectral: torch.Tensor
+    phase: torch.Tensor
+    pair: torch.Tensor | None = None
+    pair_phase: torch.Tensor | None = None
+
+
+def _phases(n: int, gen: torch.Generator) -> torch.Tensor:
+    return torch.rand(n, generator=gen) * (2 * math.pi)
+
+
+def _cos_features_gram(args_a: torch.Tensor, args_b: torch.Tensor) -> torch.Tensor:
+    """(2/N) sum_n cos(a_n) cos(b_n) over the last axis."""
+    return torch.cos(args_a).mul(torch.cos(args_b)).mean(-1).mul(2.0)
+
+
+class LearnedKernel(nn.Module):
+    """The kernel's networks for S seeds: the spectral generator g (noise ->
+    frequencies) and, when data-dependent, the pair network (z1, z2) -> (mu, sigma)."""
+
+    def __init__(self, latent_dim: int, settings: LearnedKernelSettings, seeds):
+        super().__init__()
+        h, self.latent_dim, self.settings = latent_dim, latent_dim, settings
+        sizes = (settings.hidden, settings.n_hidden, 1.0)
+        spectral_init = [torch_generator(s, "init/kernel/spectral") for s in seeds]
+        self.spectral = StackedMLP(layer_sizes(h, *sizes, h), spectral_init)
+        self.pair = None
+        if settings.data_dependent:
+            self.pair = StackedMLP(
+                layer_sizes(2 * h, *sizes, 2 * h), [torch_generator(s, "init/kernel/pair") for s in seeds]
+            )
+
+    @property
+    def n_parts(self) -> int:
+        return 1 if self.pair is None else 2
+
+    def draw(self, generators: list[torch.Generator], device, dtype=torch.float32) -> FeatureDraws:
+        """This step's features from one generator per seed (drawn on the CPU:
+        the same numbers on any device)."""
+        s, h = self.settings, self.latent_dim
+        parts = {"spectral": [], "phase": [], "pair": [], "pair_phase": []}
+        for gen in generators:
+            parts["spectral"].append(torch.randn(s.features, h, generator=gen))
+            parts["phase"].append(_phases(s.features, gen))
+            if self.pair is not None:
+                parts["pair"].append(torch.randn(s.pair_features, h, generator=gen))
+                parts["pair_phase"].append(_phases(s.pair_features, gen))
+        stacked = {k: torch.stack(v).to(device, dtype) if v else None for k, v in parts.items()}
+        return FeatureDraws(**stacked)
+
+    def frequencies(self, draws: FeatureDraws) -> torch.Tensor:
+        """The data-independent part's frequencies w = g(e): (S, N, h)."""
+        return self.spectral(draws.spectral)
+
+    def _pair_moments(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, sigma) of w for the pairs (a_i, b_j), before symmetrising: (S, n, m, h) each."""
+        n, m = a.shape[-2], b.shape[-2]
+        pairs = torch.cat(
+            [a[..., :, None, :].expand(-1, n, m, -1), b[..., None, :, :].expand(-1, n, m, -1)], dim=-1
+        ).flatten(1, 2)
+        mu, raw = self.pair(pairs).unflatten(1, (n, m)).chunk(2, dim=-1)
+        return mu, softplus(raw)
+
+    def _pair_rows(self, points: torch.Tensor, start: int, stop: int, eps: torch.Tensor, phase: torch.Tensor):
+        """Rows start:stop of the data-dependent part's Gram matrix over `points`."""
+        rows = points[:, start:stop]
+        mu_ab, sigma_ab = self._pair_moments(rows, points)
+        mu_ba, sigma_ba = self._pair_moments(points, rows)
+        mu = 0.5 * (mu_ab + mu_ba.transpose(1, 2))  # symmetric in the pair: same w for (i, j) and (j, i)
+        sigma = 0.5 * (sigma_ab + sigma_ba.transpose(1, 2))
+
+        def arguments(z):  # w_n . z + b_n = mu.z + e_n.(sigma * z) + b_n, for every pair and feature
+            return (
+                (mu * z).sum(-1, keepdim=True)
+                + torch.matmul(sigma * z, eps[:, None].transpose(-2, -1))
+                + phase[:, None, None]
+            )
+
+        return _cos_features_gram(arguments(rows[:, :, None, :]), arguments(points[:, None, :, :]))
+
+    def features(self, points: torch.Tensor, draws: FeatureDraws) -> torch.Tensor:
+        """The data-independent part's features sqrt(2/N) cos(w_n.z + b_n): (S, M, N)."""
+        omega = self.frequencies(draws)
+        args = points @ omega.transpose(-2, -1) + draws.phase[:, None, :]
+        return torch.cos(args) * math.sqrt(2.0 / self.settings.features)
+
+    def pair_gram(self, points: torch.Tensor, draws: FeatureDraws) -> torch.Tensor:
+        """The data-dependent part's Gram matrix over `points` (S, M, h): (S, M, M)."""
+        s, m = points.shape[0], points.shape[1]
+        block = max(1, _PAIR_BLOCK_VALUES // (s * m * self.settings.pair_features))
+        rows = [
+            checkpoint(self._pair_rows, points, i, min(i + block, m), draws.pair, draws.pair_phase, use_reentrant=False)
+            for i in range(0, m, block)
+        ]
+        return torch.cat(rows, dim=1)
+
+    def _scale(self) -> float:
+        return 1.0 / self.n_parts if self.settings.normalise else 1.0
+
+    def gram(self, points: torch.Tensor, draws: FeatureDraws) -> torch.Tensor:
+        """The kernel's Gram matrix over `points` (S, M, h): (S, M, M)."""
+        phi = self.features(points, draws)
+        gram = phi @ phi.transpose(-2, -1)
+        if self.pair is None:
+            return gram
+        return (gram + self.pair_gram(points, draws)) * self._scale()
+
+    def mmd2_unbiased(self, x: torch.Tensor, y: torch.Tensor, draws: FeatureDraws) -> torch.Tensor:
+        """Eq. (2) under this kernel and features, per seed (S,). The
+        data-independent part is a finite feature map phi, so its pair sums
+        come from feature sums: sum_{i != j} phi_i.phi_j = |sum_i phi_i|^2 -
+        sum_i |phi_i|^2, O(M N) instead of the O(M^2 N) Gram matrix."""
+        n, m = x.shape[-2], y.shape[-2]
+        if n < 2 or m < 2:
+            raise ValueError("the unbiased MMD estimator needs at least 2 samples per set")
+        phi_x, phi_y = self.features(x, draws), self.features(y, draws)
+
+        def within(phi, size):
+            return (phi.sum(-2).square().sum(-1) - phi.square().sum((-2, -1))) / (size * (size - 1))
+
+        mmd2 = within(phi_x, n) + within(phi_y, m) - 2.0 * (phi_x.mean(-2) * phi_y.mean(-2)).sum(-1)
+        if self.pair is None:
+            return mmd2
+        pair = mmd2_unbiased_from_gram(self.pair_gram(torch.cat([x, y], dim=-2), draws), n)
+        return (mmd2 + pair) * self._scale()
+
+    def regulariser(self, a: torch.Tensor, b: torch.Tensor, draws: FeatureDraws) -> torch.Tensor:
+        """Omega per seed (eq. 10): the frequencies' mean squared norm, and for the
+        data-dependent part its frequencies' mean squared norm and the mean
+        Frobenius norm of d w/d z1 - d w/d z2 on the pairs (a_i, b_i), i <
+        jacobian_pairs (one normal draw per pair; autograd, with a graph)."""
+        omega = self.frequencies(draws).square().sum(-1).mean(-1)
+        if self.pair is None:
+            return omega
+        k = min(self.settings.jacobian_pairs, a.shape[-2], b.shape[-2], draws.pair.shape[-2])
+        z1 = a[:, :k].detach().requires_grad_(True)
+        z2 = b[:, :k].detach().requires_grad_(True)
+        with torch.enable_grad():
+            mu, raw = self.pair(torch.cat([z1, z2], dim=-1)).chunk(2, dim=-1)
+            w = mu + draws.pair[:, :k] * softplus(raw)  # (S, k, h)
+            rows = []
+            for j in range(self.latent_dim):  # row j of both Jacobians, for every pair at once
+                d1, d2 = torch.autograd.grad(w[..., j].sum(), (z1, z2), create_graph=True)
+                rows.append(d1 - d2)
+        jacobian_gap = torch.stack(rows, dim=-2).square().sum((-2, -1)).sqrt().mean(-1)
+        return omega + w.square().sum(-1).mean(-1) + jacobian_gap
+
+    def plain_state_dict(self, stack: int) -> dict[str, torch.Tensor]:
+        """One seed's kernel networks, in plain nn.Sequential layout."""
+        state = {f"spectral.{k}": v for k, v in self.spectral.plain_state_dict(stack).items()}
+        if self.pair is not None:
+            state.update({f"pair.{k}": v for k, v in self.pair.plain_state_dict(stack).items()})
+        return state
+
+
+def mmd2_unbiased_from_gram(gram: torch.Tensor, n: int) -> torch.Tensor:
+    """Eq. (2) from the Gram matrix (S, n + m, n + m) of n codes followed by m
+    prior draws; the diagonals (noisy under random features) are left out."""
+    m = gram.shape[-1] - n
+    if n < 2 or m < 2:
+        raise ValueError("the unbiased MMD estimator needs at least 2 samples per set")
+
+    def within(block, size):
+        return (block.sum((-2, -1)) - block.diagonal(dim1=-2, dim2=-1).sum(-1)) / (size * (size - 1))
+
+    return within(gram[:, :n, :n], n) + within(gram[:, n:, n:], m) - 2.0 * gram[:, :n, n:].mean((-2, -1))
+
+
+@torch.no_grad()
+def smallest_eigenvalue(kernel: LearnedKernel, x: torch.Tensor, y: torch.Tensor, draws: FeatureDraws) -> torch.Tensor:
+    """The smallest eigenvalue of the kernel's Gram matrix (these features) on
+    the first gram_check_points codes and prior draws, per seed (S,): negative
+    means the estimate is not positive semi-definite (possible with the
+    data-dependent part; the data-independent part's Gram matrix is one by
+    construction, up to rounding)."""
+    k = kernel.settings.gram_check_points
+    gram = kernel.gram(torch.cat([x[:, :k], y[:, :k]], dim=-2), draws)
+    return torch.linalg.eigvalsh(gram.double())[..., 0].to(x.dtype)
+
+
+@dataclass
+class LearnedKernelObjective:
+    """recon + lambda MMD^2 under the learned kernel, and the kernel's own
+    objective MMD^2 - alpha Omega on the same batch and features."""
+
+    settings: LearnedKernelSettings
+    lam: float
+    recon_weight: float
+    needs_noise = False
+
+    def latent_outputs(self, latent_dim: int) -> int:
+        return latent_dim
+
+    def encode_mean(self, encoder_out: torch.Tensor) -> torch.Tensor:
+        return encoder_out
+
+    def terms(self, kernel: LearnedKernel, draws: FeatureDraws, encoder, decoder, x, z_prior) -> torch.Tensor:
+        """Per seed (S, 5), with graphs: loss, recon, MMD^2, the kernel's
+        objective, Omega; and the codes (float32 at least)."""
+        z = encoder(x)
+        recon = self.recon_weight * squared_error(x, decoder(z)).mean(-1)
+        z = _at_least_float32(z)
+        z_prior = z_prior.to(z.dtype)
+        mmd2 = kernel.mmd2_unbiased(z, z_prior, draws)
+        omega = kernel.regulariser(z, z_prior, draws)
+        terms = torch.stack([recon + self.lam * mmd2, recon, mmd2, mmd2 - self.settings.alpha * omega, omega], -1)
+        return terms, z
+
+
+@dataclass
+class LearnedKernelStep:
+    """The autoencoder's descent step and the kernel's ascent step, simultaneous
+    (both from the same batch and features, each network moved by its own
+    objective's gradient only), with one optimiser each."""
+
+    encoder: nn.Module
+    decoder: nn.Module
+    kernel: LearnedKernel
+    objective: LearnedKernelObjective
+    optimizer: torch.optim.Optimizer
+    kernel_optimizer: torch.optim.Optimizer
+    latent_dim: int
+    feature_generators: list[torch.Generator]
+    autocast_dtype: torch.dtype | None = None
+    term_names: tuple[str, ...] = TERM_NAMES
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"encoder": self.encoder, "decoder": self.decoder, "kernel": self.kernel}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"autoencoder": self.optimizer, "kernel": self.kernel_optimizer}
+
+    def gaussian_draws(self) -> dict[str, int]:
+        return {"prior": self.latent_dim}
+
+    def generators(self) -> dict[str, torch.Generator]:
+        return {f"kernel_features/{k}": g for k, g in enumerate(self.feature_generators)}
+
+    def __call__(self, x, draws):
+        dtype = next(self.kernel.parameters()).dtype
+        features = self.kernel.draw(self.feature_generators, x.device, dtype)
+        autocast = contextlib.nullcontext()
+        if self.autocast_dtype is not None:
+            autocast = torch.autocast(x.device.type, dtype=self.autocast_dtype)
+        with autocast:
+            terms, codes = self.objective.terms(self.kernel, features, self.encoder, self.decoder, x, draws["prior"])
+        ae_params = list(self.encoder.parameters()) + list(self.decoder.parameters())
+        kernel_params = list(self.kernel.parameters())
+        # Seeds share no parameters: each sum's gradient is each seed's own. The
+        # autoencoder descends its loss, the kernel ascends its objective.
+        ae_grads = torch.autograd.grad(terms[:, 0].sum(), ae_params, retain_graph=True)
+        kernel_grads = torch.autograd.grad(-terms[:, 3].sum(), kernel_params)
+        for params, grads in ((ae_params, ae_grads), (kernel_params, kernel_grads)):
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g
+        self.optimizer.step()
+        self.kernel_optimizer.step()
+        eigen = smallest_eigenvalue(self.kernel, codes.detach(), draws["prior"].to(codes.dtype), features)
+        return torch.cat([terms.detach(), eigen[:, None]], dim=-1)
+
+
+def build_learned_step(encoder, decoder, settings, seeds, device, autocast_dtype=None, fused=False):
+    """The learned-kernel step of a training job's settings (grid or images):
+    kernel networks and feature streams per seed, Adam for each side."""
+    kernel_settings = LearnedKernelSettings.from_params(settings.kernel_params)
+    dtype = next(encoder.parameters()).dtype
+    kernel = LearnedKernel(settings.latent_dim, kernel_settings, seeds).to(device, dtype)
+    objective = LearnedKernelObjective(kernel_settings, settings.lam, settings.recon_weight)
+    ae_params = list(encoder.parameters()) + list(decoder.parameters())
+    optimizer = torch.optim.Adam(ae_params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=fused)
+    kernel_optimizer = torch.optim.Adam(
+        kernel.parameters(), lr=settings.lr * kernel_settings.lr_ratio, betas=kernel_settings.adam_betas, fused=fused
+    )
+    generators = [torch_generator(s, "train/kernel-features") for s in seeds]
+    networks = (encoder, decoder, kernel, objective, optimizer, kernel_optimizer)
+    return LearnedKernelStep(*networks, settings.latent_dim, generators, autocast_dtype)
