@@ -62,7 +62,7 @@ def images():
     return standin_images(40, 64, 0, "train")
 
 
-@pytest.mark.parametrize("experiment", ["vae", "wae", "couae", "learnedae"])
+@pytest.mark.parametrize("experiment", ["vae", "wae", "couae", "learnedae", "coulombgan"])
 def test_resumed_image_run_equals_uninterrupted(tmp_path, images, experiment):
     settings = small_settings(experiment)
     straight = train(image_model.build_run(settings, images), 6, 2, 2)
@@ -207,3 +207,24 @@ def test_encoder_pretraining_fits_the_prior_moments_and_is_seeded(images):
     before = [p.clone() for p in off.step_fn.encoder.parameters()]
     assert image_model.pretrain_encoder(off, small_settings("wae")) == []  # 0 steps: nothing changes
     assert all(torch.equal(a, b) for a, b in zip(before, off.step_fn.encoder.parameters(), strict=True))
+
+
+def test_the_coulomb_gan_networks_and_a_discriminator_of_double_width():
+    generator, discriminator = dcgan.build_gan(PAPER_CHANNELS, 0.25, 64, 2.0, "wae")
+    assert discriminator[0].out_channels == 2 * 32 and generator.project[0].out_features == 8 * 8 * 256
+    generator.eval(), discriminator.eval()
+    with torch.no_grad():
+        assert discriminator(generator(torch.randn(3, 64))).shape == (3, 1)
+
+
+def test_a_saved_coulomb_gan_generates_and_reconstructs_nothing(images, tmp_path):
+    settings = small_settings("coulombgan")
+    run = train(image_model.build_run(settings, images), 2, 2, 2)
+    torch.save(image_model.weights(run, settings), tmp_path / "weights.pt")
+    model = image_model.Autoencoder.load(tmp_path / "weights.pt", settings)
+    assert not model.reconstructs and model.encoder is None
+    generated = model.generate(4)
+    with torch.no_grad():  # the generator's own output, the same seeded draws
+        z = torch.randn(4, settings.latent_dim, generator=image_model.torch_generator(0, "generate"))
+        expected = image_arrays.to_uint8(run.step_fn.generator.net.eval()(z)).numpy()
+    assert np.array_equal(generated, expected)

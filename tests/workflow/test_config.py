@@ -52,6 +52,7 @@ def test_paper_config_and_quick_preset_are_valid():
         ({"grid": {"experiments": {"g": {"model": "coulombgan"}}}}, ["kernel", "g"]),
         ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "plummer", "lambda": 1.0}}}}, ["g"]),
         ({"grid": {"experiments": {"couae": {"discriminator_lr": 1.0e-3}}}}, ["couae"]),
+        ({"celeba": {"experiments": {"wae": {"discriminator_width": 2.0}}}}, ["wae"]),
         ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "learned"}}}}, ["g", "mmd"]),
         ({"grid": {"kernels": {"learned": {"features": 0}}}}, ["features"]),
         ({"celeba": {"experiments": {"learnedae": {"kernel_params": {"alpha": -1.0}}}}}, ["alpha"]),
@@ -100,14 +101,15 @@ def test_missing_section_is_named():
         ({"celeba": {"figures": {"n_samples": 20000}}}, r"celeba\.figures\.n_samples"),
         ({"celeba": {"data": {"kind": "standin"}, "training": {"batch_size": 30000}}}, r"celeba\.training\.batch_size"),
         (
-            {"celeba": {"experiments": {"gan": {"model": "coulombgan", "kernel": "plummer"}}}},
-            r"celeba\.experiments\.gan: model coulombgan runs on the grid only",
+            {"celeba": {"training": {"pretrain_steps": 200}}},
+            r"celeba\.training\.pretrain_steps = 200 acts on an autoencoder's encoder; "
+            r"celeba\.experiments\.coulombgan has no such step",
         ),
         (
-            {"celeba": {"training": {"encoder_noise": 0.01}}},
-            r"celeba\.training\.encoder_noise = 0\.01 is not offered with the learned kernel "
-            r"\(celeba\.experiments\.learnedae\)",
+            {"celeba": {"training": {"encoder_noise": 0.01}, "experiments": {"coulombgan": {"skip": True}}}},
+            r"celeba\.training\.encoder_noise = 0\.01 .* celeba\.experiments\.learnedae has no such step",
         ),
+        ({"celeba": {"figures": {"figure4_experiment": "coulombgan"}}}, r"coulombgan is a GAN, it reconstructs"),
         (
             {"theory": {"flows": {"rows": {"kale": {"lr_per_setup": {"ring": 1.0}}}}}},
             r"theory\.flows\.rows\.kale\.lr_per_setup names \['ring'\]",
@@ -155,7 +157,8 @@ def test_width_labels():
 def test_celeba_jobs_hold_only_their_settings():
     config = load_config()
     assert S.runs(config, "celeba") == [
-        ("vae", "1"), ("wae", "1"), ("couae", "0.25"), ("couae", "0.5"), ("couae", "1"), ("learnedae", "1")
+        ("vae", "1"), ("wae", "1"), ("couae", "0.25"), ("couae", "0.5"), ("couae", "1"), ("learnedae", "1"),
+        ("coulombgan", "1"),
     ]  # fmt: skip
     s = S.celeba_training_settings(config, "couae", "0.5", 0)
     assert s.kernel_params == {"eps": 1.0, "beta": 2.0} and s.recon_weight == 0.05 and s.latent_dim == 64
@@ -259,3 +262,12 @@ def test_the_coulomb_gan_row_gets_its_discriminator_lr():
     assert S.grid_training_settings(load_config(), "cited", "coulombgan", "1").discriminator_lr == 1.0e-3
     couae = S.grid_training_settings(config, "cited", "couae", "1")
     assert couae.discriminator_lr is None and "discriminator_lr" not in couae.to_dict()  # other rows unchanged
+
+
+def test_the_celeba_coulomb_gan_gets_its_discriminator_width_and_other_rows_keep_their_fingerprints():
+    config = load_config({"celeba": {"experiments": {"coulombgan": {"discriminator_width": 2.0}}}})
+    check(config)
+    gan = S.celeba_training_settings(config, "coulombgan", "1", 0)
+    assert gan.discriminator_width == 2.0 and gan.discriminator_lr == gan.lr
+    couae = S.celeba_training_settings(config, "couae", "1", 0)
+    assert not {"discriminator_lr", "discriminator_width"} & set(couae.to_dict())

@@ -10,6 +10,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
 
 from helpers import REPO, snakemake_command
@@ -63,29 +64,34 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
         assert len(refs) == 2 and refs.iloc[0]["mean"] == pytest.approx(ceiling, abs=0.05)
         assert refs["mean"].max() > grid["mean"].max()  # no model beats its data set's true density
     celeba = t1[t1.dataset == "celeba"]
-    assert list(celeba.status.unique()) == ["ours"] and sorted(celeba.paper_mean) == [47, 55, 63]
+    assert list(celeba.status.unique()) == ["ours"] and sorted(celeba.paper_mean.dropna()) == [47, 55, 63]
+    assert celeba[celeba.row.isin(["learnedae", "coulombgan"])].paper_mean.isna().all()  # extension rows
     md = (quick_run / "results/tables/table1.md").read_text()
     assert "SHORTENED RUN: 400 of the paper's 3000000" in md
     assert re.search(r"provenance: commit \S+; python 3\.\d+\.\d+, torch \S+, snakemake \S+, pytorch-fid", md)
-    assert "devices: cpu" in md and "over 82 jobs" in md  # every job with a provenance record
+    assert "devices: cpu" in md and "over 98 jobs" in md  # every job with a provenance record
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
-    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 36
+    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 42
     assert set(t2[(t2.dataset == "celeba")].paper_mean.dropna()) == {53, 51, 47}
 
 
 def test_quick_preset_tests_the_claims_and_follows_convergence(quick_run):
     claims = pd.read_csv(quick_run / "results/tables/claims.csv", keep_default_na=False)
-    assert set(claims.verdict) <= {"reproduced", "contradicted", "inconclusive"}
+    assert set(claims.verdict) <= {"reproduced", "contradicted", "inconclusive", "no paper claim"}
     grid = claims[claims.dataset == "grid"]
-    assert set(grid.variant) == {"cited", "narrow"} and len(grid) == 2 * 8
+    assert set(grid.variant) == {"cited", "narrow"} and len(grid) == 2 * (8 + 4)  # 4 extension rows each
+    extension = claims[claims.source == "Extension"]
+    assert (extension.verdict == "no paper claim").all() and len(extension) == 2 * 4 + 2  # CelebA: 2 extension rows
+    assert set(extension.compared.str.extract(r"B = (\w+) x1")[0]) == {"gaussian", "plummer", "coulombgan", "learnedae"}
     # a shortened run never reproduces nor contradicts the paper's comparisons
-    assert (claims[claims.dataset != "theory"].verdict == "inconclusive").all()
+    paper_claims = claims[(claims.dataset != "theory") & (claims.source != "Extension")]
+    assert (paper_claims.verdict == "inconclusive").all()
     assert grid.reasons.str.contains("shortened run: 400 of 3000000 iterations").all()
     assert set(claims[claims.source == "Theorem 1"].claim) >= {"theorem1-coulomb-h2", "theorem1-gaussian-h3"}
     convergence = pd.read_csv(quick_run / "results/tables/convergence.csv")
     assert sorted(convergence.step.unique()) == [100, 200, 400]
     assert (convergence.groupby(["variant", "experiment", "width"]).size() == 3).all()
-    assert (convergence.n_seeds == 3).all() and len(convergence) == 2 * 18 * 3
+    assert (convergence.n_seeds == 3).all() and len(convergence) == 2 * 21 * 3
     # the last step is Table 2's evaluation
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
     last = convergence[(convergence.step == 400) & (convergence.experiment == "couae") & (convergence.width == 1)]
@@ -134,31 +140,30 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
     ).all()
     t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv", keep_default_na=False)
     grid, celeba = t2[t2.dataset == "grid"], t2[t2.dataset == "celeba"]
-    assert len(grid) == 36 and set(grid.variant) == {"cited", "narrow"} and (grid.n_train == 500).all()
+    assert len(grid) == 42 and set(grid.variant) == {"cited", "narrow"} and (grid.n_train == 500).all()
     xi_max, xi_mean = pd.to_numeric(t2.xi_max), pd.to_numeric(t2.xi_mean)
     reconstructs = t2.experiment != "coulombgan"  # the GAN has no encoder, so no xi
     assert (xi_max[reconstructs] >= xi_mean[reconstructs]).all() and xi_max[~reconstructs].isna().all()
-    # CelebA: vae and wae at x1, couae at three widths; N is the stand-in's training split
+    # CelebA: vae, wae and the extension rows at x1, couae at three widths; N is the stand-in's training split
     assert sorted(zip(celeba.experiment, celeba.width)) == [
-        ("couae", 0.25),
-        ("couae", 0.5),
-        ("couae", 1.0),
-        ("vae", 1.0),
+        ("couae", 0.25), ("couae", 0.5), ("couae", 1.0), ("coulombgan", 1.0), ("learnedae", 1.0), ("vae", 1.0),
         ("wae", 1.0),
-    ]
-    assert (celeba.n_train == 1000).all() and (pd.to_numeric(celeba.xi_mean) > 0).all()
+    ]  # fmt: skip
+    assert (celeba.n_train == 1000).all() and (pd.to_numeric(celeba.xi_mean[reconstructs]) > 0).all()
     assert (celeba.metric == "FID (lower is better)").all() and celeba.caveats.str.contains("stand-in").all()
     row = pd.read_csv(quick_run / "results/celeba/eval/couae/width0.5/seed0.csv").iloc[0]
     assert row.xi == max(row.recon_train_max, row.recon_validation_max) >= row.recon_train_mean > 0
     for figure in ("theorem2", "theorem2_bound"):
         assert (quick_run / f"results/figures/{figure}.png").stat().st_size > 10_000
     # the bound beside the measured gap: every MMD row measured, within its bound; the VAE's not
-    mmd = t2[~t2.experiment.isin(["vae", "coulombgan"])]
+    outside = ["vae", "coulombgan", "learnedae"]  # objective not eq. (2), or a kernel fitted to the data
+    mmd = t2[~t2.experiment.isin(outside)]
     assert (pd.to_numeric(mmd.gap_mean) > 0).all() and (pd.to_numeric(mmd.eps) >= pd.to_numeric(mmd.gap_max)).all()
     assert all(int(k) == int(n) > 0 for k, n in mmd.bound_holds.str.split("/"))
-    assert (t2[t2.experiment.isin(["vae", "coulombgan"])].eps == "").all()
-    assert set(celeba[celeba.experiment != "vae"].assumptions) == {"hold"}  # h = 64, bounded kernels
-    assert grid[~grid.experiment.isin(["vae", "coulombgan"])].assumptions.str.contains("h = 2").all()
+    assert (t2[t2.experiment.isin(outside)].eps == "").all()
+    assert set(celeba[~celeba.experiment.isin(outside)].assumptions) == {"hold"}  # h = 64, bounded kernels
+    assert grid[~grid.experiment.isin(outside)].assumptions.str.contains("h = 2").all()
+    assert t2[t2.experiment == "learnedae"].assumptions.str.contains("fitted to the training codes").all()
     assert "against the measured gap" in (quick_run / "results/tables/theorem2.md").read_text()
 
 
@@ -197,8 +202,27 @@ def test_the_coulomb_gan_row_has_no_reconstruction_and_no_paper_value(quick_run)
     assert evals.test_log_likelihood.notna().all() and evals.xi.isna().all() and evals.gap.isna().all()
     assert (evals.assumptions == "coulombgan objective, not eq. (2)").all()
     t1 = pd.read_csv(quick_run / "results/tables/table1.csv")
-    gan = t1[t1.row == "coulombgan"]
+    gan = t1[(t1.row == "coulombgan") & (t1.dataset == "grid")]
     assert len(gan) == 2 and gan.paper_mean.isna().all() and (gan.n_seeds == 3).all()
+
+
+def test_the_learned_kernel_and_celeba_gan_rows(quick_run):
+    learned = pd.read_csv(quick_run / "results/grid/cited/train/learnedae/width1/seed0/loss.csv")
+    assert list(learned.columns) == [
+        "step", "loss", "recon", "regulariser", "kernel_objective", "omega", "min_eigenvalue"
+    ]  # fmt: skip
+    # the data-independent part's Gram matrix is positive semi-definite up to rounding
+    assert (learned.min_eigenvalue > -1e-4).all() and (learned.omega > 0).all()
+    evals = pd.read_csv(quick_run / "results/grid/cited/eval/learnedae/width1.csv")
+    assert evals.xi.notna().all() and evals.gap.isna().all()
+    assert evals.assumptions.str.startswith("learned kernel, fitted to the training codes").all()
+    weights = torch.load(quick_run / "results/celeba/train/learnedae/width1/seed0/weights.pt", weights_only=True)
+    assert {"encoder", "decoder", "kernel"} <= set(weights)
+    gan = pd.read_csv(quick_run / "results/celeba/eval/coulombgan/width1/seed0.csv")
+    assert gan.fid.notna().all() and gan.xi.isna().all()
+    assert (gan.assumptions == "coulombgan objective, not eq. (2)").all()
+    assert np.load(quick_run / "results/celeba/eval/coulombgan/width1/seed0.samples.npy").shape == (16, 3, 64, 64)
+    assert np.load(quick_run / "results/celeba/eval/coulombgan/width1/seed0.reconstructions.npy").shape[1] == 0
 
 
 def test_cpu_training_jobs_ran_side_by_side_under_one_gpu(quick_run):
@@ -208,7 +232,7 @@ def test_cpu_training_jobs_ran_side_by_side_under_one_gpu(quick_run):
     for log in (quick_run / "logs/grid").glob("*/train/*.log"):
         stamps = re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ", log.read_text(), re.M)
         spans.append(tuple(pd.Timestamp(t.replace(",", ".")) for t in (stamps[0], stamps[-1])))
-    assert len(spans) == 36
+    assert len(spans) == 42
     spans.sort()
     assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
 
@@ -231,7 +255,7 @@ def test_without_celeba_files_the_grid_tables_still_come(quick_run, tmp_path):
     t1 = pd.read_csv(work / "results/tables/table1.csv", keep_default_na=False)
     assert (t1[t1.dataset == "celeba"].status == "not run").all() and len(t1[t1.dataset == "celeba"]) == 3
     grid = t1[(t1.dataset == "grid") & (t1.status == "ours")]
-    assert (grid.n_seeds == 3).all() and len(grid) == 12
+    assert (grid.n_seeds == 3).all() and len(grid) == 14
     assert "celeba: not run (no CelebA files configured" in (work / "results/tables/table1.md").read_text()
     assert "<td>not run</td>" in (work / "results/tables/table1.html").read_text()
 

@@ -240,6 +240,7 @@ class GridTraining(TrainingSettings):
     n_generated: int  # samples per seed for the KDE
     snapshots: tuple[int, ...]  # steps before the last at which the networks are kept (convergence)
     discriminator_lr: float | None = _optional()  # coulombgan only: the discriminator's Adam lr
+    discriminator_width: float | None = _optional()  # coulombgan only: its width / the generator's
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,8 @@ class CelebATraining(TrainingSettings):
     encoder_noise: float  # std of the encoder's input noise (WAE's code: 0.01); 0 = off
     pretrain_steps: int  # encoder pre-training steps (WAE's code: up to 200); 0 = off
     pretrain_batch: int
+    discriminator_lr: float | None = _optional()  # coulombgan only: the discriminator's Adam lr
+    discriminator_width: float | None = _optional()  # coulombgan only: its width / the generator's
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -447,16 +450,20 @@ def grid_training_settings(config, variant: str, experiment: str, width: str | f
         seeds=list(train["seeds"]),
         n_generated=grid["generation"]["n_samples"],
         snapshots=sorted(s for s in train["snapshots"] if s < train["iterations"]),
-        discriminator_lr=_discriminator_lr(grid, experiment),
+        **_discriminator(grid, experiment),
     )
 
 
-def _discriminator_lr(section: dict, experiment: str) -> float | None:
-    """A Coulomb GAN's discriminator lr: its own, else the training lr (None for other models)."""
+def _discriminator(section: dict, experiment: str) -> dict:
+    """A Coulomb GAN's discriminator lr (its own, else the training lr) and
+    width factor relative to the generator (default 1); None for other models."""
     exp = section["experiments"][experiment]
     if exp["model"] != "coulombgan":
-        return None
-    return float(exp.get("discriminator_lr", section["training"]["lr"]))
+        return {"discriminator_lr": None, "discriminator_width": None}
+    return {
+        "discriminator_lr": float(exp.get("discriminator_lr", section["training"]["lr"])),
+        "discriminator_width": float(exp.get("discriminator_width", 1.0)),
+    }
 
 
 def celeba_training_settings(config, experiment: str, width: str | float, seed: int) -> CelebATraining:
@@ -472,6 +479,7 @@ def celeba_training_settings(config, experiment: str, width: str | float, seed: 
         encoder_noise=float(celeba["training"]["encoder_noise"]),
         pretrain_steps=celeba["training"]["pretrain_steps"],
         pretrain_batch=celeba["training"]["pretrain_batch"],
+        **_discriminator(celeba, experiment),
     )
 
 
@@ -671,6 +679,24 @@ def config_warnings(config) -> list[str]:
     return found
 
 
+def _check_autoencoder_only_options(celeba: dict) -> None:
+    """WAE's encoder noise and pre-training act on an autoencoder's encoder:
+    refused for rows that have none (the GAN) or another step (the learned kernel)."""
+    train = celeba["training"]
+    rows = {name: exp for name, exp in celeba["experiments"].items() if not exp.get("skip")}
+    gans = [name for name, exp in rows.items() if exp["model"] == "coulombgan"]
+    learned = [name for name, exp in rows.items() if exp.get("kernel") == "learned"]
+    for key, refused in (("encoder_noise", gans + learned), ("pretrain_steps", gans)):
+        if train[key] and refused:
+            raise ConfigError(
+                f"celeba.training.{key} = {train[key]} acts on an autoencoder's encoder; celeba.experiments."
+                f"{refused[0]} has no such step: set it to 0 or skip that row"
+            )
+    figure4 = celeba["figures"]["figure4_experiment"]
+    if figure4 in gans:
+        raise ConfigError(f"celeba.figures.figure4_experiment: {figure4} is a GAN, it reconstructs nothing")
+
+
 def check_config(config) -> None:
     """Cross-field rules the JSON schema cannot state. Raises ConfigError."""
     bad = _non_finite(dict(config), "")
@@ -686,18 +712,7 @@ def check_config(config) -> None:
     for dataset in DATASETS:
         _check_training(dataset, config[dataset]["training"], n_train[dataset])
         _check_widths(config, dataset)
-    gans = [name for name, exp in celeba["experiments"].items() if exp["model"] == "coulombgan" and not exp.get("skip")]
-    if gans:
-        raise ConfigError(
-            f"celeba.experiments.{gans[0]}: model coulombgan runs on the grid only so far; skip it on CelebA"
-        )
-    celeba_rows = celeba["experiments"].items()
-    learned = [name for name, exp in celeba_rows if exp.get("kernel") == "learned" and not exp.get("skip")]
-    if learned and celeba["training"]["encoder_noise"]:
-        raise ConfigError(
-            f"celeba.training.encoder_noise = {celeba['training']['encoder_noise']} is not offered with the learned "
-            f"kernel (celeba.experiments.{learned[0]}): set it to 0 or skip that row"
-        )
+    _check_autoencoder_only_options(celeba)
     off_block = [s for s in grid["training"]["snapshots"] if s % grid["training"]["log_every"]]
     if off_block:
         raise ConfigError(

@@ -60,7 +60,7 @@ def theorem2_columns(model: Autoencoder, train, validation, settings: GapSetting
 class Evaluation:
     row: dict  # one CSV row: FID, reconstruction errors, xi, caveats
     samples: np.ndarray  # generated images kept for Figure 3
-    reconstructions: np.ndarray  # (2, k, 3, 64, 64): test images over their reconstructions (Figure 4)
+    reconstructions: np.ndarray  # (2, k, 3, 64, 64): test images over their reconstructions (Figure 4; k = 0 for a GAN)
 
 
 def evaluate(
@@ -93,15 +93,20 @@ def evaluate(
     log.info("generating %d images", settings.n_generated)
     generated = model.generate(settings.n_generated)
     value = fid.frechet_distance(fid.statistics(fid.features(extractor, generated, batch_size, device)), reference)
-    encoded = {
-        split: model.errors_and_codes(load_split(splits[split], mmap=True), batch_size)
-        for split in ("train", "validation")
-    }
-    errors = {split: pair[0].numpy() for split, pair in encoded.items()}
-    log.info("reconstruction errors of %d training and validation images", sum(map(len, errors.values())))
-    theorem2 = theorem2_columns(model, encoded["train"], encoded["validation"], gap)
-    log.info("Theorem 2: objective %.4g on the training images, %.4g on fresh ones", theorem2["objective_train"],
-             theorem2["objective_fresh"])  # fmt: skip
+    n_train = len(load_split(splits["train"], mmap=True))
+    if model.reconstructs:
+        encoded = {
+            split: model.errors_and_codes(load_split(splits[split], mmap=True), batch_size)
+            for split in ("train", "validation")
+        }
+        errors = {split: pair[0].numpy() for split, pair in encoded.items()}
+        log.info("reconstruction errors of %d training and validation images", sum(map(len, errors.values())))
+        theorem2 = theorem2_columns(model, encoded["train"], encoded["validation"], gap)
+        log.info("Theorem 2: objective %.4g on the training images, %.4g on fresh ones", theorem2["objective_train"],
+                 theorem2["objective_fresh"])  # fmt: skip
+    else:  # a GAN: nothing is reconstructed, xi does not exist, Theorem 2 does not apply
+        errors = {split: np.array([np.nan]) for split in ("train", "validation")}
+        theorem2 = theorem2_row(model.settings, None, None, gap)
     meta = read_meta(meta_path)
     marks = caveats.celeba_marks(meta, test_only=extractor.name == fid.TEST_ONLY, few_images=few)
     trained = model.settings
@@ -114,10 +119,13 @@ def evaluate(
         "n_reference": reference.n,
         "extractor": extractor.name,
         "dataset": meta["dataset"],
-        "n_train": len(errors["train"]),
+        "n_train": n_train,
         **reconstruction_summary(errors),
         **theorem2,
         "caveats": caveats.join(marks),
     }
     test = load_split(splits["test"], mmap=True)[:n_reconstructions]
-    return Evaluation(row, generated[:n_samples], np.stack([test, model.reconstruct(test)]))
+    if not model.reconstructs:  # no Figure 4 panel: an empty (2, 0, 3, 64, 64) pair
+        test = test[:0]
+    pairs = np.stack([test, model.reconstruct(test)]) if len(test) else np.zeros((2, *test.shape), np.uint8)
+    return Evaluation(row, generated[:n_samples], pairs)

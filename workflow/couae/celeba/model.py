@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..core.coulomb_gan import CoulombGANStep
+from ..core.kernels import make_kernel
 from ..core.learned_kernel import LEARNED, build_learned_step
 from ..core.objectives import make_objective, squared_error
 from ..core.seeding import stream_seed, torch_generator
@@ -35,21 +37,53 @@ def build_networks(settings: CelebATraining, objective=None):
         return dcgan.build(settings.channels, settings.width, h, objective.latent_outputs(h), settings.init)
 
 
-def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") -> TrainingRun:
-    objective = make_objective(settings)
-    encoder, decoder = build_networks(settings, objective)
-    on_cuda = torch.device(device).type == "cuda"
+def build_gan_networks(settings: CelebATraining):
+    """Fresh (generator, discriminator) of a Coulomb GAN, from the seed's own stream."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(stream_seed(settings.seed, "init/networks"))
+        return dcgan.build_gan(
+            settings.channels, settings.width, settings.latent_dim, settings.discriminator_width, settings.init
+        )
+
+
+def _on_device(net, device):
     # channels_last lets cuDNN pick its fastest convolution kernels
-    memory_format = torch.channels_last if on_cuda else torch.preserve_format
-    encoder = dcgan.SeedAxis(encoder).to(device, memory_format=memory_format)
-    decoder = dcgan.SeedAxis(decoder).to(device, memory_format=memory_format)
+    memory_format = torch.channels_last if torch.device(device).type == "cuda" else torch.preserve_format
+    return dcgan.SeedAxis(net).to(device, memory_format=memory_format)
+
+
+def _gan_step(settings: CelebATraining, device) -> CoulombGANStep:
+    """The Coulomb GAN on images (float32: no autocast), an Adam each as on the grid."""
+    generator, discriminator = (_on_device(net, device) for net in build_gan_networks(settings))
+    betas, fused = tuple(settings.adam_betas), torch.device(device).type == "cuda"
+    return CoulombGANStep(
+        generator,
+        discriminator,
+        make_kernel(settings.kernel, _image_dim(), **settings.kernel_params),
+        torch.optim.Adam(generator.parameters(), lr=settings.lr, betas=betas, fused=fused),
+        torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_lr, betas=betas, fused=fused),
+        settings.latent_dim,
+    )
+
+
+def _image_dim() -> int:
+    return 3 * dcgan.IMAGE_SIZE**2
+
+
+def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") -> TrainingRun:
+    on_cuda = torch.device(device).type == "cuda"
     autocast = AUTOCAST_DTYPES[settings.mixed_precision] if on_cuda else None
-    if settings.kernel == LEARNED:  # the kernel's networks ascend the MMD with their own Adam
-        if settings.encoder_noise:
-            raise ValueError(f"{settings.experiment}: encoder_noise is not offered with the learned kernel")
-        step = build_learned_step(encoder, decoder, settings, settings.seeds, device, autocast, fused=on_cuda)
+    if settings.model == "coulombgan":
+        step = _gan_step(settings, device)
     else:
-        step = _autoencoder_step(settings, encoder, decoder, objective, device, autocast)
+        objective = make_objective(settings)
+        encoder, decoder = (_on_device(net, device) for net in build_networks(settings, objective))
+        if settings.kernel == LEARNED:  # the kernel's networks ascend the MMD with their own Adam
+            if settings.encoder_noise:
+                raise ValueError(f"{settings.experiment}: encoder_noise is not offered with the learned kernel")
+            step = build_learned_step(encoder, decoder, settings, settings.seeds, device, autocast, fused=on_cuda)
+        else:
+            step = _autoencoder_step(settings, encoder, decoder, objective, device, autocast)
     sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
     return TrainingRun(step, sampler, data, prepare=to_model_range)
@@ -97,6 +131,8 @@ def pretrain_encoder(run: TrainingRun, settings: CelebATraining) -> list[float]:
     for up to settings.pretrain_steps steps of settings.pretrain_batch images
     and prior draws from the seed's 'pretrain' stream, stopping once the loss
     is below PRETRAIN_TOLERANCE. Returns the losses; a no-op at 0 steps."""
+    if settings.pretrain_steps == 0:  # also every model without an encoder (the config refuses more)
+        return []
     encoder, objective = run.step_fn.encoder, run.step_fn.objective
     gen = torch_generator(settings.seed, "pretrain")
     optimizer = torch.optim.Adam(encoder.parameters(), lr=settings.lr, betas=tuple(settings.adam_betas))
@@ -123,28 +159,33 @@ def loss_history_frame(run: TrainingRun) -> pd.DataFrame:
 
 
 def weights(run: TrainingRun, settings: CelebATraining) -> dict:
-    """The trained networks as plain modules' state dicts, with their settings."""
-    saved = {
-        "settings": settings.to_dict(),
-        "encoder": run.step_fn.encoder.net.state_dict(),
-        "decoder": run.step_fn.decoder.net.state_dict(),
-    }
-    if settings.kernel == LEARNED:  # the kernel it ended with (the one seed's networks)
-        saved["kernel"] = run.step_fn.kernel.plain_state_dict(0)
+    """Every trained network (encoder and decoder, with the learned kernel's;
+    generator and discriminator) as a plain module's state dict, with the settings."""
+    saved = {"settings": settings.to_dict()}
+    for name, net in run.step_fn.networks().items():
+        # image networks sit in a SeedAxis; the learned kernel stacks its one seed
+        saved[name] = net.plain_state_dict(0) if name == "kernel" else net.net.state_dict()
     return saved
 
 
 class Autoencoder:
-    """A trained image autoencoder in evaluation mode (batch-norm running statistics)."""
+    """A trained image autoencoder in evaluation mode (batch-norm running
+    statistics); for a Coulomb GAN, its generator as the decoder and no
+    encoder (`reconstructs` is False)."""
 
     def __init__(self, saved: dict, device="cpu"):
         self.settings = CelebATraining.from_dict(saved["settings"])
-        self.objective = make_objective(self.settings)
-        self.encoder, self.decoder = build_networks(self.settings, self.objective)
-        self.encoder.load_state_dict(saved["encoder"])
-        self.decoder.load_state_dict(saved["decoder"])
         self.device = torch.device(device)
-        self.encoder.to(self.device).eval()
+        self.reconstructs = self.settings.model != "coulombgan"
+        if self.reconstructs:
+            self.objective = make_objective(self.settings)
+            self.encoder, self.decoder = build_networks(self.settings, self.objective)
+            self.encoder.load_state_dict(saved["encoder"])
+            self.encoder.to(self.device).eval()
+        else:
+            self.objective = self.encoder = None
+            self.decoder = build_gan_networks(self.settings)[0]
+        self.decoder.load_state_dict(saved["generator" if self.settings.model == "coulombgan" else "decoder"])
         self.decoder.to(self.device).eval()
 
     @classmethod

@@ -100,6 +100,21 @@ def wae_init_(net: nn.Module) -> nn.Module:
     return net
 
 
+def build_gan(
+    channels, width: float, latent_dim: int, discriminator_width: float, init: str
+) -> tuple[Decoder, Encoder]:
+    """A Coulomb GAN's (generator, discriminator): the decoder at `width`, and
+    the encoder with one output at width x discriminator_width (the authors'
+    CelebA discriminator has twice the generator's channels)."""
+    if init not in INITS:
+        raise ValueError(f"unknown initialisation {init!r}; known: {', '.join(INITS)}")
+    generator = Decoder(scaled_channels(channels, width), latent_dim)
+    discriminator = Encoder(scaled_channels(channels, width * discriminator_width), 1)
+    if init == "wae":
+        wae_init_(generator), wae_init_(discriminator)
+    return generator, discriminator
+
+
 def build(channels, width: float, latent_dim: int, encoder_outputs: int, init: str) -> tuple[Encoder, Decoder]:
     """The encoder and decoder at `width`, initialised as `init` says ("wae" or "pytorch")."""
     if init not in INITS:

@@ -33,6 +33,11 @@ def potential(kernel, points: torch.Tensor, real: torch.Tensor, fake: torch.Tens
     return kernel(pairwise_sq_dist(points, real)).mean(-1) - kernel(pairwise_sq_dist(points, fake)).mean(-1)
 
 
+def _flat(samples: torch.Tensor) -> torch.Tensor:
+    """(S, B, ...) samples as (S, B, d) vectors: images are points of R^(3 x 64 x 64) to the kernel."""
+    return samples.flatten(2)
+
+
 @dataclass
 class CoulombGANStep:
     """One simultaneous discriminator and generator update, for every seed."""
@@ -44,6 +49,7 @@ class CoulombGANStep:
     discriminator_optimizer: torch.optim.Optimizer
     latent_dim: int
     term_names: tuple[str, ...] = TERM_NAMES
+    autocast_dtype = None  # runs in the networks' own precision (float32)
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "discriminator": self.discriminator}
@@ -60,13 +66,14 @@ class CoulombGANStep:
     def targets(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The discriminator's regression targets at the real and generated
         points, without gradient: (Phi(real), Phi(fake))."""
-        real, fake = real.detach(), fake.detach()
+        real, fake = _flat(real.detach()), _flat(fake.detach())
         with torch.no_grad():
             return potential(self.kernel, real, real, fake), potential(self.kernel, fake, real, fake)
 
     def __call__(self, x, draws):
         fake = self.generator(draws["prior"].to(x.dtype))
         target_real, target_fake = self.targets(x, fake)
+        # called on each half separately: batch norm's statistics are per half (the authors' code)
         d_real, d_fake = self.discriminator(x)[..., 0], self.discriminator(fake.detach())[..., 0]
         # per seed: mean squared error on the real half plus on the generated half (the authors' code)
         loss_d = (d_real - target_real).square().mean(-1) + (d_fake - target_fake).square().mean(-1)
@@ -83,5 +90,5 @@ class CoulombGANStep:
         self.discriminator_optimizer.step()
         self.generator_optimizer.step()
         with torch.no_grad():
-            energy = 0.5 * mmd2_empirical(self.kernel, fake.detach(), x)
+            energy = 0.5 * mmd2_empirical(self.kernel, _flat(fake.detach()), _flat(x))
         return torch.stack([energy, loss_d, loss_g], dim=-1).detach()

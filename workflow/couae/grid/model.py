@@ -39,8 +39,10 @@ def _build_gan_run(settings: GridTraining, train_data: np.ndarray, device, seeds
     h = settings.latent_dim
     args = (settings.hidden, settings.n_hidden, settings.width)
     generator = StackedMLP(layer_sizes(h, *args, DATA_DIM), [torch_generator(s, "init/generator") for s in seeds])
+    d_width = settings.width * settings.discriminator_width
     discriminator = StackedMLP(
-        layer_sizes(DATA_DIM, *args, 1), [torch_generator(s, "init/discriminator") for s in seeds]
+        layer_sizes(DATA_DIM, settings.hidden, settings.n_hidden, d_width, 1),
+        [torch_generator(s, "init/discriminator") for s in seeds],
     )
     generator, discriminator = generator.to(device, dtype), discriminator.to(device, dtype)
     betas = tuple(settings.adam_betas)
