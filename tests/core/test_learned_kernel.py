@@ -10,6 +10,7 @@ import math
 import pytest
 import torch
 
+from couae.core import learned_kernel
 from couae.core.kernels import Gaussian
 from couae.core.learned_kernel import (
     LearnedKernel,
@@ -147,3 +148,20 @@ def test_the_kernel_step_increases_the_mmd_and_each_side_follows_its_own_gradien
         step(x, {"prior": prior})
     after = mmd2()
     assert bool((after > 1.5 * before).all()), (before, after)
+
+
+def test_a_collapsed_kernel_is_reported_once(caplog, monkeypatch):
+    monkeypatch.setattr(learned_kernel, "COLLAPSE_CHECK_EVERY", 1)
+    settings = small_settings("learnedae")
+    run = grid_model.build_run(settings, torch.randn(500, 2).numpy())
+    step = run.step_fn
+    x, prior = run.data[:100].expand(len(settings.seeds), -1, -1), torch.randn(len(settings.seeds), 100, 2)
+    with caplog.at_level("WARNING"):
+        step(x, {"prior": prior})
+        assert not step.collapsed  # at initialisation E|w|^2 is about 0.07 per seed
+        with torch.no_grad():
+            step.kernel.spectral.weights[-1].mul_(1e-3)  # frequencies 1000 times smaller: a flat kernel
+            step.kernel.spectral.biases[-1].mul_(1e-3)
+        for _ in range(2):
+            step(x, {"prior": prior})
+    assert step.collapsed and caplog.text.count("the learned kernel has collapsed") == 1

@@ -22,6 +22,7 @@ and its own feature draws, like the grid's stacked networks.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 from dataclasses import dataclass, fields
 
@@ -34,7 +35,16 @@ from .objectives import _at_least_float32, squared_error
 from .seeding import torch_generator
 from .stacked_mlp import StackedMLP, layer_sizes
 
+log = logging.getLogger(__name__)
+
 LEARNED = "learned"
+
+# Collapse: with E|w|^2 below this per latent dimension, typical frequencies
+# are under 0.01, so over the prior's support (distances of order 1) the
+# kernel is constant to 1e-4 and the MMD term no longer acts. Checked every
+# COLLAPSE_CHECK_EVERY steps (one device synchronisation each).
+COLLAPSE_OMEGA_PER_DIM = 1e-4
+COLLAPSE_CHECK_EVERY = 1000
 
 # per-seed loss terms of one step: the autoencoder's three, then the kernel's
 TERM_NAMES = ("loss", "recon", "regulariser", "kernel_objective", "omega", "min_eigenvalue")
@@ -299,6 +309,8 @@ class LearnedKernelStep:
     feature_generators: list[torch.Generator]
     autocast_dtype: torch.dtype | None = None
     term_names: tuple[str, ...] = TERM_NAMES
+    calls: int = 0  # steps this process has taken (for the collapse check)
+    collapsed: bool = False  # said once per process
 
     def networks(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder, "kernel": self.kernel}
@@ -332,7 +344,25 @@ class LearnedKernelStep:
         self.optimizer.step()
         self.kernel_optimizer.step()
         eigen = smallest_eigenvalue(self.kernel, codes.detach(), draws["prior"].to(codes.dtype), features)
+        self.calls += 1
+        if not self.collapsed and self.calls % COLLAPSE_CHECK_EVERY == 0:
+            self._check_collapse(features)
         return torch.cat([terms.detach(), eigen[:, None]], dim=-1)
+
+    @torch.no_grad()
+    def _check_collapse(self, features: FeatureDraws) -> None:
+        """Warn (once) when every seed's data-independent frequencies have
+        shrunk until the kernel is flat over the prior's support."""
+        omega = self.kernel.frequencies(features).square().sum(-1).mean(-1)
+        threshold = COLLAPSE_OMEGA_PER_DIM * self.latent_dim
+        if bool((omega < threshold).all()):
+            self.collapsed = True
+            log.warning(
+                "the learned kernel has collapsed: E|w|^2 = %.3g < %.3g in every seed, so the kernel is nearly "
+                "constant and the MMD term has stopped acting (README, 'The learned-kernel row')",
+                float(omega.max()),
+                threshold,
+            )
 
 
 def build_learned_step(encoder, decoder, settings, seeds, device, autocast_dtype=None, fused=False):
