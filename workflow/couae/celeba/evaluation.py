@@ -124,8 +124,7 @@ def evaluate(
         **theorem2,
         "caveats": caveats.join(marks),
     }
-    test = load_split(splits["test"], mmap=True)[:n_reconstructions]
-    if not model.reconstructs:  # no Figure 4 panel: an empty (2, 0, 3, 64, 64) pair
-        test = test[:0]
+    # a GAN gets no Figure 4 panel: an empty (2, 0, 3, 64, 64) pair
+    test = load_split(splits["test"], mmap=True)[: n_reconstructions if model.reconstructs else 0]
     pairs = np.stack([test, model.reconstruct(test)]) if len(test) else np.zeros((2, *test.shape), np.uint8)
     return Evaluation(row, generated[:n_samples], pairs)

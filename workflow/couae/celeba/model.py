@@ -24,6 +24,8 @@ from ..settings import CelebATraining
 from . import networks as dcgan
 from .arrays import to_model_range, to_uint8
 
+# an image's values: the dimension of the space the GAN's potential lives in
+IMAGE_VALUES = 3 * dcgan.IMAGE_SIZE**2
 # bfloat16 only: float16 would need a gradient scaler against underflow
 AUTOCAST_DTYPES = {"none": None, "bf16": torch.bfloat16}
 
@@ -59,15 +61,11 @@ def _gan_step(settings: CelebATraining, device) -> CoulombGANStep:
     return CoulombGANStep(
         generator,
         discriminator,
-        make_kernel(settings.kernel, _image_dim(), **settings.kernel_params),
+        make_kernel(settings.kernel, IMAGE_VALUES, **settings.kernel_params),
         torch.optim.Adam(generator.parameters(), lr=settings.lr, betas=betas, fused=fused),
         torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_lr, betas=betas, fused=fused),
         settings.latent_dim,
     )
-
-
-def _image_dim() -> int:
-    return 3 * dcgan.IMAGE_SIZE**2
 
 
 def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") -> TrainingRun:
@@ -185,7 +183,7 @@ class Autoencoder:
         else:
             self.objective = self.encoder = None
             self.decoder = build_gan_networks(self.settings)[0]
-        self.decoder.load_state_dict(saved["generator" if self.settings.model == "coulombgan" else "decoder"])
+        self.decoder.load_state_dict(saved["decoder" if self.reconstructs else "generator"])
         self.decoder.to(self.device).eval()
 
     @classmethod
