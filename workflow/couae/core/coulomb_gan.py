@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from .mmd import mmd2_empirical, pairwise_sq_dist
+from .training import set_own_gradients
 
 TERM_NAMES = ("loss", "discriminator", "generator")
 
@@ -78,15 +79,11 @@ class CoulombGANStep:
         # per seed: mean squared error on the real half plus on the generated half (the authors' code)
         loss_d = (d_real - target_real).square().mean(-1) + (d_fake - target_fake).square().mean(-1)
         loss_g = -0.5 * self.discriminator(fake)[..., 0].mean(-1)
-        d_params = list(self.discriminator.parameters())
-        g_params = list(self.generator.parameters())
         # Seeds share no parameters: the gradient of each sum is each seed's own. Each network
         # gets the gradient of its own loss only (the generator's loss does not move D).
-        d_grads = torch.autograd.grad(loss_d.sum(), d_params)
-        g_grads = torch.autograd.grad(loss_g.sum(), g_params)
-        for params, grads in ((d_params, d_grads), (g_params, g_grads)):
-            for p, g in zip(params, grads, strict=True):
-                p.grad = g
+        set_own_gradients(
+            (loss_d.sum(), list(self.discriminator.parameters())), (loss_g.sum(), list(self.generator.parameters()))
+        )
         self.discriminator_optimizer.step()
         self.generator_optimizer.step()
         with torch.no_grad():

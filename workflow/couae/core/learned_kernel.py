@@ -34,6 +34,7 @@ from torch.utils.checkpoint import checkpoint
 from .objectives import _at_least_float32, squared_error
 from .seeding import torch_generator
 from .stacked_mlp import StackedMLP, layer_sizes
+from .training import set_own_gradients
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +281,9 @@ class LearnedKernelObjective:
     def encode_mean(self, encoder_out: torch.Tensor) -> torch.Tensor:
         return encoder_out
 
-    def terms(self, kernel: LearnedKernel, draws: FeatureDraws, encoder, decoder, x, z_prior) -> torch.Tensor:
+    def terms(
+        self, kernel: LearnedKernel, draws: FeatureDraws, encoder, decoder, x, z_prior
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Per seed (S, 5), with graphs: loss, recon, MMD^2, the kernel's
         objective, Omega; and the codes (float32 at least)."""
         z = encoder(x)
@@ -333,14 +336,9 @@ class LearnedKernelStep:
         with autocast:
             terms, codes = self.objective.terms(self.kernel, features, self.encoder, self.decoder, x, draws["prior"])
         ae_params = list(self.encoder.parameters()) + list(self.decoder.parameters())
-        kernel_params = list(self.kernel.parameters())
         # Seeds share no parameters: each sum's gradient is each seed's own. The
         # autoencoder descends its loss, the kernel ascends its objective.
-        ae_grads = torch.autograd.grad(terms[:, 0].sum(), ae_params, retain_graph=True)
-        kernel_grads = torch.autograd.grad(-terms[:, 3].sum(), kernel_params)
-        for params, grads in ((ae_params, ae_grads), (kernel_params, kernel_grads)):
-            for p, g in zip(params, grads, strict=True):
-                p.grad = g
+        set_own_gradients((terms[:, 0].sum(), ae_params), (-terms[:, 3].sum(), list(self.kernel.parameters())))
         self.optimizer.step()
         self.kernel_optimizer.step()
         eigen = smallest_eigenvalue(self.kernel, codes.detach(), draws["prior"].to(codes.dtype), features)

@@ -84,6 +84,17 @@ class UpdateStep(Protocol):
         ...
 
 
+def set_own_gradients(*losses_and_params: tuple[torch.Tensor, list[nn.Parameter]]) -> None:
+    """Set each parameter group's .grad to the gradient of its own loss only:
+    in a simultaneous update (GAN, learned kernel) one network's loss never
+    moves another network. The losses may share one graph."""
+    last = len(losses_and_params) - 1
+    for k, (loss, params) in enumerate(losses_and_params):
+        grads = torch.autograd.grad(loss, params, retain_graph=k < last)
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+
+
 @dataclass
 class AutoencoderStep:
     """The autoencoders' step: one optimiser over encoder and decoder,
