@@ -2,8 +2,8 @@
 # and figures.   snakemake --cores 8 --resources gpu=1
 # Quick check on a CPU:   snakemake --cores 2 --configfile presets/quick.yaml
 #
-# Rule files mirror the library (workflow/couae/): grid.smk -> couae.grid,
-# celeba.smk -> couae.celeba, theory.smk -> couae.theory, report.smk ->
+# Rule files mirror the library (workflow/couae/): <data set>.smk ->
+# couae.<data set> (grid, celeba), theory.smk -> couae.theory, report.smk ->
 # couae.report; each rule runs workflow/scripts/<rule>.py.
 
 from pathlib import Path
@@ -23,28 +23,28 @@ report: str(Path(REPORT_SUMMARY).resolve()) if Path(REPORT_SUMMARY).is_file() el
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/grid.smk"
-include: "workflow/rules/celeba.smk"
+
+
+# Each data set of the config has its rule file (its adapter names it: couae.datasets).
+for dataset in DATASETS:
+
+    include: f"workflow/rules/{dataset.name}.smk"
+
+
 include: "workflow/rules/theory.smk"
 include: "workflow/rules/report.smk"
 
 
-# Light jobs run where Snakemake runs, never queued on a cluster.
+# Light jobs run where Snakemake runs, never queued on a cluster (each data
+# set's rule file declares its own).
 localrules:
     all,
-    grid,
-    celeba,
     theory,
     tables,
-    fid_weights,
     figure1,
-    figure2,
-    figure3,
-    figure4,
     theorem1,
     theorem2,
     flows,
-    convergence,
     claims,
     paper_tables,
     benchmark_summary,
@@ -54,25 +54,14 @@ localrules:
 rule all:
     default_target: True
     input:
-        GRID_TARGETS,
-        CELEBA_TARGETS if CELEBA_ON else [],
+        DATASET_TARGETS,
         THEORY_OUTPUTS,
         TABLE_TARGETS,
         "results/benchmarks/summary.csv",
         REPORT_SUMMARY,
 
 
-# One half at a time: snakemake grid | celeba | theory | tables
-rule grid:
-    input:
-        GRID_TARGETS,
-
-
-rule celeba:
-    input:
-        CELEBA_TARGETS,
-
-
+# One part at a time: snakemake <data set> (its rule file's target) | theory | tables
 rule theory:
     input:
         THEORY_OUTPUTS,

@@ -16,7 +16,7 @@ import torch
 import yaml
 
 import _common
-from couae.core.kernels import make_kernel
+from couae.kernels import make_kernel
 from couae.theory.particle_flows import KaleSolver, make_setup, mmd_witness_gradient
 from helpers import REPO
 

@@ -25,12 +25,12 @@ from torch.utils.flop_counter import FlopCounterMode
 import _common
 from couae.celeba import model as image_model
 from couae.core.training import train
-from couae.report.paper import ITERATIONS
+from couae.report import paper
 from couae.runtime.devices import resolve_device
 from couae.settings import celeba_training_settings
 from helpers import load_config
 
-CELEBA_ITERATIONS = ITERATIONS["celeba"]
+CELEBA_ITERATIONS = paper.iterations("celeba")
 
 TARGET_MINUTES = 15.0
 # dense peak TFLOP/s: (float32 via TF32 tensor cores, bfloat16/float16)

@@ -9,6 +9,7 @@ import yaml
 from snakemake.utils import update_config
 
 from couae import settings as S
+from couae.grid import settings as GS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,7 +28,7 @@ def quick_config() -> dict:
 def small_settings(experiment="couae", width=0.5, variant="narrow", **training):
     """Grid training settings of the real config, shrunk for tests."""
     train = {"iterations": 60, "seeds": [3, 5, 7], "log_every": 20, "checkpoint_every": 20, **training}
-    return S.grid_training_settings(load_config({"grid": {"training": train}}), variant, experiment, width)
+    return GS.grid_training_settings(load_config({"grid": {"training": train}}), variant, experiment, width)
 
 
 def standin_inception_state_dict():
@@ -53,7 +54,7 @@ def standin_inception_state_dict():
 
 def paper_kernel(name: str, latent_dim: int, **overrides):
     """A kernel with the paper config's grid parameters, some overridden."""
-    from couae.core.kernels import make_kernel
+    from couae.kernels import make_kernel
 
     return make_kernel(name, latent_dim, **{**load_config()["grid"]["kernels"][name], **overrides})
 
@@ -62,7 +63,7 @@ def paper_grid(variant="narrow"):
     """A grid variant's mixture of the paper config (25 Gaussians, as configured)."""
     from couae.grid.data import GridMixture
 
-    return GridMixture.from_settings(S.grid_data_settings(load_config(), variant))
+    return GridMixture.from_settings(GS.grid_data_settings(load_config(), variant))
 
 
 def flow_settings(**numbers):

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from couae import settings as S
 from couae.celeba import arrays, figures, preprocessing
 from couae.celeba import files as celeba_files
+from couae.celeba import settings as CS
 from couae.celeba.files import CelebAFileError
 from couae.report import caveats
 from couae.report.tables import build_table1, display_frame, results_of
@@ -233,7 +233,7 @@ def test_edited_partition_or_folder_changes_the_data_job_and_moving_them_does_no
 
     def settings(folder, partition):
         over = {"celeba": {"data": {"folder": str(folder), "partition": str(partition), "sources": ["folder"]}}}
-        return S.celeba_data_settings(load_config(over))
+        return CS.celeba_data_settings(load_config(over))
 
     first = settings(folder, partition)
     assert first.identity["partition"] and first.identity["images"]

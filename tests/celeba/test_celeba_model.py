@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from couae import settings as S
 from couae.celeba import arrays as image_arrays
 from couae.celeba import model as image_model
 from couae.celeba import networks as dcgan
+from couae.celeba import settings as CS
 from couae.celeba.preprocessing import standin_images
 from couae.core.training import train, try_resume
 from helpers import load_config
@@ -54,7 +54,7 @@ def small_settings(experiment="couae", **train):
             }
         }
     )
-    return S.celeba_training_settings(config, experiment, 1.0, 0)
+    return CS.celeba_training_settings(config, experiment, 1.0, 0)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_wae_initialisation_draws_small_normal_weights_and_zero_biases():
 def test_the_configured_initialisation_reaches_the_networks():
     wae, pytorch = small_settings("couae"), dataclasses.replace(small_settings("couae"), init="pytorch")
     assert wae.init == "wae"
-    weight = lambda s: image_model.build_networks(s)[0][0].weight  # noqa: E731  (the first convolution)
+    weight = lambda s: image_model.build_networks(s, s.latent_dim)[0][0].weight  # noqa: E731  (the first convolution)
     assert weight(wae).std() < 0.02 < weight(pytorch).std()
 
 

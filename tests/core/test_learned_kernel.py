@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from couae.core import learned_kernel
-from couae.core.kernels import Gaussian
 from couae.core.learned_kernel import (
     LearnedKernel,
     LearnedKernelSettings,
@@ -19,6 +18,7 @@ from couae.core.learned_kernel import (
 )
 from couae.core.mmd import mmd2_unbiased, pairwise_sq_dist
 from couae.grid import model as grid_model
+from couae.kernels.gaussian import Gaussian
 from helpers import small_settings
 
 
@@ -116,7 +116,7 @@ def test_the_kernel_step_increases_the_mmd_and_each_side_follows_its_own_gradien
     gradient is that of recon + lambda MMD^2 alone, the kernel's that of
     -(MMD^2 - alpha Omega) alone."""
     settings = small_settings("learnedae", lr=1.0e-3)
-    settings = dataclasses.replace(settings, kernel_params={**settings.kernel_params, "alpha": 0.0, "lr_ratio": 10.0})
+    settings = dataclasses.replace(settings, model_params={**settings.model_params, "alpha": 0.0, "lr_ratio": 10.0})
     data = torch.randn(500, 2).numpy() * 3 + 4
     run = grid_model.build_run(settings, data)
     step = run.step_fn

@@ -12,6 +12,7 @@ from torch import nn
 
 from couae.celeba import model as celeba_model
 from couae.celeba.preprocessing import standin_images
+from couae.celeba.settings import celeba_training_settings
 from couae.core.seeding import torch_generator
 from couae.core.stacked_mlp import StackedMLP
 from couae.core.training import (
@@ -24,7 +25,6 @@ from couae.core.training import (
 )
 from couae.grid import model as grid_model
 from couae.grid.data import make_splits
-from couae.settings import celeba_training_settings
 from helpers import REPO, CodeCarrier, load_config, paper_grid, small_settings
 
 GOLDEN = json.loads((REPO / "tests/data/training_golden.json").read_text())

@@ -239,7 +239,8 @@ def test_snapshot_file_holds_what_shorter_runs_make(train_data):
 
 def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
     from couae.grid.evaluation import convergence_rows, evaluate_job
-    from couae.settings import gap_settings, grid_evaluation_settings
+    from couae.grid.settings import grid_evaluation_settings
+    from couae.settings import gap_settings
     from helpers import load_config
 
     settings = dataclasses.replace(small_settings("couae", iterations=60, snapshots=[20, 40]), n_generated=200)
@@ -264,7 +265,8 @@ def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
 def test_evaluation_refuses_weights_of_another_job(tmp_path, data_file):
     """A WAE weights file copied into a CouAE seed folder must not become a CouAE row."""
     from couae.grid.evaluation import evaluate_job
-    from couae.settings import gap_settings, grid_evaluation_settings
+    from couae.grid.settings import grid_evaluation_settings
+    from couae.settings import gap_settings
     from helpers import load_config
 
     couae, wae = small_settings("couae", iterations=20), small_settings("wae", iterations=20)
@@ -291,7 +293,8 @@ def test_evaluation_refuses_weights_of_another_job(tmp_path, data_file):
 
 
 def test_evaluate_script_refuses_a_crafted_weights_file_without_running_it(tmp_path, data_file):
-    from couae.settings import gap_settings, grid_evaluation_settings
+    from couae.grid.settings import grid_evaluation_settings
+    from couae.settings import gap_settings
     from helpers import CodeCarrier, load_config
 
     settings = small_settings("couae", iterations=20)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from couae import settings as S
+from couae import config as C
 from couae.report import claims
 from couae.report.claims import CONTRADICTED, INCONCLUSIVE, REPRODUCED
 from helpers import load_config
@@ -18,7 +18,7 @@ PAPER_LENGTH = {"grid": 3_000_000, "celeba": 100_000}
 
 @pytest.fixture
 def settings():
-    return dataclasses.replace(S.claims_settings(load_config()), iterations=PAPER_LENGTH)
+    return dataclasses.replace(C.claims_settings(load_config()), iterations=PAPER_LENGTH)
 
 
 def grid_evals(couae, wae, vae, widths=None, seeds=10, spread=0.05, variant="cited"):
@@ -68,7 +68,7 @@ def test_direction_against_each_kind_of_claim():
 def test_clear_win_clear_loss_and_overlap(settings):
     # CouAE far above WAE; VAE far above CouAE; widths overlapping
     evals = grid_evals(-4.3, -6.4, -3.0, widths={0.25: -4.30, 0.5: -4.30})
-    table = claims.claims_table(evals, None, NO_FLOWS, settings)
+    table = claims.claims_table([("grid", evals)], NO_FLOWS, settings)
     win = claim(table, "table1-couae-vs-wae")
     assert win.verdict == REPRODUCED and win.effect == pytest.approx(2.1, abs=0.05) and win.ci_low > 0
     assert win.paper_effect == pytest.approx(2.1) and win.n_a == win.n_b == 10
@@ -95,11 +95,11 @@ def test_welch_interval_is_scipys_and_bootstrap_is_seeded(settings):
 
 
 def test_one_seed_and_shortened_runs_are_inconclusive(settings):
-    one = claims.claims_table(grid_evals(-4.3, -6.4, -4.4, seeds=1), None, NO_FLOWS, settings)
+    one = claims.claims_table([("grid", grid_evals(-4.3, -6.4, -4.4, seeds=1))], NO_FLOWS, settings)
     row = claim(one, "table1-couae-vs-wae")
     assert row.verdict == INCONCLUSIVE and row.reasons == "one seed: no interval" and np.isnan(row.ci_low)
     short = dataclasses.replace(settings, iterations={"grid": 50_000, "celeba": 100_000})
-    row = claim(claims.claims_table(grid_evals(-4.3, -6.4, -4.4), None, NO_FLOWS, short), "table1-couae-vs-wae")
+    row = claim(claims.claims_table([("grid", grid_evals(-4.3, -6.4, -4.4))], NO_FLOWS, short), "table1-couae-vs-wae")
     assert row.direction == claims.SUPPORTS and row.verdict == INCONCLUSIVE
     assert row.reasons == "shortened run: 50000 of 3000000 iterations"
 
@@ -113,7 +113,7 @@ def test_celeba_caveats_make_a_verdict_inconclusive(settings):
             for s in range(4)
         ]
     )  # fmt: skip
-    table = claims.claims_table(grid_evals(-4.3, -6.4, -4.4), celeba, NO_FLOWS, settings)
+    table = claims.claims_table([("grid", grid_evals(-4.3, -6.4, -4.4)), ("celeba", celeba)], NO_FLOWS, settings)
     row = claim(table, "table1-couae-vs-wae", variant="")
     assert row.claimed == "A < B" and row.direction == claims.SUPPORTS and row.paper_effect == -8
     assert row.verdict == INCONCLUSIVE and row.reasons == "stand-in data, not CelebA"
@@ -128,7 +128,7 @@ def test_theorem1_runs(settings):
             ("gaussian", 2, 0.1, 1.0, 2.0),  # some runs missed it
         ]
     )
-    table = claims.claims_table(grid_evals(-4.3, -6.4, -4.4), None, flows, settings)
+    table = claims.claims_table([("grid", grid_evals(-4.3, -6.4, -4.4))], flows, settings)
     theory = table[table.source == "Theorem 1"].set_index("claim")
     assert theory.loc["theorem1-coulomb-h2", "verdict"] == REPRODUCED
     assert theory.loc["theorem1-coulomb-h8", "verdict"] == CONTRADICTED
@@ -140,13 +140,15 @@ def test_theorem1_runs(settings):
 
 
 def test_paper_config_picks_the_theorem1_flows_and_paper_columns():
-    s = S.claims_settings(load_config())
+    s = C.claims_settings(load_config())
     assert s.theorem1_flows == {"reaches": ["coulomb"], "can_stall": ["gaussian", "imq"]}
     assert s.paper_columns["grid"] == {"VAE": "vae", "WAE": "wae", "CouAE": "couae"}
 
 
 def test_figure_titles_carry_the_test_metric_verdicts(settings):
-    table = claims.claims_table(grid_evals(-4.3, -6.4, -4.4, widths={0.25: -5.8, 0.5: -4.8}), None, NO_FLOWS, settings)
+    table = claims.claims_table(
+        [("grid", grid_evals(-4.3, -6.4, -4.4, widths={0.25: -5.8, 0.5: -4.8}))], NO_FLOWS, settings
+    )
     lines = claims.verdict_lines(table, "grid", "cited")
     assert len(lines) == 4  # Table 1's two claims, Table 2's two; Theorem 2's errors are not this metric
     assert lines[0] == "CouAE's test log-likelihood is better than WAE's (grid (cited), x1): REPRODUCED"
@@ -161,7 +163,7 @@ def test_an_extension_row_gets_the_measured_difference_and_no_verdict(settings):
          "test_log_likelihood": -5.3 + 0.05 * rng.standard_normal()}
         for seed in range(10)
     ]  # fmt: skip
-    table = claims.claims_table(pd.concat([evals, pd.DataFrame(extra)]), None, NO_FLOWS, settings)
+    table = claims.claims_table([("grid", pd.concat([evals, pd.DataFrame(extra)]))], NO_FLOWS, settings)
     row = claim(table, "extension-couae-vs-learnedae")
     assert row.source == claims.EXTENSION and row.verdict == claims.NO_CLAIM
     assert row.direction == claims.SUPPORTS and row.effect == pytest.approx(1.0, abs=0.05)  # CouAE 1 nat higher

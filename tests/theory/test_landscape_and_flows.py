@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from couae.core.kernels import make_kernel
+from couae.kernels import make_kernel
 from couae.theory.flows import matched_distances, run_flows
 from couae.theory.landscape import curve, minima, surface
 from helpers import flow_settings, paper_kernel

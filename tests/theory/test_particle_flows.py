@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from couae.core.kernels import make_kernel
 from couae.core.mmd import mmd2_empirical
+from couae.kernels import make_kernel
 from couae.settings import flow_settings
 from couae.theory.particle_flows import (
     KaleSolver,

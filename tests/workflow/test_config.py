@@ -1,11 +1,15 @@
 import subprocess
 
 import pytest
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from couae import config as C
 from couae import settings as S
+from couae.celeba import settings as CS
 from couae.celeba.weights import WEIGHTS_FILE
+from couae.grid import settings as GS
 from helpers import REPO, load_config, quick_config, snakemake_command
 
 SCHEMA = str(REPO / "workflow/schemas/config.schema.yaml")
@@ -13,7 +17,11 @@ SCHEMA = str(REPO / "workflow/schemas/config.schema.yaml")
 
 def check(config):
     validate(config, SCHEMA, set_default=False)
-    S.check_config(config)
+    C.check_config(config)
+
+
+# the schema's errors (structure) or the components' (their names and parameters)
+REFUSED = (WorkflowError, S.ConfigError)
 
 
 def test_paper_config_and_quick_preset_are_valid():
@@ -53,10 +61,14 @@ def test_paper_config_and_quick_preset_are_valid():
         ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "plummer", "lambda": 1.0}}}}, ["g"]),
         ({"grid": {"experiments": {"couae": {"discriminator_lr": 1.0e-3}}}}, ["couae"]),
         ({"celeba": {"experiments": {"wae": {"discriminator_width": 2.0}}}}, ["wae"]),
-        ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "learned"}}}}, ["g", "mmd"]),
-        ({"grid": {"kernels": {"learned": {"features": 0}}}}, ["features"]),
-        ({"celeba": {"experiments": {"learnedae": {"kernel_params": {"alpha": -1.0}}}}}, ["alpha"]),
-        ({"grid": {"experiments": {"learnedae": {"kernel_params": {"bandwidth": 1.0}}}}}, ["bandwidth"]),
+        ({"grid": {"experiments": {"g": {"model": "coulombgan", "kernel": "learned"}}}}, ["g", "learned", "plummer"]),
+        ({"grid": {"models": {"learnedkernel": {"features": 0}}}}, ["grid.models.learnedkernel.features"]),
+        ({"celeba": {"experiments": {"learnedae": {"model_params": {"alpha": -1.0}}}}}, ["model_params.alpha"]),
+        ({"grid": {"experiments": {"learnedae": {"model_params": {"bandwidth": 1.0}}}}}, ["bandwidth"]),
+        ({"grid": {"experiments": {"learnedae": {"kernel": "imq"}}}}, ["learnedae.kernel", "takes no kernel"]),
+        ({"grid": {"models": {"gan": {}}}}, ["grid.models.gan", "unknown model type"]),
+        ({"grid": {"kernels": {"coulomb": {"eps": -1.0}}}}, ["grid.kernels.coulomb.eps"]),
+        ({"grid": {"rows": ["couae", "nosuchrow"]}}, ["grid.rows", "nosuchrow"]),
         ({"theory": {"theorem2": {"draws": 1}}}, ["draws"]),
         ({"theory": {"flows": {"rows": {"k": {"method": "kale", "lr": 1.0e-3}}}}}, ["lambda", "k"]),
         ({"theory": {"flows": {"rows": {"m": {"method": "mmd", "lr": 1.0e-3, "lambda": 1.0}}}}}, ["m"]),
@@ -68,7 +80,7 @@ def test_paper_config_and_quick_preset_are_valid():
     ],
 )  # fmt: skip
 def test_schema_rejects_with_a_message_naming_the_key(override, names):
-    with pytest.raises(WorkflowError) as err:
+    with pytest.raises(REFUSED) as err:
         check(load_config(override))
     message = str(err.value) + "".join(str(a) for a in err.value.args)
     for name in names:
@@ -109,7 +121,10 @@ def test_missing_section_is_named():
             {"celeba": {"training": {"encoder_noise": 0.01}, "experiments": {"coulombgan": {"skip": True}}}},
             r"celeba\.training\.encoder_noise = 0\.01 .* celeba\.experiments\.learnedae has no such step",
         ),
-        ({"celeba": {"figures": {"figure4_experiment": "coulombgan"}}}, r"coulombgan is a GAN, it reconstructs"),
+        (
+            {"celeba": {"figures": {"figure4_experiment": "coulombgan"}}},
+            r"coulombgan \(model type coulombgan\) reconstructs",
+        ),
         (
             {"theory": {"flows": {"rows": {"kale": {"lr_per_setup": {"ring": 1.0}}}}}},
             r"theory\.flows\.rows\.kale\.lr_per_setup names \['ring'\]",
@@ -136,18 +151,18 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
 
 def test_job_settings_hold_only_that_experiment():
     config = load_config()
-    s = S.grid_training_settings(config, "narrow", "couae", "0.5")
+    s = GS.grid_training_settings(config, "narrow", "couae", "0.5")
     assert s.kernel == "coulomb" and s.kernel_params == {"eps": 0.01, "beta": None}
     assert s.width == 0.5 and s.lam == 100.0 and s.seeds == tuple(range(10))
     changed = load_config({"grid": {"kernels": {"plummer": {"eps": 1.0}}}})
-    assert S.grid_training_settings(changed, "cited", "couae", 1.0) == S.grid_training_settings(
+    assert GS.grid_training_settings(changed, "cited", "couae", 1.0) == GS.grid_training_settings(
         config, "cited", "couae", 1.0
     )
-    assert S.grid_training_settings(changed, "cited", "plummer", 1) != S.grid_training_settings(
+    assert GS.grid_training_settings(changed, "cited", "plummer", 1) != GS.grid_training_settings(
         config, "cited", "plummer", 1
     )
     over = load_config({"grid": {"experiments": {"couae": {"kernel_params": {"eps": 0.5}}}}})
-    assert S.grid_training_settings(over, "narrow", "couae", 1.0).kernel_params["eps"] == 0.5
+    assert GS.grid_training_settings(over, "narrow", "couae", 1.0).kernel_params["eps"] == 0.5
 
 
 def test_width_labels():
@@ -160,11 +175,11 @@ def test_celeba_jobs_hold_only_their_settings():
         ("vae", "1"), ("wae", "1"), ("couae", "0.25"), ("couae", "0.5"), ("couae", "1"), ("learnedae", "1"),
         ("coulombgan", "1"),
     ]  # fmt: skip
-    s = S.celeba_training_settings(config, "couae", "0.5", 0)
+    s = CS.celeba_training_settings(config, "couae", "0.5", 0)
     assert s.kernel_params == {"eps": 1.0, "beta": 2.0} and s.recon_weight == 0.05 and s.latent_dim == 64
     moved = load_config({"celeba": {"data": {"archive": "/elsewhere.zip", "sources": ["archive"]}}})
-    assert S.celeba_data_settings(moved) == S.celeba_data_settings(config)  # locations are not settings
-    assert "weights_dir" not in S.fid_settings(config).to_dict()
+    assert CS.celeba_data_settings(moved) == CS.celeba_data_settings(config)  # locations are not settings
+    assert "weights_dir" not in CS.fid_settings(config).to_dict()
 
 
 def test_skip_leaves_rows_out_of_a_merged_config():
@@ -172,7 +187,7 @@ def test_skip_leaves_rows_out_of_a_merged_config():
     check(config)
     assert S.experiments(config, "grid") == ["vae", "wae", "couae", "plummer", "coulombgan", "learnedae"]
     assert (
-        S.variants(config) == ["narrow"] and "gaussian" not in S.claims_settings(config).paper_columns["grid"].values()
+        GS.variants(config) == ["narrow"] and "gaussian" not in C.claims_settings(config).paper_columns["grid"].values()
     )
     assert [name for name, _ in S.experiment_labels(config, "grid")] == S.experiments(config, "grid")
     with pytest.raises(S.ConfigError, match=r"grid\.variants: every variant is skipped"):
@@ -197,11 +212,11 @@ def test_non_finite_numbers_are_refused_naming_the_key(override, key):
 
 def test_values_far_outside_sane_ranges_are_warned_about_at_start(tmp_path):
     config = load_config({"grid": {"training": {"lambda": 1.0e30}, "experiments": {"couae": {"lr": 5.0}}}})
-    assert S.config_warnings(config) == [
+    assert C.config_warnings(config) == [
         "grid.training.lambda = 1e+30 is far outside [0.001, 10000]; is it meant?",
         "grid.experiments.couae.lr = 5 is far outside [1e-07, 0.1]; is it meant?",
     ]
-    assert S.config_warnings(load_config()) == []
+    assert C.config_warnings(load_config()) == []
     odd = tmp_path / "odd.yaml"
     odd.write_text("grid:\n  training:\n    lambda: 1.0e+30\n")
     result = subprocess.run(
@@ -212,13 +227,13 @@ def test_values_far_outside_sane_ranges_are_warned_about_at_start(tmp_path):
 
 
 def test_start_check_names_missing_celeba_files_and_fid_weights(tmp_path):
-    assert S.start_check(quick_config()) == ([], [])
-    off, notes = S.start_check(load_config())  # the paper config names no CelebA files
+    assert C.start_check(quick_config()) == ([], [])
+    off, notes = C.start_check(load_config())  # the paper config names no CelebA files
     assert off == [] and "CelebA: no files configured (celeba.data.folder" in notes[0]
-    assert not S.celeba_configured(load_config()) and S.celeba_configured(quick_config())
+    assert not CS.celeba_configured(load_config()) and CS.celeba_configured(quick_config())
     partition = tmp_path / "partition.txt"
     partition.write_text("000001.jpg 0\n")
-    problems, _ = S.start_check(
+    problems, _ = C.start_check(
         load_config(
             {
                 "celeba": {
@@ -228,7 +243,7 @@ def test_start_check_names_missing_celeba_files_and_fid_weights(tmp_path):
             }
         )
     )
-    see = 'see README, "CelebA and FID"'
+    see = "see docs/celeba.md"
     assert problems == [
         f"CelebA images not found: celeba.data.folder = {tmp_path / 'absent'} does not exist; {see}",
         f"celeba.data.partition = {tmp_path / 'absent.txt'} does not exist; {see}",
@@ -239,7 +254,7 @@ def test_start_check_names_missing_celeba_files_and_fid_weights(tmp_path):
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / WEIGHTS_FILE).write_bytes(b"")
     found = {"folder": str(tmp_path / "img"), "partition": str(partition)}
-    assert S.start_check(load_config({"celeba": {"data": found, "fid": {"weights_dir": str(tmp_path)}}})) == ([], [])
+    assert C.start_check(load_config({"celeba": {"data": found, "fid": {"weights_dir": str(tmp_path)}}})) == ([], [])
 
 
 def test_snakemake_stops_within_seconds_when_celeba_files_are_missing(tmp_path):
@@ -255,19 +270,51 @@ def test_snakemake_stops_within_seconds_when_celeba_files_are_missing(tmp_path):
 
 
 def test_the_coulomb_gan_row_gets_its_discriminator_lr():
-    config = load_config({"grid": {"experiments": {"coulombgan": {"discriminator_lr": 5.0e-4}}}})
+    config = load_config({"grid": {"experiments": {"coulombgan": {"model_params": {"discriminator_lr": 5.0e-4}}}}})
     check(config)
-    gan = S.grid_training_settings(config, "cited", "coulombgan", "1")
-    assert gan.model == "coulombgan" and gan.kernel == "plummer" and gan.discriminator_lr == 5.0e-4
-    assert S.grid_training_settings(load_config(), "cited", "coulombgan", "1").discriminator_lr == 1.0e-3
-    couae = S.grid_training_settings(config, "cited", "couae", "1")
-    assert couae.discriminator_lr is None and "discriminator_lr" not in couae.to_dict()  # other rows unchanged
+    gan = GS.grid_training_settings(config, "cited", "coulombgan", "1")
+    assert gan.model == "coulombgan" and gan.kernel == "plummer" and gan.model_params["discriminator_lr"] == 5.0e-4
+    default = GS.grid_training_settings(load_config(), "cited", "coulombgan", "1")
+    assert default.model_params["discriminator_lr"] == 1.0e-3  # null: the training lr
+    couae = GS.grid_training_settings(config, "cited", "couae", "1")
+    assert couae.model_params == {} and couae == GS.grid_training_settings(load_config(), "cited", "couae", "1")
 
 
 def test_the_celeba_coulomb_gan_gets_its_discriminator_width_and_other_rows_keep_their_fingerprints():
-    config = load_config({"celeba": {"experiments": {"coulombgan": {"discriminator_width": 2.0}}}})
+    config = load_config({"celeba": {"models": {"coulombgan": {"discriminator_width": 2.0}}}})
     check(config)
-    gan = S.celeba_training_settings(config, "coulombgan", "1", 0)
-    assert gan.discriminator_width == 2.0 and gan.discriminator_lr == gan.lr
-    couae = S.celeba_training_settings(config, "couae", "1", 0)
-    assert not {"discriminator_lr", "discriminator_width"} & set(couae.to_dict())
+    gan = CS.celeba_training_settings(config, "coulombgan", "1", 0)
+    assert gan.model_params["discriminator_width"] == 2.0 and gan.model_params["discriminator_lr"] == gan.lr
+    couae = CS.celeba_training_settings(config, "couae", "1", 0)
+    assert couae.fingerprint() == CS.celeba_training_settings(load_config(), "couae", "1", 0).fingerprint()
+
+
+def test_a_model_types_parameters_resolve_from_its_defaults_the_data_set_and_the_experiment():
+    config = load_config(
+        {
+            "grid": {
+                "models": {"vae": {"kl_weight": 0.5}},
+                "experiments": {"beta": {"model": "vae", "model_params": {"kl_weight": 4.0}}},
+            }
+        }
+    )
+    check(config)
+    assert GS.grid_training_settings(config, "cited", "vae", 1).model_params == {"kl_weight": 0.5}
+    assert GS.grid_training_settings(config, "cited", "beta", 1).model_params == {"kl_weight": 4.0}
+
+
+def test_presets_say_which_rows_they_run():
+    """The laptop preset lists its rows, so a row added to config.yaml does not
+    join the one-hour run; the quick preset runs every row, a new one included."""
+    laptop = load_config(yaml.safe_load((REPO / "presets" / "laptop.yaml").read_text()))
+    added = load_config(
+        yaml.safe_load((REPO / "presets" / "laptop.yaml").read_text()),
+        {"grid": {"experiments": {"newrow": {"model": "mmd", "kernel": "imq"}}}},
+    )
+    assert S.experiments(laptop, "grid") == S.experiments(added, "grid") == ["vae", "wae", "couae"]
+    quick = load_config(
+        yaml.safe_load((REPO / "presets" / "quick.yaml").read_text()),
+        {"grid": {"experiments": {"newrow": {"model": "mmd", "kernel": "imq"}}}},
+    )
+    assert S.experiments(quick, "grid")[-1] == "newrow"
+    assert S.experiments(quick, "grid")[:-1] == list(load_config()["grid"]["experiments"])

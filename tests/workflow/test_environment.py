@@ -25,7 +25,10 @@ def rules_and_commands():
     for path in sorted((REPO / "workflow/rules").glob("*.smk")):
         text = path.read_text()
         for match in re.finditer(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, re.M | re.S):
-            shell = re.search(r'shell:\s*\n\s*"(\S+)', match.group(2))
+            body = match.group(2)
+            if re.findall(r"^    (\w+):", body, re.M) == ["input"]:
+                continue  # a data set's target rule (snakemake grid): inputs only, no job of its own
+            shell = re.search(r'shell:\s*\n\s*"(\S+)', body)
             yield match.group(1), shell.group(1) if shell else None
 
 

@@ -13,11 +13,37 @@ import pytest
 import torch
 import yaml
 
-from helpers import REPO, snakemake_command
+from couae import config as C
+from couae import datasets
+from couae import settings as S
+from helpers import REPO, quick_config, snakemake_command
 
 pytestmark = pytest.mark.workflow
 
 QUICK = str(REPO / "presets" / "quick.yaml")
+# What the quick preset runs, from its resolved config: the counts below follow it
+CONFIG = quick_config()
+GRID = datasets.get("grid")
+VARIANTS = GRID.variants(CONFIG)
+GRID_RUNS = S.runs(CONFIG, "grid")  # (experiment, width) per variant
+N_SEEDS = len(S.seeds(CONFIG, "grid"))
+PROVENANCE_JOBS = sum(len(d.provenance(CONFIG)) for d in C.running(CONFIG))
+
+
+def extension_rows(dataset: str) -> list[str]:
+    """A data set's running experiments without a paper column (compared with CouAE at x1)."""
+    section = CONFIG[dataset]["experiments"]
+    return [
+        e
+        for e in S.experiments(CONFIG, dataset)
+        if "paper" not in section[e] and "1" in S.experiment_widths(CONFIG, dataset, e)
+    ]
+
+
+def runs_with(dataset: str, kernel: str) -> list[tuple[str, str]]:
+    """The runs of `dataset` whose experiment uses `kernel`."""
+    section = CONFIG[dataset]["experiments"]
+    return [(e, w) for e, w in S.runs(CONFIG, dataset) if section[e].get("kernel") == kernel]
 
 
 def snakemake(workdir, *args, check=True):
@@ -45,8 +71,7 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
     for stem in ("table1", "table2"):
         for ext in ("csv", "md", "tex"):
             assert (quick_run / "results/tables" / f"{stem}.{ext}").stat().st_size > 0
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    variants, experiments = list(config["grid"]["variants"]), list(config["grid"]["experiments"])
+    variants, experiments = VARIANTS, S.experiments(CONFIG, "grid")
     assert variants == ["cited", "narrow"]
     for variant in variants:
         for ext in ("png", "pdf"):
@@ -57,7 +82,7 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
         block = t1[(t1.dataset == "grid") & (t1.variant == variant)]
         grid = block[block.status == "ours"]
         assert list(grid.row) == experiments  # config order
-        assert (grid.n_seeds == 3).all() and grid["mean"].notna().all()
+        assert (grid.n_seeds == N_SEEDS).all() and grid["mean"].notna().all()
         couae = grid[grid.row == "couae"].iloc[0]
         assert couae.paper_mean == -4.3 and couae.difference == pytest.approx(couae["mean"] + 4.3)
         refs = block[block.status == "reference"]
@@ -69,9 +94,9 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
     md = (quick_run / "results/tables/table1.md").read_text()
     assert "SHORTENED RUN: 400 of the paper's 3000000" in md
     assert re.search(r"provenance: commit \S+; python 3\.\d+\.\d+, torch \S+, snakemake \S+, pytorch-fid", md)
-    assert "devices: cpu" in md and "over 98 jobs" in md  # every job with a provenance record
+    assert "devices: cpu" in md and f"over {PROVENANCE_JOBS} jobs" in md  # every job with a provenance record
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
-    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == 42
+    assert len(t2[(t2.dataset == "grid") & (t2.status == "ours")]) == len(VARIANTS) * len(GRID_RUNS)
     assert set(t2[(t2.dataset == "celeba")].paper_mean.dropna()) == {53, 51, 47}
 
 
@@ -79,10 +104,15 @@ def test_quick_preset_tests_the_claims_and_follows_convergence(quick_run):
     claims = pd.read_csv(quick_run / "results/tables/claims.csv", keep_default_na=False)
     assert set(claims.verdict) <= {"reproduced", "contradicted", "inconclusive", "no paper claim"}
     grid = claims[claims.dataset == "grid"]
-    assert set(grid.variant) == {"cited", "narrow"} and len(grid) == 2 * (8 + 4)  # 4 extension rows each
+    # per variant: Table 1's two claims, Table 2's two width steps, Theorem 2's four, and the extension rows
+    paper_claims = len(GRID.paper.table1_claims) + 2 + 4
+    assert set(grid.variant) == set(VARIANTS) and len(grid) == len(VARIANTS) * (
+        paper_claims + len(extension_rows("grid"))
+    )
     extension = claims[claims.source == "Extension"]
-    assert (extension.verdict == "no paper claim").all() and len(extension) == 2 * 4 + 2  # CelebA: 2 extension rows
-    assert set(extension.compared.str.extract(r"B = (\w+) x1")[0]) == {"gaussian", "plummer", "coulombgan", "learnedae"}
+    expected = len(VARIANTS) * len(extension_rows("grid")) + len(extension_rows("celeba"))
+    assert (extension.verdict == "no paper claim").all() and len(extension) == expected
+    assert set(extension.compared.str.extract(r"B = (\w+) x1")[0]) == set(extension_rows("grid"))
     # a shortened run never reproduces nor contradicts the paper's comparisons
     paper_claims = claims[(claims.dataset != "theory") & (claims.source != "Extension")]
     assert (paper_claims.verdict == "inconclusive").all()
@@ -90,8 +120,9 @@ def test_quick_preset_tests_the_claims_and_follows_convergence(quick_run):
     assert set(claims[claims.source == "Theorem 1"].claim) >= {"theorem1-coulomb-h2", "theorem1-gaussian-h3"}
     convergence = pd.read_csv(quick_run / "results/tables/convergence.csv")
     assert sorted(convergence.step.unique()) == [100, 200, 400]
-    assert (convergence.groupby(["variant", "experiment", "width"]).size() == 3).all()
-    assert (convergence.n_seeds == 3).all() and len(convergence) == 2 * 21 * 3
+    steps = len(CONFIG["grid"]["training"]["snapshots"]) + 1  # the snapshots and the last step
+    assert (convergence.groupby(["variant", "experiment", "width"]).size() == steps).all()
+    assert (convergence.n_seeds == N_SEEDS).all() and len(convergence) == len(VARIANTS) * len(GRID_RUNS) * steps
     # the last step is Table 2's evaluation
     t2 = pd.read_csv(quick_run / "results/tables/table2.csv")
     last = convergence[(convergence.step == 400) & (convergence.experiment == "couae") & (convergence.width == 1)]
@@ -140,7 +171,8 @@ def test_quick_preset_makes_the_theory_outputs(quick_run):
     ).all()
     t2 = pd.read_csv(quick_run / "results/tables/theorem2.csv", keep_default_na=False)
     grid, celeba = t2[t2.dataset == "grid"], t2[t2.dataset == "celeba"]
-    assert len(grid) == 42 and set(grid.variant) == {"cited", "narrow"} and (grid.n_train == 500).all()
+    assert len(grid) == len(VARIANTS) * len(GRID_RUNS) and set(grid.variant) == set(VARIANTS)
+    assert (grid.n_train == CONFIG["grid"]["data"]["n_train"]).all()
     xi_max, xi_mean = pd.to_numeric(t2.xi_max), pd.to_numeric(t2.xi_mean)
     reconstructs = t2.experiment != "coulombgan"  # the GAN has no encoder, so no xi
     assert (xi_max[reconstructs] >= xi_mean[reconstructs]).all() and xi_max[~reconstructs].isna().all()
@@ -203,7 +235,7 @@ def test_the_coulomb_gan_row_has_no_reconstruction_and_no_paper_value(quick_run)
     assert (evals.assumptions == "coulombgan objective, not eq. (2)").all()
     t1 = pd.read_csv(quick_run / "results/tables/table1.csv")
     gan = t1[(t1.row == "coulombgan") & (t1.dataset == "grid")]
-    assert len(gan) == 2 and gan.paper_mean.isna().all() and (gan.n_seeds == 3).all()
+    assert len(gan) == len(VARIANTS) and gan.paper_mean.isna().all() and (gan.n_seeds == N_SEEDS).all()
 
 
 def test_the_learned_kernel_and_celeba_gan_rows(quick_run):
@@ -232,7 +264,7 @@ def test_cpu_training_jobs_ran_side_by_side_under_one_gpu(quick_run):
     for log in (quick_run / "logs/grid").glob("*/train/*.log"):
         stamps = re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ", log.read_text(), re.M)
         spans.append(tuple(pd.Timestamp(t.replace(",", ".")) for t in (stamps[0], stamps[-1])))
-    assert len(spans) == 42
+    assert len(spans) == len(VARIANTS) * len(GRID_RUNS)
     spans.sort()
     assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
 
@@ -253,9 +285,10 @@ def test_without_celeba_files_the_grid_tables_still_come(quick_run, tmp_path):
     ran = re.findall(r"^(?:local)?rule (\w+):", said, re.M)
     assert "paper_tables" in ran and not [r for r in ran if r.startswith("celeba") or r.startswith("fid")]
     t1 = pd.read_csv(work / "results/tables/table1.csv", keep_default_na=False)
-    assert (t1[t1.dataset == "celeba"].status == "not run").all() and len(t1[t1.dataset == "celeba"]) == 3
+    celeba = t1[t1.dataset == "celeba"]
+    assert (celeba.status == "not run").all() and len(celeba) == len(datasets.get("celeba").paper.table1)
     grid = t1[(t1.dataset == "grid") & (t1.status == "ours")]
-    assert (grid.n_seeds == 3).all() and len(grid) == 14
+    assert (grid.n_seeds == N_SEEDS).all() and len(grid) == len(VARIANTS) * len(S.experiments(CONFIG, "grid"))
     assert "celeba: not run (no CelebA files configured" in (work / "results/tables/table1.md").read_text()
     assert "<td>not run</td>" in (work / "results/tables/table1.html").read_text()
 
@@ -265,11 +298,12 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     change.write_text("grid:\n  kernels:\n    plummer:\n      eps: 2.0\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     jobs = planned_jobs(result.stdout)
+    plummer = len(VARIANTS) * len(runs_with("grid", "plummer"))  # every grid row with the Plummer kernel
     assert jobs == {
-        "grid_train": 12,
-        "grid_evaluate": 12,
+        "grid_train": plummer,
+        "grid_evaluate": plummer,
         "paper_tables": 1,
-        "figure2": 2,
+        "figure2": len(VARIANTS),
         "theorem2": 1,
         "claims": 1,
         "convergence": 1,
@@ -279,7 +313,7 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     }
     # the Coulomb GAN's potential uses the same grid Plummer kernel
     assert set(re.findall(r"wildcards: variant=\w+, experiment=(\w+)", result.stdout)) == {"plummer", "coulombgan"}
-    assert set(re.findall(r"wildcards: variant=(\w+), experiment=", result.stdout)) == {"cited", "narrow"}
+    assert set(re.findall(r"wildcards: variant=(\w+), experiment=", result.stdout)) == set(VARIANTS)
 
 
 def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):
@@ -303,7 +337,7 @@ def test_changing_one_particle_flow_row_reruns_it_on_every_setup(quick_run, tmp_
     change.write_text("theory:\n  flows:\n    rows:\n      kale: {lambda: 1.0e-2}\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     assert planned_jobs(result.stdout) == {
-        "particle_flow": 3,
+        "particle_flow": len(S.flow_setups(CONFIG)),
         "flows": 1,
         "benchmark_summary": 1,
         "all": 1,
@@ -403,9 +437,10 @@ def test_changing_one_celeba_kernel_reruns_only_its_jobs(quick_run, tmp_path):
     change = tmp_path / "change.yaml"
     change.write_text("celeba:\n  kernels:\n    coulomb:\n      eps: 0.5\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    coulomb = len(runs_with("celeba", "coulomb")) * len(S.seeds(CONFIG, "celeba"))
     assert planned_jobs(result.stdout) == {
-        "celeba_train": 3,
-        "celeba_evaluate": 3,
+        "celeba_train": coulomb,
+        "celeba_evaluate": coulomb,
         "paper_tables": 1,
         "figure3": 1,
         "figure4": 1,

@@ -1,12 +1,49 @@
 # The CelebA experiments: image arrays (real CelebA or the stand-in), FID
 # weights and test statistics, training (one job per experiment, width, seed),
-# evaluation (FID, Theorem 2's xi), Figures 3 and 4.
+# evaluation (FID, Theorem 2's xi), Figures 3 and 4. Paths and file lists come
+# from CelebA's adapter (couae.datasets.celeba).
+from couae.celeba import settings as CS
+
+CELEBA = D.get("celeba")
+CELEBA_SEEDS = S.seeds(config, "celeba")
+CELEBA_TRAIN_THREADS = config["celeba"]["training"]["threads"]
+FIGURE4_EXPERIMENT = config["celeba"]["figures"]["figure4_experiment"]
+FIGURE4_WIDTHS = S.experiment_widths(config, "celeba", FIGURE4_EXPERIMENT)
+# Figure 3: each experiment's first seed at its main width; Figure 4: one experiment's widths
+FIGURE3_SAMPLES = [
+    f"{CELEBA.EVAL.format(experiment=e, width=w, seed=CELEBA_SEEDS[0])}.samples.npy"
+    for e, w in S.main_widths(config, "celeba").items()
+]
+FIGURE4_PAIRS = [
+    f"{CELEBA.EVAL.format(experiment=FIGURE4_EXPERIMENT, width=w, seed=CELEBA_SEEDS[0])}.reconstructions.npy"
+    for w in FIGURE4_WIDTHS
+]
+# Where files are found is not what they are: moving them re-runs nothing.
+CELEBA_LOCATIONS = CS.celeba_locations(config)
+FID_WEIGHTS_DIR = S.Untracked(config["celeba"]["fid"]["weights_dir"] or "")
+FID_WEIGHTS_URL = S.Untracked(config["celeba"]["fid"]["weights_url"] or "")
+# The feature batch changes throughput, not the statistics.
+FID_BATCH = S.Untracked(str(config["celeba"]["fid"]["batch_size"]))
+
+
+# Light jobs run where Snakemake runs, never queued on a cluster.
+localrules:
+    celeba,
+    fid_weights,
+    figure3,
+    figure4,
+
+
+# snakemake celeba: the CelebA half alone
+rule celeba:
+    input:
+        CELEBA.targets(config),
 
 
 rule celeba_data:
     output:
-        **CELEBA_SPLITS,
-        meta=CELEBA_META,
+        **CELEBA.SPLIT_FILES,
+        meta=CELEBA.META,
     log:
         "logs/celeba/data.log",
     benchmark:
@@ -16,7 +53,7 @@ rule celeba_data:
         CONDA_ENV
     threads: config["celeba"]["data"]["workers"]
     params:
-        settings=S.celeba_data_settings(config).to_json(),
+        settings=CS.celeba_data_settings(config).to_json(),
         locations=CELEBA_LOCATIONS,
         out_dir=lambda w, output: Path(output.meta).parent,
     shell:
@@ -25,7 +62,7 @@ rule celeba_data:
 
 rule fid_weights:
     output:
-        CELEBA_FID_WEIGHTS,
+        CELEBA.FID_WEIGHTS,
     log:
         "logs/celeba/fid_weights.log",
     priority: 50  # data and downloads first: a missing file shows in seconds, not hours
@@ -43,11 +80,11 @@ rule fid_weights:
 
 rule fid_reference:
     input:
-        test=CELEBA_SPLITS["test"],
-        meta=CELEBA_META,
-        weights=CELEBA_FID_WEIGHTS,
+        test=CELEBA.SPLIT_FILES["test"],
+        meta=CELEBA.META,
+        weights=CELEBA.FID_WEIGHTS,
     output:
-        CELEBA_FID_REFERENCE,
+        CELEBA.FID_REFERENCE,
     log:
         "logs/celeba/fid_reference.log",
     benchmark:
@@ -58,7 +95,7 @@ rule fid_reference:
     resources:
         gpu=GPU_PER_TRAINING_JOB,
     params:
-        settings=S.fid_settings(config).to_json(),
+        settings=CS.fid_settings(config).to_json(),
         weights_dir=FID_WEIGHTS_DIR,
         batch_size=FID_BATCH,
         device=config["device"],
@@ -70,23 +107,23 @@ rule fid_reference:
 rule celeba_train:
     input:
         # all splits: a damaged validation or test split stops the job before training, not after
-        **CELEBA_SPLITS,
-        meta=CELEBA_META,
+        **CELEBA.SPLIT_FILES,
+        meta=CELEBA.META,
     output:
-        weights=f"{CELEBA_RUN}/weights.pt",
-        losses=f"{CELEBA_RUN}/loss.csv",
-        provenance=f"{CELEBA_RUN}/provenance.json",
+        weights=f"{CELEBA.RUN}/weights.pt",
+        losses=f"{CELEBA.RUN}/loss.csv",
+        provenance=f"{CELEBA.RUN}/provenance.json",
     log:
         "logs/celeba/train/{experiment}_width{width}_seed{seed}.log",
     benchmark:
-        CELEBA_TRAIN_BENCHMARK
+        CELEBA.TRAIN_BENCHMARK
     conda:
         CONDA_ENV
     threads: CELEBA_TRAIN_THREADS
     resources:
         gpu=GPU_PER_TRAINING_JOB,
     params:
-        settings=lambda w: S.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
+        settings=lambda w: CS.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
         run_dir=lambda w, output: Path(output.provenance).parent,
         device=config["device"],
     shell:
@@ -98,33 +135,33 @@ rule celeba_train:
 
 rule celeba_evaluate:
     input:
-        **CELEBA_SPLITS,
-        weights=f"{CELEBA_RUN}/weights.pt",
-        reference=CELEBA_FID_REFERENCE,
+        **CELEBA.SPLIT_FILES,
+        weights=f"{CELEBA.RUN}/weights.pt",
+        reference=CELEBA.FID_REFERENCE,
         # training and validation images for xi (Theorem 2), test images for Figure 4
-        meta=CELEBA_META,
+        meta=CELEBA.META,
     output:
-        csv=f"{CELEBA_EVAL}.csv",
-        samples=f"{CELEBA_EVAL}.samples.npy",
-        reconstructions=f"{CELEBA_EVAL}.reconstructions.npy",
-        provenance=f"{CELEBA_EVAL}.provenance.json",
+        csv=f"{CELEBA.EVAL}.csv",
+        samples=f"{CELEBA.EVAL}.samples.npy",
+        reconstructions=f"{CELEBA.EVAL}.reconstructions.npy",
+        provenance=f"{CELEBA.EVAL}.provenance.json",
     log:
         "logs/celeba/eval/{experiment}_width{width}_seed{seed}.log",
     benchmark:
-        CELEBA_EVAL_BENCHMARK
+        CELEBA.EVAL_BENCHMARK
     conda:
         CONDA_ENV
     threads: CELEBA_TRAIN_THREADS
     resources:
         gpu=GPU_PER_TRAINING_JOB,
     params:
-        settings=S.fid_settings(config).to_json(),
+        settings=CS.fid_settings(config).to_json(),
         weights_dir=FID_WEIGHTS_DIR,
         batch_size=FID_BATCH,
         n_samples=config["celeba"]["figures"]["n_samples"],
         n_reconstructions=config["celeba"]["figures"]["n_reconstructions"],
         device=config["device"],
-        training_settings=lambda w: S.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
+        training_settings=lambda w: CS.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
         gap_settings=S.gap_settings(config).to_json(),
     shell:
         "celeba_evaluate.py --weights {input.weights} --train {input.train} --validation {input.validation}"
@@ -138,7 +175,7 @@ rule celeba_evaluate:
 
 rule figure3:
     input:
-        meta=CELEBA_META,
+        meta=CELEBA.META,
         samples=FIGURE3_SAMPLES,
     output:
         report("results/figures/figure3.png", caption="../report/caption.rst", category="Figures"),
@@ -148,7 +185,7 @@ rule figure3:
     conda:
         CONDA_ENV
     params:
-        experiments=CELEBA_EXPERIMENTS,
+        experiments=S.experiments(config, "celeba"),
         titles=S.as_json(S.descriptions(config, "celeba")),
         caption=T.caption("figure3", config),
     shell:
@@ -158,7 +195,7 @@ rule figure3:
 
 rule figure4:
     input:
-        meta=CELEBA_META,
+        meta=CELEBA.META,
         pairs=FIGURE4_PAIRS,
     output:
         report("results/figures/figure4.png", caption="../report/caption.rst", category="Figures"),

@@ -1,5 +1,7 @@
-# Config validation, the jobs' environment, wildcards, output paths and the
-# target lists every rule file uses. Rule files hold rules only.
+# Config validation, start checks, the jobs' environment, wildcards, and the
+# lists the shared rules use. Data sets come from their adapters
+# (couae.datasets, in config order): this file names none of them; each has
+# its own rule file, workflow/rules/<name>.smk, with its paths and targets.
 import shlex
 import sys
 from pathlib import Path
@@ -11,24 +13,27 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from couae import config as C  # noqa: E402
+from couae import datasets as D  # noqa: E402
 from couae import settings as S  # noqa: E402
 from couae.report import text as T  # noqa: E402
 from couae.runtime.gpu_slots import gpu_count  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:
-    S.check_config(config)
+    C.check_config(config)
 except S.ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")
-for warning in S.config_warnings(config):
+for warning in C.config_warnings(config):
     logger.warning(f"config: {warning}")
 # Missing data or weights stop the run now, not hours later in a log file.
-START_PROBLEMS, START_NOTES = S.start_check(config)
+START_PROBLEMS, START_NOTES = C.start_check(config)
 if START_PROBLEMS:
     raise WorkflowError("cannot start:\n  " + "\n  ".join(START_PROBLEMS))
 for note in START_NOTES:
     logger.warning(note)
-CELEBA_ON = S.celeba_configured(config)
+DATASETS = C.in_config(config)  # every data set of the config: its rule file is included
+RUNNING = C.running(config)  # those that run (the others' table cells say "not run")
 
 # Each rule runs workflow/scripts/<rule>.py, found on PATH, with the Python that
 # runs Snakemake (the same environment, also on a cluster node that shares the
@@ -56,102 +61,24 @@ wildcard_constraints:
     width=r"\d+(\.\d+)?",
 
 
-# --- the grid ---------------------------------------------------------------------------
-GRID_VARIANTS = S.variants(config)
-GRID_RUNS = S.runs(config, "grid")  # (experiment, width label)
-GRID_EXPERIMENTS = S.experiments(config, "grid")
-GRID_WIDTHS = S.dataset_widths(config, "grid")  # path label -> factor
-GRID_SEEDS = S.seeds(config, "grid")
-GRID_MAIN_WIDTHS = {
-    e: S.width_label(S.main_width(S.experiment_widths(config, "grid", e).values())) for e in GRID_EXPERIMENTS
-}
-GRID_DATA = "results/grid/{variant}/data.npz"
-GRID_RUN = "results/grid/{variant}/train/{experiment}/width{width}"
-GRID_EVAL = "results/grid/{variant}/eval/{experiment}/width{width}"
-GRID_REFERENCE = "results/grid/{variant}/eval/reference.csv"
-GRID_TRAIN_BENCHMARK = "results/benchmarks/grid_train/{variant}_{experiment}_width{width}.tsv"
-GRID_EVAL_BENCHMARK = "results/benchmarks/grid_eval/{variant}_{experiment}_width{width}.tsv"
+# --- what the data sets give the shared rules --------------------------------------------
+EVALUATIONS = [f for d in RUNNING for f in d.evaluations(config)]  # per-seed evaluation CSVs
+REFERENCES = [f for d in RUNNING for f in d.references(config)]  # Table 1's reference rows
+PROVENANCE = [f for d in RUNNING for f in d.provenance(config)]
+DATASET_TARGETS = [f for d in RUNNING for f in d.targets(config)]
 
 
-def grid_outputs(pattern):
-    """`pattern` filled for every variant and configured (experiment, width)."""
-    return [pattern.format(variant=v, experiment=e, width=w) for v in GRID_VARIANTS for e, w in GRID_RUNS]
+def manifest(**per_dataset):
+    """JSON for the shared scripts: per data set of the config, in config
+    order, its evaluation files (none where it does not run; they are the
+    rule's inputs too) and each `per_dataset` entry (a function of the adapter)."""
+    entries = []
+    for d in DATASETS:
+        entry = {"evaluations": d.evaluations(config) if d in RUNNING else []}
+        entry.update({key: get(d) for key, get in per_dataset.items()})
+        entries.append([d.name, entry])
+    return S.as_json(entries)
 
-
-def grid_seed_files(name):
-    """One path per configured seed, keeping {variant}, {experiment} and {width} as wildcards."""
-    return [f"{GRID_RUN}/seed{seed}/{name}" for seed in GRID_SEEDS]
-
-
-def figure2_files(name):
-    """Per experiment, `name` of its first seed at its main width, {variant} kept."""
-    return [
-        f"results/grid/{{variant}}/train/{e}/width{w}/seed{GRID_SEEDS[0]}/{name}" for e, w in GRID_MAIN_WIDTHS.items()
-    ]
-
-
-def figure2_losses(wildcards):
-    """Per experiment, the loss histories of every seed at its main width."""
-    return [
-        f"results/grid/{wildcards.variant}/train/{e}/width{w}/seed{seed}/loss.csv"
-        for e, w in GRID_MAIN_WIDTHS.items()
-        for seed in GRID_SEEDS
-    ]
-
-
-GRID_EVALS = grid_outputs(f"{GRID_EVAL}.csv")
-GRID_CONVERGENCE = grid_outputs(f"{GRID_EVAL}.convergence.csv")
-GRID_REFERENCES = expand(GRID_REFERENCE, variant=GRID_VARIANTS)
-GRID_PROVENANCE = grid_outputs(f"{GRID_RUN}/provenance.json") + grid_outputs(f"{GRID_EVAL}.provenance.json")
-
-# --- CelebA -----------------------------------------------------------------------------
-CELEBA_EXPERIMENTS = S.experiments(config, "celeba")
-CELEBA_SEEDS = S.seeds(config, "celeba")
-CELEBA_WIDTHS = S.dataset_widths(config, "celeba")
-CELEBA_DATA = "results/celeba/data"
-CELEBA_SPLITS = {split: f"{CELEBA_DATA}/{split}.npy" for split in S.IMAGE_SPLITS}
-CELEBA_META = f"{CELEBA_DATA}/meta.json"
-CELEBA_RUN = "results/celeba/train/{experiment}/width{width}/seed{seed}"
-CELEBA_EVAL = "results/celeba/eval/{experiment}/width{width}/seed{seed}"
-CELEBA_FID_WEIGHTS = "results/celeba/fid/weights.json"
-CELEBA_FID_REFERENCE = "results/celeba/fid/test_stats.npz"
-CELEBA_TRAIN_BENCHMARK = "results/benchmarks/celeba_train/{experiment}_width{width}_seed{seed}.tsv"
-CELEBA_EVAL_BENCHMARK = "results/benchmarks/celeba_eval/{experiment}_width{width}_seed{seed}.tsv"
-CELEBA_TRAIN_THREADS = config["celeba"]["training"]["threads"]
-FIGURE4_EXPERIMENT = config["celeba"]["figures"]["figure4_experiment"]
-FIGURE4_WIDTHS = S.experiment_widths(config, "celeba", FIGURE4_EXPERIMENT)
-
-
-def celeba_outputs(pattern):
-    """`pattern` filled for every configured (experiment, width) and seed."""
-    return [pattern.format(experiment=e, width=w, seed=s) for e, w in S.runs(config, "celeba") for s in CELEBA_SEEDS]
-
-
-# What the tables, Theorem 2 and the claims read of CelebA: nothing where it is not configured.
-CELEBA_EVALS = celeba_outputs(f"{CELEBA_EVAL}.csv") if CELEBA_ON else []
-CELEBA_PROVENANCE = (
-    celeba_outputs(f"{CELEBA_RUN}/provenance.json") + celeba_outputs(f"{CELEBA_EVAL}.provenance.json")
-    if CELEBA_ON
-    else []
-)
-# Figure 3: each experiment's first seed at its main width; Figure 4: one experiment's widths
-CELEBA_MAIN_WIDTHS = {
-    e: S.width_label(S.main_width(S.experiment_widths(config, "celeba", e).values())) for e in CELEBA_EXPERIMENTS
-}
-FIGURE3_SAMPLES = [
-    f"{CELEBA_EVAL.format(experiment=e, width=w, seed=CELEBA_SEEDS[0])}.samples.npy"
-    for e, w in CELEBA_MAIN_WIDTHS.items()
-]
-FIGURE4_PAIRS = [
-    f"{CELEBA_EVAL.format(experiment=FIGURE4_EXPERIMENT, width=w, seed=CELEBA_SEEDS[0])}.reconstructions.npy"
-    for w in FIGURE4_WIDTHS
-]
-# Where files are found is not what they are: moving them re-runs nothing.
-CELEBA_LOCATIONS = S.celeba_locations(config)
-FID_WEIGHTS_DIR = S.Untracked(config["celeba"]["fid"]["weights_dir"] or "")
-FID_WEIGHTS_URL = S.Untracked(config["celeba"]["fid"]["weights_url"] or "")
-# The feature batch changes throughput, not the statistics.
-FID_BATCH = S.Untracked(str(config["celeba"]["fid"]["batch_size"]))
 
 # --- theory -----------------------------------------------------------------------------
 THEOREM1_FLOWS = S.theorem1_flows(config)
@@ -161,12 +88,7 @@ FLOW_RUN = "results/theory/flows/{setup}/{row}"
 
 # --- targets ----------------------------------------------------------------------------
 TABLES = expand("results/tables/{table}.{ext}", table=["table1", "table2"], ext=["csv", "md", "tex", "html"])
-FIGURE2 = expand("results/figures/figure2_{variant}.{ext}", variant=GRID_VARIANTS, ext=["png", "pdf"])
-CONVERGENCE = expand("results/tables/convergence.{ext}", ext=["csv", "md", "html"]) + expand(
-    "results/figures/convergence_{variant}.{ext}", variant=GRID_VARIANTS, ext=["png", "pdf"]
-)
 CLAIMS = expand("results/tables/claims.{ext}", ext=["csv", "md", "html"])
-FIGURES_CELEBA = expand("results/figures/{figure}.{ext}", figure=["figure3", "figure4"], ext=["png", "pdf"])
 THEORY_OUTPUTS = (
     expand("results/figures/figure1.{ext}", ext=["png", "pdf"])
     + expand("results/tables/theorem1.{ext}", ext=["csv", "md", "html"])
@@ -177,20 +99,9 @@ THEORY_OUTPUTS = (
     + expand("results/figures/{name}.{ext}", name=["flows", "flows_curves"], ext=["png", "pdf"])
 )
 BENCHMARKS = (
-    grid_outputs(GRID_TRAIN_BENCHMARK)
-    + grid_outputs(GRID_EVAL_BENCHMARK)
-    + expand("results/benchmarks/theorem1/{flow}.tsv", flow=THEOREM1_FLOWS)
+    expand("results/benchmarks/theorem1/{flow}.tsv", flow=THEOREM1_FLOWS)
     + [f"results/benchmarks/particle_flow/{setup}_{row}.tsv" for setup, row in FLOW_JOBS]
-    + (
-        ["results/benchmarks/celeba_data.tsv", "results/benchmarks/celeba_fid_reference.tsv"]
-        + celeba_outputs(CELEBA_TRAIN_BENCHMARK)
-        + celeba_outputs(CELEBA_EVAL_BENCHMARK)
-        if CELEBA_ON
-        else []
-    )
+    + [f for d in RUNNING for f in d.benchmarks(config)]
 )
 REPORT_INTRO = str(Path(workflow.basedir) / "workflow/report/workflow.rst")
-# What each half makes (the targets `grid`, `celeba`, `theory`, `tables`; `all` is every configured one)
-GRID_TARGETS = FIGURE2 + CONVERGENCE + GRID_EVALS + GRID_REFERENCES
-CELEBA_TARGETS = FIGURES_CELEBA + celeba_outputs(f"{CELEBA_EVAL}.csv")
 TABLE_TARGETS = TABLES + CLAIMS + expand("results/tables/theorem2.{ext}", ext=["csv", "md", "html"])

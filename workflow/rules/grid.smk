@@ -1,42 +1,61 @@
 # The 2-D grid experiments, per data set variant: data, training (all seeds of
 # one experiment and width in one job), evaluation (final and snapshots),
-# Table 1's reference rows, Figure 2, the convergence table and figures.
+# Table 1's reference rows, Figure 2, the convergence table and figures. Paths
+# and file lists come from the grid's adapter (couae.datasets.grid).
+from couae.grid import settings as G
+
+GRID = D.get("grid")
+GRID_VARIANTS = GRID.variants(config)
+GRID_MAIN_WIDTHS = S.main_widths(config, "grid")  # experiment -> the width label of Table 1 and Figure 2
+
+
+# Light jobs run where Snakemake runs, never queued on a cluster.
+localrules:
+    grid,
+    figure2,
+    convergence,
+
+
+# snakemake grid: the grid half alone
+rule grid:
+    input:
+        GRID.targets(config),
 
 
 rule grid_data:
     output:
-        GRID_DATA,
+        GRID.DATA,
     log:
         "logs/grid/{variant}/data.log",
     priority: 50  # data and downloads first: a missing file shows in seconds, not hours
     conda:
         CONDA_ENV
     params:
-        settings=lambda w: S.grid_data_settings(config, w.variant).to_json(),
+        settings=lambda w: G.grid_data_settings(config, w.variant).to_json(),
     shell:
         "grid_data.py --settings {params.settings:q} --out {output} > {log} 2>&1"
 
 
 rule grid_train:
     input:
-        data=GRID_DATA,
+        data=GRID.DATA,
     output:
-        weights=grid_seed_files("weights.pt"),
-        losses=grid_seed_files("loss.csv"),
-        samples=grid_seed_files("samples.npy"),
-        snapshots=f"{GRID_RUN}/snapshots.pt",
-        provenance=f"{GRID_RUN}/provenance.json",
+        weights=GRID.seed_files(config, "weights.pt"),
+        losses=GRID.seed_files(config, "loss.csv"),
+        samples=GRID.seed_files(config, "samples.npy"),
+        snapshots=f"{GRID.RUN}/snapshots.pt",
+        provenance=f"{GRID.RUN}/provenance.json",
     log:
         "logs/grid/{variant}/train/{experiment}_width{width}.log",
     benchmark:
-        GRID_TRAIN_BENCHMARK
+        GRID.TRAIN_BENCHMARK
     conda:
         CONDA_ENV
     threads: config["grid"]["training"]["threads"]
     resources:
         gpu=GPU_PER_TRAINING_JOB,
     params:
-        settings=lambda w: S.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
+        settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
         run_dir=lambda w, output: Path(output.provenance).parent,
         device=config["device"],
     shell:
@@ -47,24 +66,24 @@ rule grid_train:
 
 rule grid_evaluate:
     input:
-        data=GRID_DATA,
-        weights=grid_seed_files("weights.pt"),
-        samples=grid_seed_files("samples.npy"),
-        snapshots=f"{GRID_RUN}/snapshots.pt",
+        data=GRID.DATA,
+        weights=GRID.seed_files(config, "weights.pt"),
+        samples=GRID.seed_files(config, "samples.npy"),
+        snapshots=f"{GRID.RUN}/snapshots.pt",
     output:
-        csv=f"{GRID_EVAL}.csv",
-        convergence=f"{GRID_EVAL}.convergence.csv",
-        provenance=f"{GRID_EVAL}.provenance.json",
+        csv=f"{GRID.EVAL}.csv",
+        convergence=f"{GRID.EVAL}.convergence.csv",
+        provenance=f"{GRID.EVAL}.provenance.json",
     log:
         "logs/grid/{variant}/eval/{experiment}_width{width}.log",
     benchmark:
-        GRID_EVAL_BENCHMARK
+        GRID.EVAL_BENCHMARK
     conda:
         CONDA_ENV
     threads: config["grid"]["evaluation"]["threads"]
     params:
-        settings=S.grid_evaluation_settings(config).to_json(),
-        training_settings=lambda w: S.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
+        settings=G.grid_evaluation_settings(config).to_json(),
+        training_settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
         gap_settings=S.gap_settings(config).to_json(),
     shell:
         "grid_evaluate.py --variant {wildcards.variant} --data {input.data} --weights {input.weights}"
@@ -76,17 +95,17 @@ rule grid_evaluate:
 
 rule grid_reference:
     input:
-        data=GRID_DATA,
+        data=GRID.DATA,
     output:
-        GRID_REFERENCE,
+        GRID.REFERENCE,
     log:
         "logs/grid/{variant}/eval/reference.log",
     conda:
         CONDA_ENV
     threads: config["grid"]["evaluation"]["threads"]
     params:
-        data_settings=lambda w: S.grid_data_settings(config, w.variant).to_json(),
-        eval_settings=S.grid_evaluation_settings(config).to_json(),
+        data_settings=lambda w: G.grid_data_settings(config, w.variant).to_json(),
+        eval_settings=G.grid_evaluation_settings(config).to_json(),
     shell:
         "grid_reference.py --variant {wildcards.variant} --data {input.data} --data-settings {params.data_settings:q}"
         " --eval-settings {params.eval_settings:q} --out {output} --threads {threads} > {log} 2>&1"
@@ -94,9 +113,9 @@ rule grid_reference:
 
 rule figure2:
     input:
-        data=GRID_DATA,
-        samples=figure2_files("samples.npy"),
-        losses=figure2_losses,
+        data=GRID.DATA,
+        samples=GRID.figure2_files(config, "samples.npy"),
+        losses=lambda w: GRID.figure2_losses(config, w.variant),
     output:
         report(
             "results/figures/figure2_{variant}.png",
@@ -113,7 +132,7 @@ rule figure2:
         experiments=list(GRID_MAIN_WIDTHS),
         widths=list(GRID_MAIN_WIDTHS.values()),
         titles=S.as_json(S.descriptions(config, "grid")),
-        variant_title=lambda w: S.variant_descriptions(config)[w.variant],
+        variant_title=lambda w: G.variant_descriptions(config)[w.variant],
         caption=T.caption("figure2", config),
         out_stem=lambda w, output: Path(output[0]).with_suffix(""),
     shell:
@@ -125,8 +144,8 @@ rule figure2:
 
 rule convergence:
     input:
-        convergence=GRID_CONVERGENCE,
-        references=GRID_REFERENCES,
+        convergence=GRID.outputs(config, f"{GRID.EVAL}.convergence.csv"),
+        references=GRID.references(config),
         claims="results/tables/claims.csv",
     output:
         "results/tables/convergence.csv",
@@ -142,8 +161,8 @@ rule convergence:
     conda:
         CONDA_ENV
     params:
-        titles=S.as_json(S.variant_descriptions(config)),
-        notes=S.as_json(T.convergence_notes(config)),
+        titles=S.as_json(G.variant_descriptions(config)),
+        notes=S.as_json(GRID.convergence_notes(config)),
         caption=T.caption("convergence", config),
     shell:
         "convergence.py --convergence {input.convergence} --references {input.references} --claims {input.claims}"

@@ -5,10 +5,9 @@
 
 rule paper_tables:
     input:
-        evals=GRID_EVALS,
-        references=GRID_REFERENCES,
-        celeba_evals=CELEBA_EVALS,
-        provenance=GRID_PROVENANCE + CELEBA_PROVENANCE,
+        evals=EVALUATIONS,
+        references=REFERENCES,
+        provenance=PROVENANCE,
     output:
         report("results/tables/table1.html", caption="../report/caption.rst", category="Tables"),
         report("results/tables/table2.html", caption="../report/caption.rst", category="Tables"),
@@ -18,15 +17,14 @@ rule paper_tables:
     conda:
         CONDA_ENV
     params:
-        variants=GRID_VARIANTS,
-        grid=S.as_json(S.table_experiments(config, "grid")),
-        celeba=S.as_json(S.table_experiments(config, "celeba")),
+        datasets=manifest(
+            references=lambda d: d.references(config) if d in RUNNING else [],
+            table=lambda d: d.table_info(config),
+        ),
         notes=S.as_json(T.table_notes(config)),
         caption=T.caption("tables", config),
     shell:
-        "paper_tables.py --grid-evals {input.evals} --grid-references {input.references}"
-        " --variants {params.variants} --grid {params.grid:q} --celeba-evals {input.celeba_evals}"
-        " --celeba {params.celeba:q} --notes {params.notes:q} --provenance {input.provenance}"
+        "paper_tables.py --datasets {params.datasets:q} --notes {params.notes:q} --provenance {input.provenance}"
         " --out-dir results/tables > {log} 2>&1"
 
 
@@ -47,8 +45,7 @@ rule benchmark_summary:
 
 rule claims:
     input:
-        evals=GRID_EVALS,
-        celeba_evals=CELEBA_EVALS,
+        evals=EVALUATIONS,
         theorem1="results/tables/theorem1.csv",
     output:
         "results/tables/claims.csv",
@@ -59,12 +56,13 @@ rule claims:
     conda:
         CONDA_ENV
     params:
-        settings=S.claims_settings(config).to_json(),
+        datasets=manifest(),
+        settings=C.claims_settings(config).to_json(),
         notes=S.as_json(T.claims_notes(config)),
         caption=T.caption("claims", config),
     shell:
-        "claims.py --grid-evals {input.evals} --celeba-evals {input.celeba_evals} --theorem1 {input.theorem1}"
-        " --settings {params.settings:q} --notes {params.notes:q} --table-stem results/tables/claims > {log} 2>&1"
+        "claims.py --datasets {params.datasets:q} --theorem1 {input.theorem1} --settings {params.settings:q}"
+        " --notes {params.notes:q} --table-stem results/tables/claims > {log} 2>&1"
 
 
 # The report opens with this file once it exists (see the Snakefile's `report:`).

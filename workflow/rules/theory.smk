@@ -60,8 +60,7 @@ rule theorem1:
 
 rule theorem2:
     input:
-        evals=GRID_EVALS,
-        celeba_evals=CELEBA_EVALS,
+        evals=EVALUATIONS,
     output:
         "results/tables/theorem2.csv",
         "results/tables/theorem2.md",
@@ -75,14 +74,12 @@ rule theorem2:
     conda:
         CONDA_ENV
     params:
-        n_train=config["grid"]["data"]["n_train"],
-        titles=S.as_json({dataset: S.descriptions(config, dataset) for dataset in S.DATASETS}),
+        datasets=manifest(titles=lambda d: S.descriptions(config, d.name)),
         notes=S.as_json(T.theorem2_notes(config)),
         caption=T.caption("theorem2", config),
         delta=config["theory"]["theorem2"]["delta"],
     shell:
-        "theorem2.py --grid-evals {input.evals} --n-train {params.n_train} --celeba-evals {input.celeba_evals}"
-        " --titles {params.titles:q} --notes {params.notes:q} --table-stem results/tables/theorem2"
+        "theorem2.py --datasets {params.datasets:q} --notes {params.notes:q} --table-stem results/tables/theorem2"
         " --figure-stem results/figures/theorem2 --bound-figure-stem results/figures/theorem2_bound"
         " --delta {params.delta} > {log} 2>&1"
 

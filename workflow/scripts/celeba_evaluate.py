@@ -15,11 +15,12 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import fid
 from couae.celeba.evaluation import StaleReferenceError, evaluate
 from couae.celeba.model import Autoencoder
+from couae.celeba.settings import CelebATraining, FIDSettings
 from couae.report import provenance
 from couae.runtime.atomic import save_dataframe_csv, save_numpy
 from couae.runtime.jobs import start_device_job
 from couae.runtime.loading import DamagedFileError
-from couae.settings import CelebATraining, FIDSettings, ForeignFileError, GapSettings
+from couae.settings import ForeignFileError, GapSettings
 
 log = logging.getLogger("celeba_evaluate")
 

@@ -15,10 +15,10 @@ import torch
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import model
 from couae.celeba.arrays import load_split, read_meta
+from couae.celeba.settings import CelebATraining
 from couae.runtime.atomic import save_dataframe_csv, save_torch
 from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import DamagedFileError
-from couae.settings import CelebATraining
 
 log = logging.getLogger("celeba_train")
 

@@ -8,8 +8,8 @@ import sys
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import fid
 from couae.celeba.evaluation import test_statistics
+from couae.celeba.settings import FIDSettings
 from couae.runtime.jobs import start_device_job
-from couae.settings import FIDSettings
 
 log = logging.getLogger("fid_reference")
 

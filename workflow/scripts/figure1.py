@@ -6,7 +6,7 @@ import argparse
 import numpy as np
 
 import _bootstrap  # noqa: F401  (the library's import path)
-from couae.core.kernels import make_kernel
+from couae.kernels import make_kernel
 from couae.report.style import save_figure
 from couae.settings import Figure1Settings
 from couae.theory.figures import figure1

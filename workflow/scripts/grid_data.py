@@ -5,8 +5,8 @@ import argparse
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.data import GridMixture, make_splits
+from couae.grid.settings import GridData
 from couae.runtime.atomic import save_npz
-from couae.settings import GridData
 
 
 def main() -> None:

@@ -11,11 +11,12 @@ import time
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.evaluation import convergence_rows, evaluate_job
+from couae.grid.settings import GridEvaluation, GridTraining
 from couae.report import provenance
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
 from couae.runtime.loading import DamagedFileError, load_arrays, load_torch
-from couae.settings import ForeignFileError, GapSettings, GridEvaluation, GridTraining
+from couae.settings import ForeignFileError, GapSettings
 
 log = logging.getLogger("grid_evaluate")
 

@@ -5,10 +5,10 @@ import argparse
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.evaluation import reference_rows
+from couae.grid.settings import GridData, GridEvaluation
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
 from couae.runtime.loading import load_arrays
-from couae.settings import GridData, GridEvaluation
 
 
 def main() -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid import model
+from couae.grid.settings import GridTraining
 from couae.runtime.atomic import save_dataframe_csv, save_numpy, save_torch
 from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import load_arrays
-from couae.settings import GridTraining
 
 log = logging.getLogger("grid_train")
 

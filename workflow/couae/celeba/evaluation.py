@@ -15,11 +15,12 @@ from ..core.objectives import reconstruction_summary
 from ..core.seeding import torch_generator
 from ..report import caveats
 from ..runtime.loading import load_arrays
-from ..settings import FIDSettings, GapSettings
+from ..settings import GapSettings
 from ..theory.generalisation import theorem2_row
 from . import fid
 from .arrays import load_split, read_meta
 from .model import Autoencoder
+from .settings import FIDSettings
 
 log = logging.getLogger(__name__)
 

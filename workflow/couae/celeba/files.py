@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..runtime.downloads import ChecksumError, download, file_digest, verify_checksum
-from ..settings import IMAGE_SPLITS as SPLITS  # codes 0, 1, 2 of the partition file
+
+SPLITS = ("train", "validation", "test")  # the partition file's codes 0, 1, 2
 
 log = logging.getLogger(__name__)
 

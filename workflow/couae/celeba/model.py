@@ -13,16 +13,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..core.coulomb_gan import CoulombGANStep
-from ..core.kernels import make_kernel
-from ..core.learned_kernel import LEARNED, build_learned_step
-from ..core.objectives import make_objective, squared_error
+from ..core.objectives import squared_error
 from ..core.seeding import stream_seed, torch_generator
-from ..core.training import AutoencoderStep, BatchSampler, TrainingRun
+from ..core.training import BatchSampler, TrainingRun
+from ..models import model_type
 from ..runtime.loading import load_torch
-from ..settings import CelebATraining
 from . import networks as dcgan
 from .arrays import to_model_range, to_uint8
+from .settings import CelebATraining
 
 # an image's values: the dimension of the space the GAN's potential lives in
 IMAGE_VALUES = 3 * dcgan.IMAGE_SIZE**2
@@ -30,22 +28,19 @@ IMAGE_VALUES = 3 * dcgan.IMAGE_SIZE**2
 AUTOCAST_DTYPES = {"none": None, "bf16": torch.bfloat16}
 
 
-def build_networks(settings: CelebATraining, objective=None):
+def build_networks(settings: CelebATraining, encoder_outputs: int):
     """Fresh (encoder, decoder), initialised from the seed's own streams."""
-    objective = objective or make_objective(settings)
-    h = settings.latent_dim
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(stream_seed(settings.seed, "init/networks"))
-        return dcgan.build(settings.channels, settings.width, h, objective.latent_outputs(h), settings.init)
+        return dcgan.build(settings.channels, settings.width, settings.latent_dim, encoder_outputs, settings.init)
 
 
-def build_gan_networks(settings: CelebATraining):
-    """Fresh (generator, discriminator) of a Coulomb GAN, from the seed's own stream."""
+def build_gan_networks(settings: CelebATraining, discriminator_width: float):
+    """Fresh (generator, discriminator), from the seed's own stream."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(stream_seed(settings.seed, "init/networks"))
-        return dcgan.build_gan(
-            settings.channels, settings.width, settings.latent_dim, settings.discriminator_width, settings.init
-        )
+        c, h = settings.channels, settings.latent_dim
+        return dcgan.build_gan(c, settings.width, h, discriminator_width, settings.init)
 
 
 def _on_device(net, device):
@@ -54,57 +49,44 @@ def _on_device(net, device):
     return dcgan.SeedAxis(net).to(device, memory_format=memory_format)
 
 
-def _gan_step(settings: CelebATraining, device) -> CoulombGANStep:
-    """The Coulomb GAN on images (float32: no autocast), an Adam each as on the grid."""
-    generator, discriminator = (_on_device(net, device) for net in build_gan_networks(settings))
-    betas, fused = tuple(settings.adam_betas), torch.device(device).type == "cuda"
-    return CoulombGANStep(
-        generator,
-        discriminator,
-        make_kernel(settings.kernel, IMAGE_VALUES, **settings.kernel_params),
-        torch.optim.Adam(generator.parameters(), lr=settings.lr, betas=betas, fused=fused),
-        torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_lr, betas=betas, fused=fused),
-        settings.latent_dim,
-    )
+class ImageNetworks:
+    """CelebA's networks for a model type's step (`couae.models.Networks`):
+    WAE's DCGAN encoder and decoder (or a generator and a discriminator) on
+    the training device, one seed per job; fused Adam and autocast on CUDA."""
+
+    data_dim = IMAGE_VALUES
+
+    def __init__(self, settings: CelebATraining, device):
+        self.settings, self.seeds, self.device = settings, list(settings.seeds), device
+        self.fused = torch.device(device).type == "cuda"
+        self.autocast = AUTOCAST_DTYPES[settings.mixed_precision] if self.fused else None
+
+    def autoencoder(self, encoder_outputs: int):
+        return tuple(_on_device(net, self.device) for net in build_networks(self.settings, encoder_outputs))
+
+    def generator_and_discriminator(self, discriminator_width: float):
+        return tuple(_on_device(net, self.device) for net in build_gan_networks(self.settings, discriminator_width))
+
+    def adam(self, params, lr: float, betas):
+        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), fused=self.fused)
+
+    def input_noise(self):
+        """WAE's truncated-normal noise on the encoder's input, from the seed's own stream (on the device)."""
+        if not self.settings.encoder_noise:
+            return 0.0, []
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(stream_seed(self.settings.seed, "train/input-noise"))
+        return self.settings.encoder_noise, [gen]
 
 
 def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") -> TrainingRun:
-    on_cuda = torch.device(device).type == "cuda"
-    autocast = AUTOCAST_DTYPES[settings.mixed_precision] if on_cuda else None
-    if settings.model == "coulombgan":
-        step = _gan_step(settings, device)
-    else:
-        objective = make_objective(settings)
-        encoder, decoder = (_on_device(net, device) for net in build_networks(settings, objective))
-        if settings.kernel == LEARNED:  # the kernel's networks ascend the MMD with their own Adam
-            if settings.encoder_noise:
-                raise ValueError(f"{settings.experiment}: encoder_noise is not offered with the learned kernel")
-            step = build_learned_step(encoder, decoder, settings, settings.seeds, device, autocast, fused=on_cuda)
-        else:
-            step = _autoencoder_step(settings, encoder, decoder, objective, device, autocast)
+    spec = model_type(settings.model)
+    if settings.encoder_noise and not spec.takes_encoder_noise:
+        raise ValueError(f"{settings.experiment}: encoder_noise is not offered with the {spec.name} model type")
+    step = spec.build_step(ImageNetworks(settings, device))
     sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
     return TrainingRun(step, sampler, data, prepare=to_model_range)
-
-
-def _autoencoder_step(settings: CelebATraining, encoder, decoder, objective, device, autocast) -> AutoencoderStep:
-    params = list(encoder.parameters()) + list(decoder.parameters())
-    on_cuda = torch.device(device).type == "cuda"
-    optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=on_cuda)
-    noise = []
-    if settings.encoder_noise:
-        noise = [torch.Generator(device=device)]
-        noise[0].manual_seed(stream_seed(settings.seed, "train/input-noise"))
-    return AutoencoderStep(
-        encoder,
-        decoder,
-        objective,
-        optimizer,
-        settings.latent_dim,
-        autocast_dtype=autocast,
-        input_noise=settings.encoder_noise,
-        noise_generators=noise,
-    )
 
 
 # WAE's code stops pre-training once the moment-matching loss is below this.
@@ -131,7 +113,7 @@ def pretrain_encoder(run: TrainingRun, settings: CelebATraining) -> list[float]:
     is below PRETRAIN_TOLERANCE. Returns the losses; a no-op at 0 steps."""
     if settings.pretrain_steps == 0:  # also every model without an encoder (the config refuses more)
         return []
-    encoder, objective = run.step_fn.encoder, run.step_fn.objective
+    encoder, spec = run.step_fn.encoder, model_type(settings.model)
     gen = torch_generator(settings.seed, "pretrain")
     optimizer = torch.optim.Adam(encoder.parameters(), lr=settings.lr, betas=tuple(settings.adam_betas))
     batch = min(settings.pretrain_batch, len(run.data))
@@ -139,7 +121,7 @@ def pretrain_encoder(run: TrainingRun, settings: CelebATraining) -> list[float]:
     for _ in range(settings.pretrain_steps):
         idx = torch.randperm(len(run.data), generator=gen)[:batch].to(run.data.device)
         prior = torch.randn(batch, settings.latent_dim, generator=gen).to(run.data.device)
-        codes = objective.encode_mean(encoder(run.prepare(run.data[idx])[None]))[0].float()
+        codes = spec.encode_mean(encoder(run.prepare(run.data[idx])[None]))[0].float()
         loss = moment_loss(codes, prior)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -161,8 +143,7 @@ def weights(run: TrainingRun, settings: CelebATraining) -> dict:
     generator and discriminator) as a plain module's state dict, with the settings."""
     saved = {"settings": settings.to_dict()}
     for name, net in run.step_fn.networks().items():
-        # image networks sit in a SeedAxis; the learned kernel stacks its one seed
-        saved[name] = net.plain_state_dict(0) if name == "kernel" else net.net.state_dict()
+        saved[name] = net.plain_state_dict(0)  # one seed: a SeedAxis's network, or stack 0 of a stacked one
     return saved
 
 
@@ -174,15 +155,16 @@ class Autoencoder:
     def __init__(self, saved: dict, device="cpu"):
         self.settings = CelebATraining.from_dict(saved["settings"])
         self.device = torch.device(device)
-        self.reconstructs = self.settings.model != "coulombgan"
+        self.spec = model_type(self.settings.model)
+        self.reconstructs = self.spec.reconstructs
         if self.reconstructs:
-            self.objective = make_objective(self.settings)
-            self.encoder, self.decoder = build_networks(self.settings, self.objective)
+            outputs = self.spec.encoder_outputs(self.settings.latent_dim)
+            self.encoder, self.decoder = build_networks(self.settings, outputs)
             self.encoder.load_state_dict(saved["encoder"])
             self.encoder.to(self.device).eval()
-        else:
-            self.objective = self.encoder = None
-            self.decoder = build_gan_networks(self.settings)[0]
+        else:  # a generator and a discriminator: the generator has the decoder's shape
+            channels = dcgan.scaled_channels(self.settings.channels, self.settings.width)
+            self.encoder, self.decoder = None, dcgan.Decoder(channels, self.settings.latent_dim)
         self.decoder.load_state_dict(saved["decoder" if self.reconstructs else "generator"])
         self.decoder.to(self.device).eval()
 
@@ -207,7 +189,7 @@ class Autoencoder:
         for i in range(0, len(images_uint8), batch_size):
             # np.array copies: a read-only memory-mapped split cannot back a tensor
             x = to_model_range(torch.as_tensor(np.array(images_uint8[i : i + batch_size])).to(self.device))
-            codes = self.objective.encode_mean(self.encoder(x))
+            codes = self.spec.encode_mean(self.encoder(x))
             yield x, codes, self.decoder(codes)
 
     @torch.no_grad()

@@ -83,6 +83,12 @@ class SeedAxis(nn.Module):
         out = self.net(x[0])
         return out.unsqueeze(0)
 
+    def plain_state_dict(self, stack: int) -> dict:
+        """The network's own state dict (as StackedMLP's for one stack: the saved layout)."""
+        if stack != 0:
+            raise ValueError("an image network holds one seed")
+        return self.net.state_dict()
+
 
 # WAE's code draws every convolution, transposed convolution and linear
 # weight from N(0, 0.01^2) and starts biases at zero (batch norm as usual).

@@ -51,6 +51,7 @@ class CoulombGANStep:
     latent_dim: int
     term_names: tuple[str, ...] = TERM_NAMES
     autocast_dtype = None  # runs in the networks' own precision (float32)
+    sampling_network = "generator"
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "discriminator": self.discriminator}

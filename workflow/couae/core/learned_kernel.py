@@ -38,8 +38,6 @@ from .training import set_own_gradients
 
 log = logging.getLogger(__name__)
 
-LEARNED = "learned"
-
 # Collapse: with E|w|^2 below this per latent dimension, typical frequencies
 # are under 0.01, so over the prior's support (distances of order 1) the
 # kernel is constant to 1e-4 and the MMD term no longer acts. Checked every
@@ -58,7 +56,7 @@ _PAIR_BLOCK_VALUES = 2**22
 
 @dataclass(frozen=True)
 class LearnedKernelSettings:
-    """The `learned` kernel's config entry (kernel_params); every key required."""
+    """The learned kernel's settings: the `learnedkernel` model type's parameters (couae.models.learnedkernel)."""
 
     features: int  # N random features of the data-independent part (KernelNet: 512 for its VAE)
     hidden: int  # units per hidden layer of the kernel's networks (KernelNet: 16)
@@ -76,7 +74,7 @@ class LearnedKernelSettings:
     def from_params(cls, params) -> LearnedKernelSettings:
         expected = {f.name for f in fields(cls)}
         if set(params) != expected:
-            raise ValueError(f"kernel 'learned' takes the parameters {sorted(expected)}, got {sorted(params)}")
+            raise ValueError(f"the learned kernel takes the parameters {sorted(expected)}, got {sorted(params)}")
         values = dict(params)
         values["adam_betas"] = tuple(float(b) for b in values["adam_betas"])
         return cls(**values)
@@ -312,6 +310,7 @@ class LearnedKernelStep:
     feature_generators: list[torch.Generator]
     autocast_dtype: torch.dtype | None = None
     term_names: tuple[str, ...] = TERM_NAMES
+    sampling_network = "decoder"
     calls: int = 0  # steps this process has taken (for the collapse check)
     collapsed: bool = False  # said once per process
 
@@ -357,7 +356,7 @@ class LearnedKernelStep:
             self.collapsed = True
             log.warning(
                 "the learned kernel has collapsed: E|w|^2 = %.3g < %.3g in every seed, so the kernel is nearly "
-                "constant and the MMD term has stopped acting (README, 'The learned-kernel row')",
+                "constant and the MMD term has stopped acting (docs/results.md)",
                 float(omega.max()),
                 threshold,
             )
@@ -366,7 +365,7 @@ class LearnedKernelStep:
 def build_learned_step(encoder, decoder, settings, seeds, device, autocast_dtype=None, fused=False):
     """The learned-kernel step of a training job's settings (grid or images):
     kernel networks and feature streams per seed, Adam for each side."""
-    kernel_settings = LearnedKernelSettings.from_params(settings.kernel_params)
+    kernel_settings = LearnedKernelSettings.from_params(settings.model_params)
     dtype = next(encoder.parameters()).dtype
     kernel = LearnedKernel(settings.latent_dim, kernel_settings, seeds).to(device, dtype)
     objective = LearnedKernelObjective(kernel_settings, settings.lam, settings.recon_weight)

@@ -1,5 +1,6 @@
 """Training objectives: the MMD autoencoder (WAE / CouAE) and the VAE, and the
-reconstruction error they share, with its largest value xi (Theorem 2).
+reconstruction error they share, with its largest value xi (Theorem 2). The
+model types (`couae.models`) build them from a job's settings.
 
 Both objectives map a batch of inputs x (S, B, ...) to per-seed loss terms
 (S, 3): total loss, reconstruction term, regulariser (MMD^2 or KL). The
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .kernels import make_kernel
 from .mmd import mmd2_unbiased
 
 TERM_NAMES = ("loss", "recon", "regulariser")
@@ -47,21 +47,6 @@ def reconstruction_summary(errors: dict[str, np.ndarray]) -> dict[str, float]:
     out["xi"] = max(out[f"recon_{split}_max"] for split in errors)
     out["recon_mean"] = float(np.mean(np.concatenate([np.ravel(v) for v in errors.values()])))
     return out
-
-
-def make_objective(settings):
-    """The objective of a job's training settings (grid or images)."""
-    if settings.model == "vae":
-        return VAEObjective(kl_weight=settings.kl_weight, recon_weight=settings.recon_weight)
-    if settings.model == "mmd" and settings.kernel == "learned":
-        from .learned_kernel import LearnedKernelObjective, LearnedKernelSettings  # it builds on this module
-
-        params = LearnedKernelSettings.from_params(settings.kernel_params)
-        return LearnedKernelObjective(params, lam=settings.lam, recon_weight=settings.recon_weight)
-    if settings.model == "mmd":
-        kernel = make_kernel(settings.kernel, settings.latent_dim, **settings.kernel_params)
-        return MMDObjective(kernel=kernel, lam=settings.lam, recon_weight=settings.recon_weight)
-    raise ValueError(f"unknown model {settings.model!r}")
 
 
 @dataclass

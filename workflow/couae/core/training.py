@@ -65,6 +65,7 @@ class UpdateStep(Protocol):
     """One optimisation step of a model, for every seed at once."""
 
     term_names: tuple[str, ...]  # the per-seed loss terms a step returns, total first
+    sampling_network: str  # which of its networks maps prior codes to data
 
     def networks(self) -> dict[str, nn.Module]: ...
 
@@ -109,10 +110,30 @@ class AutoencoderStep:
     latent_dim: int
     autocast_dtype: torch.dtype | None = None
     term_names: tuple[str, ...] = TERM_NAMES
+    sampling_network = "decoder"
     # WAE's code adds truncated-normal noise (this std, cut at 2 std) to the
     # encoder's input, not to the reconstruction target; one stream per seed
     input_noise: float = 0.0
     noise_generators: list[torch.Generator] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, networks, encoder, decoder, objective) -> AutoencoderStep:
+        """The step of an autoencoder model type from the networks a data set built
+        (`couae.models.Networks`): one Adam over both networks, the data set's
+        autocast and encoder input noise."""
+        s = networks.settings
+        params = list(encoder.parameters()) + list(decoder.parameters())
+        std, noise_generators = networks.input_noise()
+        return cls(
+            encoder,
+            decoder,
+            objective,
+            networks.adam(params, s.lr, tuple(s.adam_betas)),
+            s.latent_dim,
+            autocast_dtype=networks.autocast,
+            input_noise=std,
+            noise_generators=noise_generators,
+        )
 
     def networks(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder}

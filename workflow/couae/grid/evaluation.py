@@ -12,12 +12,14 @@ import pandas as pd
 
 from ..core.objectives import reconstruction_summary
 from ..core.seeding import numpy_rng
+from ..models import model_type
 from ..runtime.loading import load_array
-from ..settings import GapSettings, GridData, GridEvaluation, GridTraining
+from ..settings import GapSettings
 from ..theory.generalisation import objective_failure, theorem2_row
 from .data import GridMixture
 from .kde import bandwidth_grid, kde_test_log_likelihood
 from .model import errors_and_codes, load_autoencoder, load_weights
+from .settings import GridData, GridEvaluation, GridTraining
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def evaluate_seed(
         raise ValueError(f"seed {weights['seed']}: generated samples contain non-finite values")
     kde = _kde(samples, splits, settings, device)
     trained = GridTraining.from_dict(weights["settings"])
-    if trained.model == "coulombgan":  # no encoder: nothing is reconstructed, xi does not exist
+    if not model_type(trained.model).reconstructs:  # no encoder: nothing is reconstructed, xi does not exist
         autoencoder = None
         errors = {split: np.array([np.nan]) for split in ("train", "validation")}
     else:  # built once per seed, used for every split and fresh draw
@@ -66,6 +68,7 @@ def evaluate_seed(
         "experiment": trained.experiment,
         "width": trained.width,
         "seed": weights["seed"],
+        "n_train": len(splits["train"]),
         "test_log_likelihood": kde.test_log_likelihood,
         "bandwidth": kde.bandwidth,
         **reconstruction_summary(errors),

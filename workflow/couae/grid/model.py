@@ -12,89 +12,80 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..core.coulomb_gan import CoulombGANStep
-from ..core.kernels import make_kernel
-from ..core.learned_kernel import LEARNED, build_learned_step
-from ..core.objectives import make_objective, squared_error
+from ..core.objectives import squared_error
 from ..core.seeding import torch_generator
 from ..core.stacked_mlp import StackedMLP, layer_sizes, plain_mlp
-from ..core.training import AutoencoderStep, BatchSampler, TrainingRun, snapshot
+from ..core.training import BatchSampler, TrainingRun, snapshot
+from ..models import model_type
 from ..runtime.loading import load_torch
-from ..settings import ForeignFileError, GridTraining
+from ..settings import ForeignFileError
+from .settings import GridTraining
 
 DATA_DIM = 2
 
 
-def network_sizes(settings: GridTraining, objective) -> tuple[list[int], list[int]]:
-    h = settings.latent_dim
+def network_sizes(settings: GridTraining, encoder_outputs: int) -> tuple[list[int], list[int]]:
     args = (settings.hidden, settings.n_hidden, settings.width)
-    encoder = layer_sizes(DATA_DIM, *args, objective.latent_outputs(h))
-    decoder = layer_sizes(h, *args, DATA_DIM)
+    encoder = layer_sizes(DATA_DIM, *args, encoder_outputs)
+    decoder = layer_sizes(settings.latent_dim, *args, DATA_DIM)
     return encoder, decoder
 
 
-def _build_gan_run(settings: GridTraining, train_data: np.ndarray, device, seeds, dtype) -> TrainingRun:
-    """A Coulomb GAN: the decoder's shape as generator, the encoder's trunk
-    with one output as discriminator, an Adam optimiser each."""
-    h = settings.latent_dim
-    args = (settings.hidden, settings.n_hidden, settings.width)
-    generator = StackedMLP(layer_sizes(h, *args, DATA_DIM), [torch_generator(s, "init/generator") for s in seeds])
-    d_width = settings.width * settings.discriminator_width
-    discriminator = StackedMLP(
-        layer_sizes(DATA_DIM, settings.hidden, settings.n_hidden, d_width, 1),
-        [torch_generator(s, "init/discriminator") for s in seeds],
-    )
-    generator, discriminator = generator.to(device, dtype), discriminator.to(device, dtype)
-    betas = tuple(settings.adam_betas)
-    step = CoulombGANStep(
-        generator,
-        discriminator,
-        make_kernel(settings.kernel, h, **settings.kernel_params),
-        torch.optim.Adam(generator.parameters(), lr=settings.lr, betas=betas, fused=True),
-        torch.optim.Adam(discriminator.parameters(), lr=settings.discriminator_lr, betas=betas, fused=True),
-        h,
-    )
-    sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
-    return TrainingRun(step, sampler, torch.as_tensor(train_data, dtype=dtype, device=device))
+class GridNetworks:
+    """The grid's networks for a model type's step (`couae.models.Networks`):
+    seed-stacked MLPs (or, for one seed, the plain nn.Sequential layout), each
+    network initialised from its seed's own stream, fused Adam."""
 
+    data_dim = DATA_DIM
+    autocast = None
+    fused = True  # one kernel for all parameters (same maths as the per-tensor loop)
 
-def sampling_network(step):
-    """The network that maps prior codes to data: the decoder, or the GAN's generator."""
-    return step.generator if isinstance(step, CoulombGANStep) else step.decoder
+    def __init__(self, settings: GridTraining, seeds, device, dtype, stacked: bool):
+        if not stacked and len(seeds) != 1:
+            raise ValueError("the plain layout holds exactly one seed")
+        self.settings, self.seeds, self.device, self.dtype, self.stacked = settings, list(seeds), device, dtype, stacked
+
+    def _mlp(self, sizes: list[int], stream: str):
+        if self.stacked:
+            net = StackedMLP(sizes, [torch_generator(s, stream) for s in self.seeds])
+        else:
+            net = plain_mlp(sizes, torch_generator(self.seeds[0], stream))
+        return net.to(self.device, self.dtype)
+
+    def autoencoder(self, encoder_outputs: int):
+        enc_sizes, dec_sizes = network_sizes(self.settings, encoder_outputs)
+        return self._mlp(enc_sizes, "init/encoder"), self._mlp(dec_sizes, "init/decoder")
+
+    def generator_and_discriminator(self, discriminator_width: float):
+        """The decoder's shape as generator, the encoder's trunk with one output as discriminator."""
+        if not self.stacked:
+            raise ValueError("a generator and discriminator train in the stacked layout only")
+        s = self.settings
+        generator = self._mlp(layer_sizes(s.latent_dim, s.hidden, s.n_hidden, s.width, DATA_DIM), "init/generator")
+        d_width = s.width * discriminator_width
+        discriminator = self._mlp(layer_sizes(DATA_DIM, s.hidden, s.n_hidden, d_width, 1), "init/discriminator")
+        return generator, discriminator
+
+    def adam(self, params, lr: float, betas):
+        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), fused=self.fused)
+
+    def input_noise(self):
+        return 0.0, []
 
 
 def build_run(
     settings: GridTraining, train_data: np.ndarray, device="cpu", seeds=None, stacked=True, dtype=torch.float32
 ) -> TrainingRun:
-    """A fresh run for `seeds` (default: all of the settings' seeds).
+    """A fresh run for `seeds` (default: all of the settings' seeds): the
+    model type's step on the grid's networks.
 
-    stacked=True trains all seeds in one StackedMLP pair; stacked=False builds
-    the plain nn.Sequential networks of a single seed (the reference layout).
-    dtype float64 is for tests that compare layouts without float32 rounding.
+    stacked=True trains all seeds in one StackedMLP per network; stacked=False
+    builds the plain nn.Sequential networks of a single seed (the reference
+    layout). dtype float64 is for tests that compare layouts without float32
+    rounding.
     """
     seeds = list(settings.seeds if seeds is None else seeds)
-    if settings.model == "coulombgan":
-        if not stacked:
-            raise ValueError("the Coulomb GAN trains in the stacked layout only")
-        return _build_gan_run(settings, train_data, device, seeds, dtype)
-    objective = make_objective(settings)
-    enc_sizes, dec_sizes = network_sizes(settings, objective)
-    if stacked:
-        encoder = StackedMLP(enc_sizes, [torch_generator(s, "init/encoder") for s in seeds])
-        decoder = StackedMLP(dec_sizes, [torch_generator(s, "init/decoder") for s in seeds])
-    else:
-        if len(seeds) != 1:
-            raise ValueError("the plain layout holds exactly one seed")
-        encoder = plain_mlp(enc_sizes, torch_generator(seeds[0], "init/encoder"))
-        decoder = plain_mlp(dec_sizes, torch_generator(seeds[0], "init/decoder"))
-    encoder, decoder = encoder.to(device, dtype), decoder.to(device, dtype)
-    if settings.kernel == LEARNED:  # the kernel's networks ascend the MMD with their own Adam
-        step = build_learned_step(encoder, decoder, settings, seeds, device, fused=True)
-    else:
-        params = list(encoder.parameters()) + list(decoder.parameters())
-        # fused: one kernel for all parameters (same maths as the per-tensor loop)
-        optimizer = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=True)
-        step = AutoencoderStep(encoder, decoder, objective, optimizer, settings.latent_dim)
+    step = settings.model_type.build_step(GridNetworks(settings, seeds, device, dtype, stacked))
     sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(train_data, dtype=dtype, device=device)
     return TrainingRun(step, sampler, data)
@@ -107,7 +98,8 @@ def generate(run: TrainingRun, n: int) -> np.ndarray:
     h = run.step_fn.latent_dim
     device = run.data.device
     z = torch.stack([torch.randn(n, h, generator=torch_generator(s, "generate")) for s in run.sampler.seeds])
-    return sampling_network(run.step_fn)(z.to(device)).cpu().numpy().astype(np.float64)
+    generator = run.step_fn.networks()[run.step_fn.sampling_network]
+    return generator(z.to(device)).cpu().numpy().astype(np.float64)
 
 
 def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:
@@ -175,13 +167,13 @@ def load_weights(path, settings: GridTraining, seed: int) -> dict:
 def load_autoencoder(weights: dict):
     """(encode_mean, decode) functions on (n, 2) / (n, h) float tensors."""
     settings = GridTraining.from_dict(weights["settings"])
-    objective = make_objective(settings)
-    enc_sizes, dec_sizes = network_sizes(settings, objective)
+    spec = model_type(settings.model)
+    enc_sizes, dec_sizes = network_sizes(settings, spec.encoder_outputs(settings.latent_dim))
     encoder, decoder = plain_mlp(enc_sizes), plain_mlp(dec_sizes)
     encoder.load_state_dict(weights["encoder"])
     decoder.load_state_dict(weights["decoder"])
     encoder.eval(), decoder.eval()
-    return (lambda x: objective.encode_mean(encoder(x))), decoder
+    return (lambda x: spec.encode_mean(encoder(x))), decoder
 
 
 @torch.no_grad()

@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import datasets
 from ..core.seeding import numpy_rng
+from ..datasets import AT_LEAST
 from ..settings import ClaimsSettings
 from . import caveats, paper
 
@@ -126,7 +128,7 @@ class _Comparisons:
             reasons.append("one seed: no interval")
         elif found == UNCLEAR:
             reasons.append(f"the interval of A - B reaches {'-margin' if '=' in claimed else '0'}")
-        iterations, paper_iterations = self.settings.iterations[self.dataset], paper.ITERATIONS[self.dataset]
+        iterations, paper_iterations = self.settings.iterations[self.dataset], paper.iterations(self.dataset)
         if iterations != paper_iterations:
             reasons.append(f"shortened run: {iterations} of {paper_iterations} iterations")
         reasons += caveats.split(caveats.join_distinct([marks_a, marks_b]))
@@ -164,18 +166,18 @@ class _Comparisons:
 def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[dict]:
     c = _Comparisons(dataset, variant, evals, settings)
     columns = settings.paper_columns[dataset]  # paper column -> our experiment
-    couae, metric = columns.get("CouAE"), paper.METRICS[dataset][0]
-    measure = paper.METRICS[dataset][1].split(" (")[0]  # "test log-likelihood", "FID"
-    better = ">" if dataset == "grid" else "<"  # log-likelihood: higher; FID: lower
+    found = datasets.get(dataset)
+    couae, metric, measure = columns.get("CouAE"), found.metric.column, found.metric.label
+    better = found.metric.better  # log-likelihood: higher; FID: lower
     at_least = better + "="
     margin = settings.margin[dataset]
     where = f"{dataset} ({variant})" if variant else dataset
-    # Table 1: on the grid CouAE is above WAE and at least as good as the VAE
-    # (-4.3 against -4.4 +- 0.2); on CelebA its FID is below both.
-    for rival, relation in (("WAE", better), ("VAE", better if dataset == "celeba" else at_least)):
+    # Table 1: CouAE against each rival as the paper's numbers put it (the data
+    # set's `paper.table1_claims`: better, or at least as good where spreads overlap)
+    for rival, word in found.paper.table1_claims.items():
         if couae is None or rival not in columns:
             continue
-        word = "at least as good as" if relation == at_least else "better than"
+        relation = at_least if word == AT_LEAST else better
         c.add(
             f"table1-couae-vs-{rival.lower()}",
             "Table 1",
@@ -276,13 +278,16 @@ def _theorem1_claims(table: pd.DataFrame, settings: ClaimsSettings) -> list[dict
     return rows
 
 
-def claims_table(grid_evals: pd.DataFrame, celeba_evals, theorem1: pd.DataFrame, settings: ClaimsSettings):
-    """Every claim row: per grid variant, then CelebA, then Theorem 1."""
+def claims_table(evaluations, theorem1: pd.DataFrame, settings: ClaimsSettings):
+    """Every claim row: per data set (in the order given: (name, per-seed
+    evaluation rows or None) pairs) and variant, then Theorem 1."""
     rows = []
-    for variant in dict.fromkeys(grid_evals["variant"]):
-        rows += _dataset_claims("grid", variant, grid_evals[grid_evals["variant"] == variant], settings)
-    if celeba_evals is not None and len(celeba_evals):
-        rows += _dataset_claims("celeba", "", celeba_evals, settings)
+    for dataset, evals in evaluations:
+        if evals is None or not len(evals):
+            continue  # not run: its cells say so in Tables 1-2
+        evals = evals if "variant" in evals else evals.assign(variant="")
+        for variant in dict.fromkeys(evals["variant"]):
+            rows += _dataset_claims(dataset, variant, evals[evals["variant"] == variant], settings)
     rows += _theorem1_claims(theorem1, settings)
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -298,7 +303,7 @@ def verdict_lines(claims: pd.DataFrame, dataset: str, variant: str) -> list[str]
     rows = claims[
         (claims["dataset"] == dataset)
         & (claims["variant"].fillna("") == variant)
-        & (claims["metric"] == paper.METRICS[dataset][0])
+        & (claims["metric"] == paper.metric(dataset).column)
         & (claims["source"] != EXTENSION)
     ]
     return [f"{r.statement}: {r.verdict.upper()}" for r in rows.itertuples()]

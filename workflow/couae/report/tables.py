@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..runtime.atomic import save_dataframe_csv, save_text
 from . import caveats, paper
-from .text import TABLE_TITLES, markdown_notes
+from .text import TABLE_TITLES, markdown_notes, table1_title
 
 COLUMNS = [
     "dataset",
@@ -88,20 +88,20 @@ def summarise(evals: pd.DataFrame, metric: str) -> pd.DataFrame:
 class Results:
     """One dataset's results, or one grid variant's, ready for Tables 1-2."""
 
-    dataset: str  # "grid" or "celeba"
-    variant: str  # the grid data set's name; "" for CelebA
+    dataset: str  # a data set's name (couae.datasets)
+    variant: str  # the data set's variant (a grid data set's name); "" for a data set without
     summary: pd.DataFrame | None  # `summarise` of its evaluations; None when nothing ran
     labels: dict  # experiment -> {paper column or None, description}, in config order
     main_widths: dict  # experiment -> the width Table 1 shows (x1 where it runs, else its largest)
     widths: list  # every width some experiment runs at
-    reference: pd.DataFrame | None = None  # the variant's reference rows (grid)
+    reference: pd.DataFrame | None = None  # the variant's reference rows (its ceilings), if it has any
 
 
 def check_rows(evals: pd.DataFrame, dataset: str, seeds) -> None:
     """Every evaluated (variant, experiment, width) holds each configured seed
     once: a duplicate (one job's weights evaluated twice) or a missing seed
     would change means and counts without a word."""
-    keys = [k for k in ("variant", "experiment", "width") if k in evals]
+    keys = ["variant", "experiment", "width"]
     doubled = evals[evals.duplicated([*keys, "seed"], keep=False)]
     if len(doubled):
         found = sorted({tuple(row) for row in doubled[[*keys, "seed"]].itertuples(index=False)})
@@ -113,31 +113,40 @@ def check_rows(evals: pd.DataFrame, dataset: str, seeds) -> None:
             )
 
 
+TEXT_COLUMNS = ("variant", "caveats", "assumptions", "kernel_bound_source")
+
+
+def read_evaluations(paths) -> pd.DataFrame | None:
+    """Per-seed evaluation rows of one data set from its CSVs (None: none ran),
+    text cells empty where a file left them so and `variant` "" for a data set
+    without variants."""
+    if not paths:
+        return None
+    rows = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    for column in TEXT_COLUMNS:
+        rows[column] = rows[column].fillna("").astype(str) if column in rows else ""
+    return rows
+
+
 def results_of(
-    dataset: str, evals, labels: dict, main_widths: dict, widths, seeds, variants=(), references=None
+    dataset: str, evals, labels, main_widths: dict, widths, seeds, variants=("",), references=None
 ) -> list[Results]:
-    """`Results` of one dataset from its per-seed evaluations: one per grid
-    variant (`variants`, with their reference rows), or one for CelebA. The
-    rows are checked first (`check_rows`)."""
-    metric = paper.METRICS[dataset][0]
-    if evals is not None and len(evals):
+    """`Results` of one dataset from its per-seed evaluations, one per variant
+    (`variants`; "" for a data set without), with the variant's reference rows.
+    The rows are checked first (`check_rows`)."""
+    metric = paper.metric(dataset).column
+    ran = evals is not None and len(evals) > 0
+    if ran:
+        evals = evals if "variant" in evals else evals.assign(variant="")
         check_rows(evals, dataset, seeds)
     labels = dict(labels)  # [[name, meta], ...] in config order, or a dict
-    if not variants:
-        summary = summarise(evals, metric) if evals is not None and len(evals) else None
-        return [Results(dataset, "", summary, labels, main_widths, list(widths))]
-    return [
-        Results(
-            dataset,
-            variant,
-            summarise(evals[evals["variant"] == variant], metric),
-            labels,
-            main_widths,
-            list(widths),
-            references[references["variant"] == variant],
-        )
-        for variant in variants
-    ]
+    sections = []
+    for variant in variants:
+        rows = evals[evals["variant"] == variant] if ran else None
+        summary = summarise(rows, metric) if rows is not None and len(rows) else None
+        reference = references[references["variant"] == variant] if references is not None else None
+        sections.append(Results(dataset, variant, summary, labels, main_widths, list(widths), reference))
+    return sections
 
 
 def _row(results: Results, row, paper_column, width, stats, paper_cell, status):
@@ -147,7 +156,7 @@ def _row(results: Results, row, paper_column, width, stats, paper_cell, status):
     return {
         "dataset": results.dataset,
         "variant": results.variant,
-        "metric": paper.METRICS[results.dataset][0],
+        "metric": paper.metric(results.dataset).column,
         "row": row,
         "paper_column": paper_column,
         "width": width,
@@ -271,7 +280,8 @@ def write_table(table: pd.DataFrame, out_stem: str | Path, title: str, notes: li
 def make_tables(sections: list[Results], notes: list[str], out_dir) -> None:
     """Tables 1 and 2 (CSV, Markdown, LaTeX) from every dataset's and variant's results."""
     out_dir = Path(out_dir)
-    write_table(build_table1(sections), out_dir / "table1", TABLE_TITLES["table1"], notes)
+    names = list(dict.fromkeys(results.dataset for results in sections))
+    write_table(build_table1(sections), out_dir / "table1", table1_title(names), notes)
     write_table(build_table2(sections), out_dir / "table2", TABLE_TITLES["table2"], notes)
 
 

@@ -9,13 +9,12 @@ the Snakefile: standard library only.
 
 from __future__ import annotations
 
-from ..settings import celeba_configured, experiments, variant_descriptions
-from . import caveats, paper
+from .. import datasets, kernels
+from . import paper
 
 TABLE_TITLES = {
     "claims": "The paper's claims, tested over seeds",
     "convergence": "Test log-likelihood against training steps (grid)",
-    "table1": "Table 1: test log-likelihood (grid) and FID (CelebA)",
     "table2": "Table 2: hidden width scaled (CouAE as in the paper; other models: extension)",
     "theorem1": "Theorem 1 in practice: particle flows on MMD^2",
     "flows": "Particle flows compared on the same particles: MMD, noise injection, KALE, Coulomb, Plummer",
@@ -23,48 +22,18 @@ TABLE_TITLES = {
 }
 
 
-def _selection(config) -> str:
-    ev = config["grid"]["evaluation"]
-    if ev["selection"] == "cv":
-        return f"{ev['cv_folds']}-fold CV on the generated samples"
-    return "the validation set"
-
-
-def _bandwidths(config) -> str:
-    b = config["grid"]["evaluation"]["bandwidths"]
-    return f"logspace({b['log10_start']:g}, {b['log10_stop']:g}, {b['num']})"
-
-
-def celeba_notes(config) -> list[str]:
-    c = config["celeba"]
-    if not celeba_configured(config):
-        return ["celeba: not run (no CelebA files configured: celeba.data); its cells say 'not run'."]
-    notes = [
-        f"celeba: {c['training']['iterations']} iterations, batch {c['training']['batch_size']}, "
-        f"FID from {c['fid']['n_generated']} generated images against the test split "
-        f"({c['fid']['extractor']} features)."
-    ]
-    if c["data"]["kind"] == "standin":
-        notes.append(caveats.STANDIN_NOTE)
-    if c["fid"]["extractor"] != "inception":
-        notes.append(caveats.TEST_ONLY_NOTE)
-    shortened = caveats.shortened_run("celeba", c["training"]["iterations"], paper.ITERATIONS["celeba"])
-    return notes + ([shortened] if shortened else [])
+def table1_title(names) -> str:
+    """'Table 1: test log-likelihood (grid) and FID (CelebA)', from the data sets `names`."""
+    found = [datasets.get(name) for name in names]
+    return "Table 1: " + " and ".join(f"{d.metric.label} ({d.title})" for d in found)
 
 
 def table_notes(config) -> list[str]:
-    """Notes under Tables 1 and 2 (the provenance footer is added by the job)."""
-    t = config["grid"]["training"]
-    shortened = caveats.shortened_run("grid", t["iterations"], paper.ITERATIONS["grid"])
-    return (
-        ([shortened] if shortened else [])
-        + [
-            "ours: mean ± sample std (ddof=1) over n seeds; ours - paper compares means.",
-            f"grid: {t['iterations']} iterations, batch {t['batch_size']}, lambda {t['lambda']:g}; "
-            f"KDE bandwidth chosen by {_selection(config)}.",
-        ]
-        + celeba_notes(config)
-    )
+    """Notes under Tables 1 and 2 (the provenance footer is added by the job): every data set's own."""
+    notes = ["ours: mean ± sample std (ddof=1) over n seeds; ours - paper compares means."]
+    for dataset in datasets.in_config(config):
+        notes += dataset.notes(config) + dataset.caveat_notes(config)
+    return notes
 
 
 def theorem1_notes(config) -> list[str]:
@@ -86,9 +55,6 @@ def theorem2_notes(config) -> list[str]:
     return [
         "xi: the largest squared reconstruction error ||x - g(f(x))||^2 over the training and validation "
         "data, with the encoder's mean code (VAE), per seed; N = n_train, the training points.",
-        "celeba: xi and xi_mean sum all 3 x 64 x 64 values in [-1, 1], without the training's recon_weight; "
-        "xi_objective and xi_mean_objective (the bound's inputs) are in the objective's units "
-        f"(recon_weight {config['celeba']['training']['recon_weight']:g} x that).",
         "spearman_xi_vs_metric: over the seeds and widths of one experiment; the claimed trend (larger xi, "
         "worse test metric) makes it negative for a log-likelihood, positive for FID.",
         f"the bound: with probability >= 1 - delta (delta = {t2['delta']:g}, split equally over its four terms), "
@@ -97,10 +63,10 @@ def theorem2_notes(config) -> list[str]:
         "the theorem needs), eps_mean_xi the mean error (the paper's Section 4.2 reading, not a valid bound); "
         "dominant: the largest of t, lambda s, lambda u, lambda v.",
         "v as printed uses K; the cross term's range is 2K, so v_corrected uses 2K and eps_corrected with it.",
-        "K: k(z, z) for bounded non-negative kernels (multi-scale IMQ/Gaussian: the number of scales; Coulomb "
-        "1/(d^2 + eps): 1/eps; Plummer: eps^-exponent). For the logarithmic Coulomb kernel (h = 2) the theorem "
-        "does not apply; K is then the kernel's range over the codes' and prior draws' span (2 x their largest "
-        "norm), the K it would need on a latent domain of that size.",
+        f"K: k(z, z) for bounded non-negative kernels ({_kernel_bounds()}). For a kernel without such a bound "
+        "(the logarithmic Coulomb kernel of h = 2) the theorem does not apply; K is then the kernel's range over "
+        "the codes' and prior draws' span (2 x their largest norm), the K it would need on a latent domain of "
+        "that size.",
         "assumptions: 'hold' where eq. (2)'s objective, h > 2 and a bounded non-negative kernel all hold, else "
         "which fail; the numbers are shown either way. Not checked per row: the grid's Gaussian data are "
         "unbounded (the theorem asks for [-M, M]^d) and no code is confined to a compact set.",
@@ -109,7 +75,17 @@ def theorem2_notes(config) -> list[str]:
         "random halves of the validation split, at most N) each with its own prior draw; fresh_se: the "
         "standard error of that mean. gap_recon and gap_mmd2 are the two terms' own gaps (gap_mmd2 before "
         "lambda). bound_holds: seeds whose gap is within their eps; eps_over_gap: how loose the bound is.",
-    ] + celeba_notes(config)
+    ] + [
+        note
+        for part in ("theorem2_notes", "notes", "caveat_notes")
+        for dataset in datasets.in_config(config)
+        for note in getattr(dataset, part)(config)
+    ]
+
+
+def _kernel_bounds() -> str:
+    """How each registered kernel's K is found (its `theorem2_note`)."""
+    return "; ".join(k.theorem2_note for k in kernels.REGISTRY.items().values() if k.theorem2_note)
 
 
 def flow_titles(config) -> dict[str, str]:
@@ -148,18 +124,6 @@ def flows_notes(config) -> list[str]:
     ]
 
 
-def convergence_notes(config) -> list[str]:
-    t = config["grid"]["training"]
-    shortened = caveats.shortened_run("grid", t["iterations"], paper.ITERATIONS["grid"])
-    return ([shortened] if shortened else []) + [
-        "per variant, experiment, width and step: the test log-likelihood (same KDE protocol as Table 1: "
-        f"bandwidth by {_selection(config)}) over the seeds: mean, sample std, min and max; the last step is "
-        "Table 1-2's evaluation.",
-        f"steps: the snapshots {', '.join(str(s) for s in t['snapshots'] if s < t['iterations'])} and the last, "
-        f"{t['iterations']}.",
-    ]
-
-
 def claims_notes(config) -> list[str]:
     c = config["claims"]
     how = (
@@ -167,37 +131,24 @@ def claims_notes(config) -> list[str]:
         if c["interval"] == "welch"
         else f"a percentile bootstrap over seeds ({c['bootstrap_resamples']} resamples)"
     )
+    margins = ", ".join(f"{c['margin'][d.name]:g} {d.metric.unit} on {d.prose}" for d in datasets.in_config(config))
     return [
         f"effect: mean of A minus mean of B over seeds, in the metric's units; interval: {how} at "
         f"{c['confidence']:.0%}; paper_effect: the same difference of the paper's values.",
         "direction: supports when the interval excludes the threshold on the claimed side (0; for 'at least as "
-        f"good' claims -margin, margin {c['margin']['grid']:g} nats on the grid, {c['margin']['celeba']:g} FID on "
-        "CelebA), opposes when it excludes it on the other side, unclear otherwise.",
+        f"good' claims -margin, margin {margins}), opposes when it excludes it on the other side, unclear otherwise.",
         "verdict: reproduced or contradicted as the direction says; inconclusive when it is unclear or when a "
         "reason stands in the way (one seed, a shortened run, stand-in data, test-only features), listed in "
         "reasons.",
         "Theorem 1 rows count runs of plain descent (noise 0) that end with every particle on a distinct sample, "
         "with a Clopper-Pearson interval; a flow whose particles did not move is inconclusive, not contradicted.",
-    ] + [n for n in table_notes(config) if n.startswith("SHORTENED") or n.startswith("CELEBA")]
+    ] + [note for dataset in datasets.in_config(config) for note in dataset.caveat_notes(config)]
 
 
 def run_summary(config) -> list[str]:
     """What this run is, one line per part, for the report's opening text."""
-    grid, celeba, theory = config["grid"], config["celeba"], config["theory"]["theorem1"]
-    variants = "; ".join(f"{name} ({text})" for name, text in variant_descriptions(config).items())
-    lines = [
-        f"Grid: data sets {variants}. Experiments {', '.join(experiments(config, 'grid'))}; "
-        f"{grid['training']['iterations']} iterations (paper {paper.ITERATIONS['grid']}), "
-        f"{len(grid['training']['seeds'])} seeds."
-    ]
-    if not celeba_configured(config):
-        lines.append("CelebA: not run (no CelebA files configured); its table cells say so.")
-    else:
-        data = "stand-in images, not CelebA" if celeba["data"]["kind"] == "standin" else "CelebA"
-        lines.append(
-            f"CelebA: {data}; {celeba['training']['iterations']} iterations (paper {paper.ITERATIONS['celeba']}); "
-            f"features: {celeba['fid']['extractor']}."
-        )
+    theory = config["theory"]["theorem1"]
+    lines = [dataset.summary(config) for dataset in datasets.in_config(config)]
     lines.append(
         f"Theorem 1: {len(theory['flows'])} flows in dimensions {', '.join(map(str, theory['dims']))}, "
         f"{theory['n_runs']} runs of {theory['steps']} steps each."
@@ -221,22 +172,23 @@ def markdown_notes(notes: list[str]) -> str:
 
 
 def caption(item: str, config) -> str:
-    """The report caption of `item` (a key of CAPTIONS), in reStructuredText."""
-    return CAPTIONS[item](config)
+    """The report caption of `item` (a key of CAPTIONS, or of a data set's own
+    `captions`: its figures), in reStructuredText."""
+    if item in CAPTIONS:
+        return CAPTIONS[item](config)
+    for dataset in datasets.in_config(config):
+        own = dataset.captions(config)
+        if item in own:
+            return own[item]
+    raise KeyError(f"no caption for {item!r}")
 
 
 def _table1(config) -> str:
-    grid, fid, data = config["grid"], config["celeba"]["fid"], config["celeba"]["data"]
-    variants = "; ".join(f"{name}: {d}" for name, d in variant_descriptions(config).items())
+    names = [d.name for d in datasets.in_config(config)]
     return (
-        "Table 1: test log-likelihood on the grid for every configured experiment (at width x1, or its "
-        "largest), a block per grid data set variant, each closed by its ceilings (the true density and a KDE on "
-        f"true samples); variants: {variants}. Ours: mean and sample standard deviation over the seeds, beside "
-        "the paper's value and ours minus the paper's. Log-likelihood: Gaussian KDE on the generated samples, "
-        f"bandwidth chosen among {_bandwidths(config)} by {_selection(config)}; {grid['training']['iterations']} "
-        f"training iterations. CelebA: FID of {fid['n_generated']} generated images against the test split "
-        f"({fid['extractor']} features, data: {data['kind']}); a value made on stand-in images or with the "
-        "test-only extractor says so in its cell and is not compared with the paper."
+        f"{table1_title(names)}: every configured experiment (at width x1, or its largest) beside the paper's value "
+        "and ours minus the paper's; ours: mean and sample standard deviation over the seeds. "
+        + " ".join(d.table1_caption(config) for d in datasets.in_config(config))
     )
 
 
@@ -262,31 +214,6 @@ def _figure1(config) -> str:
         "negative charges) in one dimension, computed exactly on a grid, for the kernels "
         f"{kernels}: over one free charge (top) and two (bottom). Green: global minimisers; red crosses: "
         "spurious local minima."
-    )
-
-
-def _figure2(config) -> str:
-    return (
-        "Figure 2, one per grid data set variant: samples generated by each experiment (first seed, at its width "
-        "x1 or largest, decoder applied to N(0, I) draws) beside the variant's true data, and the training loss "
-        "of every seed (mean per logging block)."
-    )
-
-
-def _figure3(config) -> str:
-    return (
-        "Figure 3: images generated by each CelebA experiment (first seed, at width x1 or the experiment's "
-        f"largest width): the decoder applied to N(0, I) draws. Data: {config['celeba']['data']['kind']} (a "
-        "stand-in run says so in the figure's title)."
-    )
-
-
-def _figure4(config) -> str:
-    c = config["celeba"]
-    return (
-        "Figure 4: CelebA test images (top row of each panel) over their reconstructions g(f(x)) (bottom row), "
-        f"one panel per width factor of the experiment {c['figures']['figure4_experiment']} (first seed). "
-        f"Data: {c['data']['kind']} (a stand-in run says so in the figure's title)."
     )
 
 
@@ -327,17 +254,6 @@ def _flows(config) -> str:
     )
 
 
-def _convergence(config) -> str:
-    t = config["grid"]["training"]
-    return (
-        "Test log-likelihood on the grid against training steps, per data set variant: the mean over seeds "
-        "(line) and the range over seeds (band) for each experiment, one panel per width; dashed, the variant's "
-        "ceilings (the true density and a KDE on true samples). The last step "
-        f"({t['iterations']}) is Tables 1-2's evaluation; earlier points are networks kept during the same runs. "
-        "The title gives the verdicts of the paper's grid claims for that variant (results/tables/claims.csv)."
-    )
-
-
 def _claims(config) -> str:
     c = config["claims"]
     return (
@@ -362,12 +278,8 @@ def _benchmarks(config) -> str:
 CAPTIONS = {
     "tables": _tables,  # Tables 1 and 2 come from one job, under one caption
     "figure1": _figure1,
-    "figure2": _figure2,
-    "figure3": _figure3,
-    "figure4": _figure4,
     "theorem1": _theorem1,
     "theorem2": _theorem2,
-    "convergence": _convergence,
     "flows": _flows,
     "claims": _claims,
     "benchmarks": _benchmarks,

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from ..report import caveats
-from ..report.paper import METRICS
+from ..report import caveats, paper
 from ..report.style import CAVEAT_COLOUR, plt
 from .landscape import curve, minima, surface
 
@@ -120,7 +119,7 @@ def theorem1_figure(table: pd.DataFrame, trajectories: dict):
 
 
 def block_label(dataset: str, variant: str) -> str:
-    """'grid (cited)', or 'celeba': a dataset, with the grid's variant."""
+    """A data set's name with its variant in brackets, or alone where it has none."""
     return f"{dataset} ({variant})" if isinstance(variant, str) and variant else dataset
 
 
@@ -156,7 +155,7 @@ def theorem2_figure(seeds: pd.DataFrame, titles: dict[str, dict[str, str]]):
                 title += "\n" + textwrap.fill(caveats.shown(caveat), 36)
             ax.set_title(title, fontsize=9, color=CAVEAT_COLOUR if caveat else "black")
             ax.tick_params(labelsize=9)
-        axes[row, 0].set_ylabel(METRICS[dataset][1], fontsize=9)
+        axes[row, 0].set_ylabel(paper.metric(dataset).titled, fontsize=9)
         for ax in axes[row, len(by_block[block]) :]:
             ax.set_visible(False)
     # one legend for the shared colours, under the panels where it hides no point
@@ -257,7 +256,7 @@ def flows_particles_figure(trajectories: dict, titles: dict[str, str]):
 
 FLOW_CURVES = {
     "w2": ("W2 to the targets", True),
-    "mmd": ("1/2 MMD^2 ({kernel} kernel)", True),
+    "half_mmd2": ("1/2 MMD^2 ({kernel} kernel)", True),
     "mean_sq_witness_gradient": ("mean squared witness gradient", True),
     "kale": ("KALE (fixed lambda)", True),
     "coverage": ("modes covered (fraction)", False),
@@ -277,7 +276,7 @@ def flows_curves_figure(records: pd.DataFrame, titles: dict[str, str]):
     for i, setup in enumerate(setups):
         for j, (key, (label, log_scale)) in enumerate(FLOW_CURVES.items()):
             ax = axes[i, j]
-            column = mmd_column if key == "mmd" else key
+            column = mmd_column if key == "half_mmd2" else key
             for name, g in records[records["setup"] == setup].groupby("row", sort=False):
                 values = g[column].clip(lower=1e-12) if log_scale else g[column]
                 ax.plot(g["step"], values, color=colours[name], lw=1.2)

@@ -28,9 +28,9 @@ import pandas as pd
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from ..core.kernels import make_kernel
 from ..core.mmd import mmd2_empirical
 from ..core.seeding import torch_generator
+from ..kernels import make_kernel
 from ..settings import Theorem1Settings
 
 log = logging.getLogger(__name__)

@@ -24,30 +24,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ..core.kernels import IMQ, Coulomb, Gaussian, Plummer
-from ..core.learned_kernel import LEARNED
 from ..core.mmd import mmd2_unbiased_blocked
-from ..core.objectives import make_objective
 from ..core.seeding import torch_generator
+from ..kernels import make_kernel
+from ..models import model_type
 from ..settings import GapSettings
 
 TERMS = ("t", "s", "u", "v")
-
-
-def kernel_bound(kernel) -> tuple[float | None, str]:
-    """(K, "") where the kernel is bounded and non-negative with K = k(z, z),
-    as the theorem assumes; (None, why not) otherwise."""
-    if isinstance(kernel, IMQ | Gaussian):
-        return float(len(kernel.scales)), ""  # k(z, z) = 1 per scale
-    if isinstance(kernel, Plummer):
-        return kernel.eps ** (-kernel.exponent), ""
-    if isinstance(kernel, Coulomb):
-        if kernel.form == "power" and kernel.eps > 0:
-            return 1.0 / kernel.eps, ""
-        if kernel.form == "power":
-            return None, "Coulomb kernel with eps = 0 is unbounded"
-        return None, f"{kernel.form} Coulomb kernel is unbounded and takes negative values"
-    return None, f"no bound known for {type(kernel).__name__}"
 
 
 def kernel_range(kernel, span: float) -> tuple[float, str]:
@@ -56,7 +39,7 @@ def kernel_range(kernel, span: float) -> tuple[float, str]:
     over distances up to `span` (the codes' and prior draws' diameter), the K
     the theorem would need on a compact latent domain of that size (the MMD
     does not change when a constant is added to the kernel)."""
-    bound, _ = kernel_bound(kernel)
+    bound, _ = kernel.theorem2_bound()
     if bound is not None:
         return bound, "k(z, z)"
     ends = kernel(torch.tensor([0.0, span**2], dtype=torch.float64))
@@ -67,21 +50,18 @@ def objective_failure(trained) -> str | None:
     """Why a trained model's objective is outside the theorem altogether, or
     None: its objective must be eq. (2) with a kernel fixed before the data
     (the Hoeffding bounds hold for a fixed kernel, not for one fitted to the
-    training codes)."""
-    if trained.model != "mmd":
-        return f"{trained.model} objective, not eq. (2)"
-    if trained.kernel == LEARNED:
-        return "learned kernel, fitted to the training codes (the theorem needs a kernel fixed before the data)"
-    return None
+    training codes). Each model type says (`ModelType.theorem2_failure`)."""
+    return model_type(trained.model).theorem2_failure(trained)
 
 
-def assumption_failures(model: str, kernel, latent_dim: int) -> list[str]:
+def assumption_failures(trained, kernel) -> list[str]:
     """Which of the theorem's assumptions a trained model breaks (empty: all
     those checked here hold: eq. (2)'s objective, h > 2, a bounded non-negative kernel)."""
-    if model != "mmd":
-        return [f"{model} objective, not eq. (2)"]
-    failures = [] if latent_dim > 2 else [f"h = {latent_dim} (the theorem needs h > 2)"]
-    _, why = kernel_bound(kernel)
+    failure = objective_failure(trained)
+    if failure is not None:
+        return [failure]
+    failures = [] if trained.latent_dim > 2 else [f"h = {trained.latent_dim} (the theorem needs h > 2)"]
+    _, why = kernel.theorem2_bound()  # each kernel says whether it is bounded and non-negative
     return failures + ([why] if why else [])
 
 
@@ -209,12 +189,13 @@ def theorem2_row(
     enter the objective in its own units (recon_weight x error). A model
     whose objective is not eq. (2) gets its failed assumption and no numbers."""
     row = dict.fromkeys(GAP_COLUMNS, float("nan"))
-    row.update({"lambda": trained.lam, "recon_weight": trained.recon_weight, "kernel_bound_source": ""})
+    lam = float("nan") if trained.lam is None else trained.lam  # a model without an MMD term has no lambda
+    row.update({"lambda": lam, "recon_weight": trained.recon_weight, "kernel_bound_source": ""})
     failure = objective_failure(trained)
-    if failure is not None:  # no numbers; a model without eq. (2) has no lambda-weighted MMD term either
-        row.update({"assumptions": failure, **({} if trained.model == "mmd" else {"lambda": float("nan")})})
+    if failure is not None:  # no numbers
+        row["assumptions"] = failure
         return row
-    kernel = make_objective(trained).kernel
+    kernel = make_kernel(trained.kernel, trained.latent_dim, **trained.kernel_params)
 
     def prior(r: int, n: int, like: torch.Tensor) -> torch.Tensor:
         draw = torch.randn(n, trained.latent_dim, generator=torch_generator(settings.seed, f"theorem2/prior/{r}"))
@@ -230,6 +211,6 @@ def theorem2_row(
         lambda r, n: prior(r, n, codes),
     )  # fmt: skip
     bound, source = kernel_range(kernel, gap.pop("span"))
-    failures = assumption_failures(trained.model, kernel, trained.latent_dim)
+    failures = assumption_failures(trained, kernel)
     row.update(gap, assumptions="; ".join(failures) or "hold", kernel_bound=bound, kernel_bound_source=source)
     return row

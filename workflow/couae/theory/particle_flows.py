@@ -31,9 +31,9 @@ import ot
 import pandas as pd
 import torch
 
-from ..core.kernels import make_kernel
 from ..core.mmd import mmd2_empirical, pairwise_sq_dist
 from ..core.seeding import torch_generator
+from ..kernels import make_kernel
 from ..settings import FlowSettings
 
 log = logging.getLogger(__name__)

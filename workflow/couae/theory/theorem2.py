@@ -15,8 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..report import caveats
-from ..report.paper import METRICS
+from ..report import caveats, paper
 from .generalisation import GAP_COLUMNS, bound_terms
 
 PER_SEED_COLUMNS = [
@@ -80,8 +79,8 @@ BOUND_COLUMNS = ["t", "s", "u", "v", "v_corrected", "eps", "eps_corrected", "eps
 
 def per_seed(evals: pd.DataFrame, dataset: str, n_train: int | None = None) -> pd.DataFrame:
     """One dataset's evaluation rows (one per seed) in a shared layout: its test
-    metric (see `paper.METRICS`) as `metric_value`; N from the rows or `n_train`."""
-    metric = METRICS[dataset][0]
+    metric (its adapter's `metric`) as `metric_value`; N from the rows or `n_train`."""
+    metric = paper.metric(dataset).column
     out = evals.rename(columns={metric: "metric_value"}).assign(dataset=dataset)
     if "variant" not in out:  # CelebA has no variants
         out["variant"] = ""
@@ -145,7 +144,7 @@ def theorem2_table(seeds: pd.DataFrame) -> pd.DataFrame:
                     "xi_max": g["xi"].max(),
                     "recon_train_max_mean": g["recon_train_max"].mean(),
                     "recon_validation_max_mean": g["recon_validation_max"].mean(),
-                    "metric": METRICS[dataset][1],
+                    "metric": paper.metric(dataset).titled,
                     "metric_mean": g["metric_value"].mean(),
                     "metric_std": g["metric_value"].std(ddof=1),
                     "spearman_xi_vs_metric": rho,

@@ -3,8 +3,13 @@ import math
 import pytest
 import torch
 
-from couae.core.kernels import IMQ, Coulomb, Gaussian, Plummer, make_kernel
-from helpers import paper_kernel
+from couae import kernels
+from couae.kernels import make_kernel
+from couae.kernels.coulomb import Coulomb
+from couae.kernels.gaussian import Gaussian
+from couae.kernels.imq import IMQ
+from couae.kernels.plummer import Plummer
+from helpers import load_config, paper_kernel
 
 SQ = torch.tensor([0.0, 1.0, 4.0, 9.0], dtype=torch.float64)
 
@@ -35,19 +40,19 @@ def test_coulomb_is_logarithmic_in_two_dimensions():
 
 def test_coulomb_power_law_in_higher_dimensions():
     # h = 3: 1/(d + eps); h = 4: 1/(d^2 + eps); explicit beta overrides h - 2
-    assert Coulomb(3, eps=0.5, beta=None)(torch.tensor(4.0)).item() == pytest.approx(1 / 2.5)
-    assert Coulomb(4, eps=0.5, beta=None)(torch.tensor(4.0)).item() == pytest.approx(1 / 4.5)
-    assert Coulomb(64, eps=1.0, beta=2.0)(torch.tensor(3.0)).item() == pytest.approx(1 / 4.0)
-    assert Coulomb(64, eps=1.0, beta=None).exponent == 62.0
+    assert Coulomb(latent_dim=3, eps=0.5, beta=None)(torch.tensor(4.0)).item() == pytest.approx(1 / 2.5)
+    assert Coulomb(latent_dim=4, eps=0.5, beta=None)(torch.tensor(4.0)).item() == pytest.approx(1 / 4.5)
+    assert Coulomb(latent_dim=64, eps=1.0, beta=2.0)(torch.tensor(3.0)).item() == pytest.approx(1 / 4.0)
+    assert Coulomb(latent_dim=64, eps=1.0, beta=None).exponent == 62.0
 
 
 def test_coulomb_one_dimensional_is_minus_half_distance():
-    assert Coulomb(1, eps=0.01, beta=None)(torch.tensor(16.0)).item() == pytest.approx(-2.0)
+    assert Coulomb(latent_dim=1, eps=0.01, beta=None)(torch.tensor(16.0)).item() == pytest.approx(-2.0)
 
 
 def test_plummer_closed_form():
-    assert Plummer(2, eps=3.0, exponent=1.0)(torch.tensor(16.0)).item() == pytest.approx(0.2)
-    assert Plummer(2, eps=1.0, exponent=2.0)(torch.tensor(3.0)).item() == pytest.approx(0.25)
+    assert Plummer(latent_dim=2, eps=3.0, exponent=1.0)(torch.tensor(16.0)).item() == pytest.approx(0.2)
+    assert Plummer(latent_dim=2, eps=1.0, exponent=2.0)(torch.tensor(3.0)).item() == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize("name", ["imq", "gaussian", "coulomb", "plummer"])
@@ -60,7 +65,7 @@ def test_gradient_finite_at_coincident_points(name):
 
 
 def test_make_kernel_rejects_unknown_name():
-    with pytest.raises(ValueError, match="unknown kernel 'rbf'"):
+    with pytest.raises(ValueError, match="unknown kernel 'rbf'; known: coulomb, gaussian, imq, plummer"):
         make_kernel("rbf", 2)
 
 
@@ -112,3 +117,37 @@ def test_slope_is_the_derivative_of_the_value(name, dim, params):
 def test_slope_finite_at_coincident_points(name, dim, params):
     value, slope = paper_kernel(name, dim, **params).value_and_slope(torch.zeros(3, dtype=torch.float64))
     assert torch.isfinite(value).all() and torch.isfinite(slope).all()
+
+
+def registered_examples():
+    """Every registered kernel with the paper config's grid parameters, or its own defaults."""
+    grid = load_config()["grid"]["kernels"]
+    for name, cls in kernels.REGISTRY.items().items():
+        params = grid.get(name) or {k: p.default for k, p in cls.parameters().items()}
+        yield name, params
+
+
+@pytest.mark.parametrize("name, params", list(registered_examples()))
+def test_every_registered_kernel_describes_itself_and_has_a_true_slope(name, params):
+    """What the pipeline asks of a kernel, for each one the registry holds."""
+    cls = kernels.kernel_class(name)
+    assert cls.name == name and cls.summary and cls.parameters()
+    kernel = make_kernel(name, 2, **params)
+    sq = torch.tensor([1e-3, 0.1, 0.7, 2.0, 9.0], dtype=torch.float64, requires_grad=True)
+    (auto,) = torch.autograd.grad(kernel(sq).sum(), sq)
+    torch.testing.assert_close(kernel.value_and_slope(sq.detach())[1], auto, rtol=1e-10, atol=1e-12)
+    bound, why = kernel.theorem2_bound()
+    assert (bound is None) == bool(why)  # a bound, or the reason there is none
+    if bound is not None:  # Theorem 2's K = k(z, z) bounds the kernel from above, and it is non-negative
+        assert kernel(torch.zeros((), dtype=torch.float64)).item() == pytest.approx(bound)
+        assert (kernel(sq.detach()) <= bound + 1e-12).all() and (kernel(sq.detach()) >= 0).all()
+    assert cls.theorem1_role(params) in (kernels.REACHES, kernels.CAN_STALL, None)
+
+
+def test_kernel_parameters_are_checked_naming_the_key():
+    with pytest.raises(ValueError) as err:
+        kernels.check_params("coulomb", {"eps": 0.0, "beta": None}, "grid.kernels.coulomb")
+    assert "grid.kernels.coulomb.eps" in str(err.value)
+    with pytest.raises(ValueError, match=r"grid\.experiments\.x\.kernel_params: Additional properties"):
+        kernels.resolve_params("imq", {"scales": [1.0]}, {"eps": 1.0}, key="grid.experiments.x.kernel_params")
+    assert kernels.resolve_params("imq", {"scales": [1.0]}, {}, key="k") == {"scales": [1.0]}

@@ -1,0 +1,128 @@
+"""docs/extending.md, followed literally: its code blocks that start with a
+file name are written into a temporary copy of the repository, which then
+runs them. A kernel is one module and one config entry; a model type is its
+spec, its step and a config entry."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from helpers import REPO, snakemake_command
+
+DOC = (REPO / "docs" / "extending.md").read_text()
+
+
+def blocks() -> dict[str, str]:
+    """File name -> content of each fenced block whose first line is '# <file name>'."""
+    found = {}
+    for body in re.findall(r"^```\w+\n(.*?)^```", DOC, flags=re.M | re.S):
+        first, _, rest = body.partition("\n")
+        if re.fullmatch(r"# [\w./-]+\.(py|yaml)", first):
+            found[first[2:]] = body if first.endswith(".py") else rest
+    return found
+
+
+def repository_copy(tmp_path):
+    """The repository's tracked files (as a user's clone has them), in tmp_path/repo."""
+    copy = tmp_path / "repo"
+    listed = ["git", "ls-files", "--cached", "--others", "--exclude-standard"]  # a clone, with work not yet committed
+    files = subprocess.run(listed, cwd=REPO, capture_output=True, text=True, check=True).stdout
+    for name in files.splitlines():
+        if (REPO / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, copy / name)
+    return copy
+
+
+def add_files(copy, names):
+    written = blocks()
+    for name in names:
+        (copy / name).write_text(written[name])
+
+
+def test_the_walkthroughs_have_their_files():
+    assert set(blocks()) == {
+        "workflow/couae/kernels/laplace.py",
+        "laplace.yaml",
+        "workflow/couae/core/sliced_wasserstein.py",
+        "workflow/couae/models/swae.py",
+        "swae.yaml",
+    }
+
+
+@pytest.mark.workflow
+def test_a_new_kernel_is_one_module_and_one_config_entry(tmp_path):
+    copy = repository_copy(tmp_path)
+    add_files(copy, ["workflow/couae/kernels/laplace.py"])
+    (tmp_path / "laplace.yaml").write_text(blocks()["laplace.yaml"])
+    # test-only: a smaller run than the quick preset (one variant, three rows, no CelebA files)
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        "grid:\n  rows: [wae, couae, laplace]\n  variants: {cited: {skip: true}}\n  widths: [0.5, 1.0]\n"
+        "celeba:\n  data: {kind: celeba}\n"
+        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
+    )
+    snakefile = str(REPO / "Snakefile")
+    cmd = [
+        str(copy / "Snakefile") if part == snakefile else part for part in snakemake_command(tmp_path / "run", "tables")
+    ]
+    cmd += ["--configfile", str(copy / "presets/quick.yaml"), str(tmp_path / "laplace.yaml"), str(small)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    tables = tmp_path / "run/results/tables"
+    t1, t2 = pd.read_csv(tables / "table1.csv"), pd.read_csv(tables / "table2.csv")
+    assert len(t1[(t1.row == "laplace") & (t1.status == "ours") & (t1.n_seeds == 3)]) == 1
+    assert sorted(t2[(t2.row == "laplace") & (t2.status == "ours")].width) == [0.5, 1.0]
+    claims = pd.read_csv(tables / "claims.csv", keep_default_na=False)
+    row = claims[claims.claim == "extension-couae-vs-laplace"].iloc[0]
+    assert row.verdict == "no paper claim" and row.n_b == 3
+    theorem2 = pd.read_csv(tables / "theorem2.csv", keep_default_na=False)
+    laplace = theorem2[theorem2.experiment == "laplace"]
+    assert len(laplace) == 2 and (laplace.assumptions == "h = 2 (the theorem needs h > 2)").all()
+    assert (pd.to_numeric(laplace.kernel_bound) == 1.0).all() and (laplace.kernel_bound_source == "k(z, z)").all()
+    assert "multi-scale Laplace: the number of scales" in (tables / "theorem2.md").read_text()
+
+
+def test_a_new_model_type_trains_on_the_grid(tmp_path):
+    copy = repository_copy(tmp_path)
+    add_files(copy, ["workflow/couae/core/sliced_wasserstein.py", "workflow/couae/models/swae.py"])
+    (tmp_path / "swae.yaml").write_text(blocks()["swae.yaml"])
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        import torch, yaml
+        sys.path.insert(0, {str(copy / "workflow")!r})
+        from snakemake.utils import update_config
+        from couae import config as C
+        from couae.core.training import train
+        from couae.grid import model
+        from couae.grid.data import make_splits
+        from couae.grid.settings import grid_data_settings, grid_training_settings
+        from couae.grid.data import GridMixture
+
+        config = yaml.safe_load(open({str(copy / "config.yaml")!r}))
+        update_config(config, yaml.safe_load(open({str(tmp_path / "swae.yaml")!r})))
+        update_config(config, {{"grid": {{"training": {{"seeds": [0, 1], "iterations": 300, "log_every": 50}}}}}})
+        C.check_config(config)
+        settings = grid_training_settings(config, "narrow", "swae", 1.0)
+        mixture = GridMixture.from_settings(grid_data_settings(config, "narrow"))
+        sizes = {{"train": 500, "validation": 10, "test": 10, "reference": 10}}
+        run = model.build_run(settings, make_splits(mixture, sizes, seed=0)["train"])
+        train(run, 300, 50, 300)
+        history = run.history_array()
+        print(json.dumps({{"first": history[0, :, 0].tolist(), "last": history[-1, :, 0].tolist(),
+                          "sw2": history[-1, :, 2].tolist(), "terms": list(run.step_fn.term_names)}}))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["terms"] == ["loss", "recon", "regulariser"]
+    assert all(last < 0.5 * first for first, last in zip(out["first"], out["last"], strict=True))
+    assert all(0 <= v < 1.0 for v in out["sw2"])

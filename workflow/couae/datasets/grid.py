@@ -1,0 +1,194 @@
+"""The 2-D grid of 25 Gaussians (rules/grid.smk, the library `couae.grid`):
+two variants of the data set (the one the paper cites and the narrow one of
+later papers), every seed of a (variant, experiment, width) in one training
+job, the test log-likelihood of a Gaussian KDE on generated samples."""
+
+from __future__ import annotations
+
+from ..grid import settings as G
+from ..parameters import ConfigError
+from ..report import caveats
+from ..settings import main_widths, runs
+from . import AT_LEAST, BETTER, Dataset, Metric, PaperResults
+
+
+def _selection(config) -> str:
+    ev = config["grid"]["evaluation"]
+    if ev["selection"] == "cv":
+        return f"{ev['cv_folds']}-fold CV on the generated samples"
+    return "the validation set"
+
+
+def _bandwidths(config) -> str:
+    b = config["grid"]["evaluation"]["bandwidths"]
+    return f"logspace({b['log10_start']:g}, {b['log10_stop']:g}, {b['num']})"
+
+
+class Grid(Dataset):
+    name = "grid"
+    title = "grid"
+    prose = "the grid"
+    metric = Metric("test_log_likelihood", "test log-likelihood", "nats", higher_is_better=True)
+    paper = PaperResults(
+        iterations=3_000_000,
+        table1={"VAE": (-4.4, 0.2), "WAE": (-6.4, 1.1), "CouAE": (-4.3, 0.1)},
+        table2={0.25: (-5.8, 0.4), 0.5: (-4.8, 0.4), 1.0: (-4.3, 0.1)},
+        # -4.3 +- 0.1 against the VAE's -4.4 +- 0.2: at least as good, not better
+        table1_claims={"WAE": BETTER, "VAE": AT_LEAST},
+    )
+
+    # where its files live ({variant}, {experiment}, {width} are the rules' wildcards)
+    DATA = "results/grid/{variant}/data.npz"
+    RUN = "results/grid/{variant}/train/{experiment}/width{width}"
+    EVAL = "results/grid/{variant}/eval/{experiment}/width{width}"
+    REFERENCE = "results/grid/{variant}/eval/reference.csv"
+    TRAIN_BENCHMARK = "results/benchmarks/grid_train/{variant}_{experiment}_width{width}.tsv"
+    EVAL_BENCHMARK = "results/benchmarks/grid_eval/{variant}_{experiment}_width{width}.tsv"
+
+    def variants(self, config) -> list[str]:
+        return G.variants(config)
+
+    def variant_titles(self, config) -> dict[str, str]:
+        return G.variant_descriptions(config)
+
+    def seeds_per_job(self, config) -> int:
+        return len(self.seeds(config))  # every seed of a (variant, experiment, width) in one process
+
+    def layer_units(self, config) -> list[int]:
+        return [config["grid"]["model"]["hidden"]]
+
+    def n_train(self, config):
+        return config["grid"]["data"]["n_train"], "grid.data.n_train"
+
+    def training_settings(self, config, experiment, width, variant: str, **_):
+        return G.grid_training_settings(config, variant, experiment, width)
+
+    def check(self, config) -> None:
+        grid = config["grid"]
+        if not self.variants(config):
+            raise ConfigError("grid.variants: every variant is skipped")
+        off_block = [s for s in grid["training"]["snapshots"] if s % grid["training"]["log_every"]]
+        if off_block:
+            raise ConfigError(
+                f"grid.training.snapshots must be multiples of grid.training.log_every "
+                f"({grid['training']['log_every']}); {off_block} are not"
+            )
+        ev = grid["evaluation"]
+        if ev["selection"] == "cv" and ev["cv_folds"] > grid["generation"]["n_samples"]:
+            raise ConfigError("grid.evaluation.cv_folds exceeds grid.generation.n_samples")
+        if ev["selection"] == "cv" and ev["cv_folds"] > grid["data"]["n_reference"]:
+            raise ConfigError("grid.evaluation.cv_folds exceeds grid.data.n_reference")
+
+    # --- files -------------------------------------------------------------------------------
+
+    def outputs(self, config, pattern: str) -> list[str]:
+        """`pattern` filled for every variant and configured (experiment, width)."""
+        every = runs(config, "grid")
+        return [pattern.format(variant=v, experiment=e, width=w) for v in self.variants(config) for e, w in every]
+
+    def seed_files(self, config, name: str) -> list[str]:
+        """One path per configured seed, keeping {variant}, {experiment} and {width} as wildcards."""
+        return [f"{self.RUN}/seed{seed}/{name}" for seed in self.seeds(config)]
+
+    def figure2_files(self, config, name: str, variant: str = "{variant}") -> list[str]:
+        """Per experiment, `name` of its first seed at its main width (Figure 2)."""
+        first = self.seeds(config)[0]
+        return [
+            self.RUN.format(variant=variant, experiment=e, width=w) + f"/seed{first}/{name}"
+            for e, w in main_widths(config, "grid").items()
+        ]
+
+    def figure2_losses(self, config, variant: str) -> list[str]:
+        """Per experiment, the loss histories of every seed at its main width."""
+        return [
+            self.RUN.format(variant=variant, experiment=e, width=w) + f"/seed{seed}/loss.csv"
+            for e, w in main_widths(config, "grid").items()
+            for seed in self.seeds(config)
+        ]
+
+    def evaluations(self, config) -> list[str]:
+        return self.outputs(config, f"{self.EVAL}.csv")
+
+    def references(self, config) -> list[str]:
+        return [self.REFERENCE.format(variant=v) for v in self.variants(config)]
+
+    def provenance(self, config) -> list[str]:
+        return [
+            *self.outputs(config, f"{self.RUN}/provenance.json"),
+            *self.outputs(config, f"{self.EVAL}.provenance.json"),
+        ]
+
+    def benchmarks(self, config) -> list[str]:
+        return self.outputs(config, self.TRAIN_BENCHMARK) + self.outputs(config, self.EVAL_BENCHMARK)
+
+    def figures(self, config) -> list[str]:
+        return [
+            f"results/figures/{name}_{v}.{ext}"
+            for name in ("figure2", "convergence")
+            for v in self.variants(config)
+            for ext in ("png", "pdf")
+        ]
+
+    def targets(self, config) -> list[str]:
+        convergence = [f"results/tables/convergence.{ext}" for ext in ("csv", "md", "html")]
+        return self.figures(config) + convergence + self.evaluations(config) + self.references(config)
+
+    # --- words -------------------------------------------------------------------------------
+
+    def notes(self, config) -> list[str]:
+        t = config["grid"]["training"]
+        return [
+            f"grid: {t['iterations']} iterations, batch {t['batch_size']}, lambda {t['lambda']:g}; "
+            f"KDE bandwidth chosen by {_selection(config)}."
+        ]
+
+    def caveat_notes(self, config) -> list[str]:
+        shortened = caveats.shortened_run("grid", config["grid"]["training"]["iterations"], self.paper.iterations)
+        return [shortened] if shortened else []
+
+    def convergence_notes(self, config) -> list[str]:
+        """The notes of the convergence table (the grid's own: its snapshots)."""
+        t = config["grid"]["training"]
+        return self.caveat_notes(config) + [
+            "per variant, experiment, width and step: the test log-likelihood (same KDE protocol as Table 1: "
+            f"bandwidth by {_selection(config)}) over the seeds: mean, sample std, min and max; the last step is "
+            "Table 1-2's evaluation.",
+            f"steps: the snapshots {', '.join(str(s) for s in t['snapshots'] if s < t['iterations'])} and the last, "
+            f"{t['iterations']}.",
+        ]
+
+    def captions(self, config) -> dict[str, str]:
+        t = config["grid"]["training"]
+        return {
+            "figure2": (
+                "Figure 2, one per grid data set variant: samples generated by each experiment (first seed, at its "
+                "width x1 or largest, decoder applied to N(0, I) draws) beside the variant's true data, and the "
+                "training loss of every seed (mean per logging block)."
+            ),
+            "convergence": (
+                "Test log-likelihood on the grid against training steps, per data set variant: the mean over seeds "
+                "(line) and the range over seeds (band) for each experiment, one panel per width; dashed, the "
+                "variant's ceilings (the true density and a KDE on true samples). The last step "
+                f"({t['iterations']}) is Tables 1-2's evaluation; earlier points are networks kept during the same "
+                "runs. The title gives the verdicts of the paper's grid claims for that variant "
+                "(results/tables/claims.csv)."
+            ),
+        }
+
+    def summary(self, config) -> str:
+        grid = config["grid"]
+        variants = "; ".join(f"{name} ({text})" for name, text in self.variant_titles(config).items())
+        return (
+            f"Grid: data sets {variants}. Experiments {', '.join(self.experiments(config))}; "
+            f"{grid['training']['iterations']} iterations (paper {self.paper.iterations}), "
+            f"{len(grid['training']['seeds'])} seeds."
+        )
+
+    def table1_caption(self, config) -> str:
+        variants = "; ".join(f"{name}: {d}" for name, d in self.variant_titles(config).items())
+        return (
+            "Grid: test log-likelihood, a block per grid data set variant, each closed by its ceilings (the true "
+            f"density and a KDE on true samples); variants: {variants}. Log-likelihood: Gaussian KDE on the "
+            f"generated samples, bandwidth chosen among {_bandwidths(config)} by {_selection(config)}; "
+            f"{config['grid']['training']['iterations']} training iterations."
+        )

@@ -1,0 +1,83 @@
+"""The grid's job settings: its data (a variant's mixture and the shared
+splits), training (every seed of one variant, experiment and width) and
+evaluation, resolved from the config's `grid` section. Light: the Snakefile
+reads it through the grid's data set adapter (`couae.datasets.grid`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..settings import JobSettings, TrainingSettings, seeds, training_fields
+
+DATASET = "grid"
+
+
+def variants(config) -> list[str]:
+    """The grid data sets that run, in config order (`skip: true` leaves one out)."""
+    return [name for name, v in config[DATASET]["variants"].items() if not v.get("skip", False)]
+
+
+def variant_descriptions(config) -> dict[str, str]:
+    return {name: config[DATASET]["variants"][name]["description"] for name in variants(config)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GridTraining(TrainingSettings):
+    """One grid job: every seed of one (variant, experiment, width)."""
+
+    # The paper's grid objective is mean ||x - g(f(x))||^2: the reconstruction is unweighted.
+    recon_weight: ClassVar[float] = 1.0
+
+    data: Mapping  # the GridData the job trains on: a checkpoint never resumes on other data
+    hidden: int
+    n_hidden: int
+    seeds: tuple[int, ...]
+    n_generated: int  # samples per seed for the KDE
+    snapshots: tuple[int, ...]  # steps before the last at which the networks are kept (convergence)
+
+
+@dataclass(frozen=True)
+class GridData(JobSettings):
+    """One grid variant's data: its mixture and the shared splits."""
+
+    per_axis: int
+    spacing: float
+    std: float
+    seed: int
+    n_train: int
+    n_validation: int
+    n_test: int
+    n_reference: int
+
+
+@dataclass(frozen=True)
+class GridEvaluation(JobSettings):
+    bandwidths: Mapping  # {log10_start, log10_stop, num}
+    selection: str  # "cv" or "validation"
+    cv_folds: int
+
+
+def grid_data_settings(config, variant: str) -> GridData:
+    mixture = {k: v for k, v in config[DATASET]["variants"][variant].items() if k not in ("description", "skip")}
+    return GridData.from_dict({**mixture, **config[DATASET]["data"]})
+
+
+def grid_training_settings(config, variant: str, experiment: str, width: str | float) -> GridTraining:
+    grid = config[DATASET]
+    train = grid["training"]
+    return GridTraining(
+        **training_fields(config, DATASET, experiment, width),
+        data=grid_data_settings(config, variant).to_dict(),
+        hidden=grid["model"]["hidden"],
+        n_hidden=grid["model"]["n_hidden"],
+        seeds=seeds(config, DATASET),
+        n_generated=grid["generation"]["n_samples"],
+        snapshots=sorted(s for s in train["snapshots"] if s < train["iterations"]),
+    )
+
+
+def grid_evaluation_settings(config) -> GridEvaluation:
+    ev = config[DATASET]["evaluation"]
+    return GridEvaluation(bandwidths=dict(ev["bandwidths"]), selection=ev["selection"], cv_folds=ev["cv_folds"])

@@ -1,0 +1,45 @@
+"""The MMD autoencoder with KernelNet's learned kernel (Zhou, Chen, Xu): an
+adversarially trained kernel. The autoencoder descends recon + lambda MMD^2
+while the kernel's own networks ascend MMD^2 - alpha Omega. Settings and
+sources: `../shared/notes/related-models.md`, section 2; the kernel and its
+step are `couae.core.learned_kernel`."""
+
+from __future__ import annotations
+
+from . import ModelType, Parameter
+
+COUNT = {"type": "integer", "minimum": 1}
+BETA = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
+BETAS = {"type": "array", "items": BETA, "minItems": 2, "maxItems": 2}
+
+
+class LearnedKernelAutoencoder(ModelType):
+    name = "learnedkernel"
+    summary = "MMD autoencoder whose kernel (KernelNet's random-feature kernel) is trained to maximise the MMD"
+    parameters = {
+        "features": Parameter(COUNT, "random features w = g(e) of the data-independent part (KernelNet's VAE: 512)"),
+        "hidden": Parameter(COUNT, "units per hidden layer of the kernel's networks (KernelNet: 16)"),
+        "n_hidden": Parameter({"type": "integer", "minimum": 0}, "hidden layers (KernelNet's '3-layer MLP': 2)"),
+        "data_dependent": Parameter({"type": "boolean"}, "add KernelNet's pair-dependent part (DK); off: IKL"),
+        "pair_features": Parameter(COUNT, "random features of the pair-dependent part"),
+        "jacobian_pairs": Parameter(COUNT, "pairs for Omega's Jacobian term (autograd)"),
+        "alpha": Parameter({"type": "number", "minimum": 0}, "weight of Omega in the kernel's objective (eq. 9)"),
+        "lr_ratio": Parameter({"type": "number", "exclusiveMinimum": 0}, "kernel lr / autoencoder lr"),
+        "adam_betas": Parameter(BETAS, "the kernel's Adam betas (KernelNet's MMD-GAN: 0.5, 0.9)"),
+        "normalise": Parameter({"type": "boolean"}, "with both parts, halve their sum so k(z, z) is about 1"),
+        "gram_check_points": Parameter(COUNT, "codes + prior draws whose Gram matrix's smallest eigenvalue is logged"),
+    }
+    uses_lambda = True
+    takes_pretraining = True
+
+    def theorem2_failure(self, settings) -> str | None:
+        return "learned kernel, fitted to the training codes (the theorem needs a kernel fixed before the data)"
+
+    def build_step(self, networks):
+        from ..core.learned_kernel import build_learned_step
+
+        s = networks.settings
+        encoder, decoder = networks.autoencoder(self.encoder_outputs(s.latent_dim))
+        return build_learned_step(
+            encoder, decoder, s, networks.seeds, networks.device, networks.autocast, fused=networks.fused
+        )
