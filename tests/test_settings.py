@@ -43,7 +43,8 @@ def test_training_settings_carry_their_data_and_the_saved_layout():
     grid = json.loads(GS.grid_training_settings(config, "narrow", "couae", 1.0).to_json())
     assert grid == {
         "adam_betas": [0.9, 0.999], "batch_size": 100, "checkpoint_every": 100000, "experiment": "couae",
-        "hidden": 128, "iterations": 3000000, "kernel": "coulomb", "kernel_params": {"beta": None, "eps": 0.01},
+        "hidden": 128, "iterations": 3000000, "kernel": "coulomb",
+        "kernel_params": {"beta": None, "eps": 0.01, "smoothing": "additive", "normalised": False},
         "model_params": {}, "lambda": 100.0, "latent_dim": 2, "log_every": 1000, "lr": 0.001, "model": "mmd",
         "n_generated": 10000, "n_hidden": 2, "seeds": list(range(10)), "width": 1.0,
         "snapshots": [10000, 30000, 100000, 300000, 1000000],
@@ -61,7 +62,7 @@ def test_training_settings_carry_their_data_and_the_saved_layout():
     assert celeba["kernel"] is None and celeba["kernel_params"] == {} and celeba["recon_weight"] == 0.05
     assert celeba["channels"] == [128, 256, 512, 1024] and celeba["seed"] == 0 and "seeds" not in celeba
     # a VAE's own parameters, and no MMD weight: changing lambda does not re-run it
-    assert celeba["model_params"] == {"kl_weight": 1.0} and "lambda" not in celeba
+    assert celeba["model_params"] == {"kl_weight": 1.0, "decoder_variance": 10.0} and "lambda" not in celeba
 
 
 def test_optional_fields_are_left_out():

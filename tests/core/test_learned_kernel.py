@@ -4,6 +4,7 @@ from feature sums against the Gram matrix and a fixed kernel's estimator, and
 the adversarial step: the kernel ascends the MMD, each side moved by its own
 objective only."""
 
+import contextlib
 import dataclasses
 import math
 
@@ -26,6 +27,8 @@ def kernel_settings(**overrides):
     values = dict(
         features=512, hidden=16, n_hidden=2, data_dependent=False, pair_features=64, jacobian_pairs=8,
         alpha=5.0, lr_ratio=0.01, adam_betas=(0.5, 0.9), normalise=False, gram_check_points=8,
+        omega_ceiling=None, spectral_init="pytorch", kernel_steps=1, critic_features=0, critic_hidden=16,
+        critic_n_hidden=1,
     )  # fmt: skip
     return LearnedKernelSettings(**{**values, **overrides})
 
@@ -165,3 +168,51 @@ def test_a_collapsed_kernel_is_reported_once(caplog, monkeypatch):
         for _ in range(2):
             step(x, {"prior": prior})
     assert step.collapsed and caplog.text.count("the learned kernel has collapsed") == 1
+
+
+def test_the_unit_init_starts_the_kernel_at_unit_bandwidth():
+    """PyTorch's default init starts E|w|^2 far below h (a kernel several prior
+    standard deviations wide); `unit` scales g so that E|w|^2 = h."""
+    plain = LearnedKernel(2, kernel_settings(), seeds=[0, 1])
+    unit = LearnedKernel(2, kernel_settings(spectral_init="unit"), seeds=[0, 1])
+    draws = unit.draw(generators(2, 50), "cpu")
+    with torch.no_grad():
+        default_sq = plain.frequencies(draws).square().sum(-1).mean(-1)
+        unit_sq = unit.frequencies(draws).square().sum(-1).mean(-1)
+    assert (default_sq < 0.5).all()
+    torch.testing.assert_close(unit_sq, torch.full((2,), 2.0), rtol=0.15, atol=0.0)
+
+
+def test_the_omega_ceiling_penalises_only_beyond_it():
+    s = kernel_settings(alpha=5.0, omega_ceiling=2.0)
+    omega = torch.tensor([0.5, 2.0, 3.0])
+    torch.testing.assert_close(s.penalty(omega), torch.tensor([0.0, 0.0, 5.0]))
+    torch.testing.assert_close(kernel_settings(alpha=5.0).penalty(omega), 5.0 * omega)
+
+
+def test_the_critic_is_spectrally_normalised_and_the_kernel_acts_on_its_features():
+    kernel = LearnedKernel(2, kernel_settings(critic_features=4, critic_hidden=8, critic_n_hidden=1), seeds=[0, 1])
+    points = torch.randn(2, 10, 2, generator=torch.Generator().manual_seed(0))
+    for _ in range(200):  # the power iteration converges over forward passes
+        kernel.critic(points)
+    for k in range(len(kernel.critic.weights)):
+        top = torch.linalg.matrix_norm(kernel.critic.layer_weight(k).detach(), ord=2)
+        torch.testing.assert_close(top, torch.ones(2), rtol=1e-3, atol=0.0)  # the largest singular value
+    assert kernel.latent_dim == 4 and kernel.code_dim == 2
+    gram = kernel.gram(points, kernel.draw(generators(2), "cpu"))
+    assert gram.shape == (2, 10, 10)
+    assert {"critic.0.weight", "critic.2.weight"} <= set(kernel.plain_state_dict(1))
+
+
+def test_extra_kernel_steps_move_only_the_kernel():
+    settings = small_settings("learnedae")
+    settings = dataclasses.replace(settings, model_params={**settings.model_params, "kernel_steps": 3})
+    data = torch.randn(100, 2, generator=torch.Generator().manual_seed(1)).numpy()
+    run = grid_model.build_run(settings, data)
+    step = run.step_fn
+    kernel_before = [p.detach().clone() for p in step.kernel.parameters()]
+    encoder_before = [p.detach().clone() for p in step.encoder.parameters()]
+    prior = torch.randn(3, 100, 2, generator=torch.Generator().manual_seed(2))
+    step._kernel_step(run.data[None].expand(3, -1, -1), prior, contextlib.nullcontext())
+    assert any(not torch.equal(a, b) for a, b in zip(kernel_before, step.kernel.parameters(), strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(encoder_before, step.encoder.parameters(), strict=True))

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -131,12 +132,17 @@ def registered_examples():
 def test_every_registered_kernel_describes_itself_and_has_a_true_slope(name, params):
     """What the pipeline asks of a kernel, for each one the registry holds."""
     cls = kernels.kernel_class(name)
-    assert cls.name == name and cls.summary and cls.parameters()
-    kernel = make_kernel(name, 2, **params)
+    assert cls.name == name and cls.summary
+    configured = make_kernel(name, 2, **params)
+    kernel = configured
+    if cls.data_dependent:  # set from a batch: the kernel of one batch of codes and prior draws
+        gen = torch.Generator().manual_seed(0)
+        kernel = configured.bind(torch.randn(6, 2, generator=gen), torch.randn(6, 2, generator=gen))
     sq = torch.tensor([1e-3, 0.1, 0.7, 2.0, 9.0], dtype=torch.float64, requires_grad=True)
     (auto,) = torch.autograd.grad(kernel(sq).sum(), sq)
-    torch.testing.assert_close(kernel.value_and_slope(sq.detach())[1], auto, rtol=1e-10, atol=1e-12)
-    bound, why = kernel.theorem2_bound()
+    slope = kernel.value_and_slope(sq.detach())[1]
+    torch.testing.assert_close(slope.reshape(auto.shape), auto, rtol=1e-10, atol=1e-12)
+    bound, why = configured.theorem2_bound()
     assert (bound is None) == bool(why)  # a bound, or the reason there is none
     if bound is not None:  # Theorem 2's K = k(z, z) bounds the kernel from above, and it is non-negative
         assert kernel(torch.zeros((), dtype=torch.float64)).item() == pytest.approx(bound)
@@ -151,3 +157,76 @@ def test_kernel_parameters_are_checked_naming_the_key():
     with pytest.raises(ValueError, match=r"grid\.experiments\.x\.kernel_params: Additional properties"):
         kernels.resolve_params("imq", {"scales": [1.0]}, {"eps": 1.0}, key="grid.experiments.x.kernel_params")
     assert kernels.resolve_params("imq", {"scales": [1.0]}, {}, key="k") == {"scales": [1.0]}
+
+
+def smallest_gram_eigenvalue(kernel, points: torch.Tensor) -> float:
+    sq = (points[:, None, :] - points[None, :, :]).square().sum(-1)
+    gram = kernel(sq)
+    return float(torch.linalg.eigvalsh(gram)[0] / torch.linalg.eigvalsh(gram)[-1])
+
+
+def dense_sets(dim: int, count: int = 5):
+    gen = torch.Generator().manual_seed(dim)
+    return [0.3 * torch.randn(60, dim, generator=gen, dtype=torch.float64) for _ in range(count)]
+
+
+@pytest.mark.parametrize("beta", [1, 2, 3, 4, 5, 6])
+def test_the_distance_smoothed_coulomb_kernel_is_positive_definite(beta):
+    """(d^2 + r0^2)^(-beta/2) is a generalised inverse multiquadric: every Gram
+    matrix of distinct points is positive definite, in every dimension."""
+    kernel = make_kernel("coulomb", beta + 2, eps=0.5, beta=None, smoothing="distance")
+    assert min(smallest_gram_eigenvalue(kernel, pts) for pts in dense_sets(beta + 2)) > -1e-12
+
+
+@pytest.mark.parametrize("beta", [3, 4, 6])
+def test_the_additive_smoothing_is_not_positive_definite_above_beta_2(beta):
+    """1 / (d^beta + eps): negative eigenvalues on dense point sets (why the distance form exists)."""
+    kernel = make_kernel("coulomb", beta + 2, eps=0.5, beta=None)
+    assert min(smallest_gram_eigenvalue(kernel, pts) for pts in dense_sets(beta + 2)) < -1e-6
+    assert "not positive definite" in kernel.remark()
+
+
+def test_the_distance_smoothing_and_eq_3s_constant_in_closed_form():
+    sq = torch.tensor([0.0, 1.0, 4.0], dtype=torch.float64)
+    log = make_kernel("coulomb", 2, eps=0.1, beta=None, smoothing="distance")
+    torch.testing.assert_close(log(sq), -0.5 * torch.log(sq + 0.01))
+    power = make_kernel("coulomb", 5, eps=0.1, beta=None, smoothing="distance")
+    torch.testing.assert_close(power(sq), (sq + 0.01) ** -1.5)
+    assert power.theorem2_bound() == (pytest.approx(0.1**-3), "")
+    # eq. (3): 1/(2 pi) in 2-D, 1/((h - 2) S_h) above, S_3 = 4 pi
+    normal2 = make_kernel("coulomb", 2, eps=0.1, beta=None, normalised=True)
+    torch.testing.assert_close(normal2(sq), make_kernel("coulomb", 2, eps=0.1, beta=None)(sq) / (2 * math.pi))
+    normal3 = make_kernel("coulomb", 3, eps=0.1, beta=None, normalised=True)
+    torch.testing.assert_close(normal3(sq), 1 / (4 * math.pi * (sq.sqrt() + 0.1)))
+    assert normal3.theorem2_bound()[0] == pytest.approx(1 / (4 * math.pi * 0.1))
+
+
+def test_the_celeba_coulomb_kernel_says_it_is_one_imq_scale():
+    kernel = make_kernel("coulomb", 64, eps=1.0, beta=2.0)
+    imq = make_kernel("imq", 64, scales=[1.0 / 128])  # C = 1/128 x 2 x 64 = 1 = eps
+    sq = torch.tensor([0.0, 0.5, 3.0], dtype=torch.float64)
+    torch.testing.assert_close(kernel(sq), imq(sq) / 1.0)
+    assert "single-scale IMQ" in kernel.remark() and "lambda / eps" in kernel.remark()
+
+
+def test_waes_median_rbf_equals_a_hand_computation():
+    """WAE's code: sigma_k^2 = the (n^2 - n)/2-th largest squared code-prior
+    distance + the same of the code-code distances; k = exp(-d^2 / (2 sigma_k^2))."""
+    from couae.core.mmd import mmd2_unbiased
+
+    gen = np.random.default_rng(3)
+    x, y = gen.normal(size=(5, 2)), gen.normal(size=(5, 2)) + 0.4
+    n, half = 5, (25 - 5) // 2
+    cross = ((x[:, None] - y[None]) ** 2).sum(-1)
+    within_x = ((x[:, None] - x[None]) ** 2).sum(-1)
+    within_y = ((y[:, None] - y[None]) ** 2).sum(-1)
+    sigma2 = np.sort(cross.ravel())[::-1][half - 1] + np.sort(within_x.ravel())[::-1][half - 1]
+    k = lambda d2: np.exp(-d2 / (2 * sigma2))  # noqa: E731
+    off = ~np.eye(n, dtype=bool)
+    expected = k(within_x)[off].mean() + k(within_y)[off].mean() - 2 * k(cross).mean()
+    kernel = make_kernel("waerbf", 2)
+    got = mmd2_unbiased(kernel, torch.tensor(x)[None], torch.tensor(y)[None])
+    assert float(got) == pytest.approx(expected, rel=1e-12)
+    assert kernel.theorem2_bound()[0] is None and kernel.data_dependent
+    with pytest.raises(ValueError, match="set from each batch"):
+        kernel.value_and_slope(torch.zeros(3))

@@ -38,12 +38,14 @@ def grid_evals(couae, wae, vae, widths=None, seeds=10, spread=0.05, variant="cit
 
 
 THEOREM1_COLUMNS = ["flow", "kernel", "dim", "noise", "runs", "fraction_global", "median_worst_distance",
-                    "median_start_worst_distance"]  # fmt: skip
+                    "median_start_worst_distance", "particles", "missed_at_critical"]  # fmt: skip
 
 
 def theorem1(rows):
+    """Theorem 1 table rows (flow, dim, fraction, end, start[, missed at a critical point]), 10 particles."""
     return pd.DataFrame(
-        [(f, "coulomb", d, 0.0, 30, frac, end, start) for f, d, frac, end, start in rows], columns=THEOREM1_COLUMNS
+        [(r[0], "coulomb", r[1], 0.0, 30, r[2], r[3], r[4], 10, r[5] if len(r) > 5 else 0) for r in rows],
+        columns=THEOREM1_COLUMNS,
     )
 
 
@@ -123,25 +125,42 @@ def test_theorem1_runs(settings):
     flows = theorem1(
         [
             ("coulomb", 2, 1.0, 0.001, 2.0),  # every run reached the minimum
-            ("coulomb", 8, 0.4, 4.9, 4.0),  # moved and ended elsewhere
-            ("coulomb", 16, 0.0, 5.66, 5.66),  # never moved: stalled
-            ("gaussian", 2, 0.1, 1.0, 2.0),  # some runs missed it
+            ("coulombdist", 3, 0.4, 4.9, 4.0, 3),  # missed, three runs at a critical point: against the theorem
+            ("coulombdist", 8, 0.4, 4.9, 4.0, 0),  # missed, but every such run still moving: not converged
+            (
+                "coulomb",
+                8,
+                0.4,
+                0.61,
+                4.0,
+                18,
+            ),  # at critical points, but the additive smoothing's flat core may cause it
+            ("coulomb", 16, 0.0, 5.66, 5.66),  # 10 particles in h = 16: Assumption 1 (N > h) fails
+            ("gaussian", 2, 0.1, 1.0, 2.0, 5),  # some runs ended at a spurious minimum
+            ("imq", 3, 0.8, 1.0, 2.0, 0),  # some runs missed it, still moving: a stall not shown
         ]
     )
     table = claims.claims_table([("grid", grid_evals(-4.3, -6.4, -4.4))], flows, settings)
     theory = table[table.source == "Theorem 1"].set_index("claim")
     assert theory.loc["theorem1-coulomb-h2", "verdict"] == REPRODUCED
-    assert theory.loc["theorem1-coulomb-h8", "verdict"] == CONTRADICTED
+    assert theory.loc["theorem1-coulombdist-h3", "verdict"] == CONTRADICTED
+    assert theory.loc["theorem1-coulombdist-h8", "verdict"] == INCONCLUSIVE
+    assert theory.loc["theorem1-coulombdist-h8", "reasons"].startswith("not converged: the 18 runs")
+    smoothed = theory.loc["theorem1-coulomb-h8"]
+    assert smoothed.direction == claims.OPPOSES and smoothed.verdict == INCONCLUSIVE
+    assert smoothed.reasons.startswith("our smoothing may cause it") and "not positive definite" in smoothed.reasons
     assert theory.loc["theorem1-coulomb-h16", "verdict"] == INCONCLUSIVE
-    assert "stalled" in theory.loc["theorem1-coulomb-h16", "reasons"]
+    assert theory.loc["theorem1-coulomb-h16", "reasons"] == "Assumption 1 (N > h) fails: N = 10 particles in h = 16"
     assert theory.loc["theorem1-gaussian-h2", "verdict"] == REPRODUCED
-    low, high = theory.loc["theorem1-coulomb-h8", ["ci_low", "ci_high"]]
+    assert theory.loc["theorem1-imq-h3", "verdict"] == INCONCLUSIVE
+    assert "still moving" in theory.loc["theorem1-imq-h3", "reasons"]
+    low, high = theory.loc["theorem1-coulombdist-h3", ["ci_low", "ci_high"]]
     assert low < 0.4 < high  # Clopper-Pearson around 12 of 30
 
 
 def test_paper_config_picks_the_theorem1_flows_and_paper_columns():
     s = C.claims_settings(load_config())
-    assert s.theorem1_flows == {"reaches": ["coulomb"], "can_stall": ["gaussian", "imq"]}
+    assert s.theorem1_flows == {"reaches": ["coulomb", "coulombdist"], "can_stall": ["gaussian", "imq", "waerbf"]}
     assert s.paper_columns["grid"] == {"VAE": "vae", "WAE": "wae", "CouAE": "couae"}
 
 

@@ -90,3 +90,32 @@ def test_flows_are_seeded_and_record_trajectories():
     assert not np.allclose(a.final, c.final)
     assert a.trajectory.shape == (6, 4, 2)
     np.testing.assert_array_equal(a.trajectory[-1], a.final[0])
+
+
+def test_forces_vanish_at_a_constructed_critical_point_and_not_off_it():
+    """Two particles on one point between two samples at -1 and 1: a spurious
+    critical point (by symmetry), with both particles off their samples."""
+    import torch
+
+    from couae.theory.flows import forces
+
+    kernel = make_kernel("gaussian", 1, scales=[1.0])
+    targets = torch.tensor([[[-1.0], [1.0]]], dtype=torch.float64)
+    stuck = torch.zeros(1, 2, 1, dtype=torch.float64)
+    assert float(forces(kernel, stuck, targets).abs().max()) < 1e-12
+    moving = torch.tensor([[[0.3], [-0.5]]], dtype=torch.float64)
+    assert float(forces(kernel, moving, targets).abs().max()) > 1e-2
+
+
+def test_a_flow_records_whether_its_misses_ended_at_critical_points():
+    """A single-scale Gaussian flow stalls at spurious critical points (the
+    forces off the samples vanish); the rows count them."""
+    from couae.theory.flows import theorem1_rows
+
+    settings = flow_settings(kernel="gaussian", params={"scales": [1.0]}, dims=(2,), noise_levels=(0.0,),
+                             n_runs=6, steps=2000)  # fmt: skip
+    rows, _ = theorem1_rows(settings)
+    row = rows.iloc[0]
+    missed = round((1 - row.fraction_global) * row.runs)
+    assert missed > 0 and 0 < row.missed_at_critical <= missed and row.median_off_force < settings.critical_force
+    assert row.particles == settings.n_particles

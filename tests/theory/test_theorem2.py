@@ -20,13 +20,16 @@ def gap_columns(gap, recon_weight=1.0, k_bound=7.0):
         "kernel_bound": k_bound,
         "kernel_bound_source": "k(z, z)",
         "objective_train": 1.0,
+        "objective_independent": 1.0 + gap / 2,
+        "independent_size": 250,
         "objective_fresh": 1.0 + gap,
         "objective_fresh_std": 0.2,
         "fresh_draws": 4,
         "fresh_size": 500,
-        "gap": gap,
-        "gap_recon": gap / 2,
-        "gap_mmd2": gap / 200,
+        "theorem_gap": gap / 2,
+        "generalisation_gap": gap,
+        "generalisation_gap_recon": gap / 2,
+        "generalisation_gap_mmd2": gap / 200,
     }
 
 
@@ -133,9 +136,12 @@ def test_bound_columns_per_width_use_each_seeds_own_xi_in_objective_units():
     assert row.v == pytest.approx(7.0 * q) and row.s == pytest.approx(7.0 * math.sqrt(math.log(160) / 500))
     assert row.eps == pytest.approx(row.t + 100 * (2 * row.s + row.v)) and row.dominant in ("s", "u")
     assert row.eps_mean_xi == pytest.approx(row.eps - row.t + 1.25 * q)  # xi_mean = xi / 4
-    assert row.gap_mean == pytest.approx(0.2) and row.gap_max == pytest.approx(0.3)
+    assert row.generalisation_gap_mean == pytest.approx(0.2) and row.generalisation_gap_max == pytest.approx(0.3)
+    assert row.theorem_gap_mean == pytest.approx(0.1) and row.theorem_gap_max == pytest.approx(0.15)
+    # the independent sample's bound is at its own size, 250: every term but t at N / 2 instead of N
+    assert row.eps_independent == pytest.approx(row.t * math.sqrt(2) + 100 * (2 * row.s + row.v) * math.sqrt(2))
     assert row.fresh_se == pytest.approx(0.1) and row.bound_holds == "3/3"
-    assert row.eps_over_gap == pytest.approx(row.eps / 0.2)
+    assert row.eps_over_gap == pytest.approx(row.eps_independent / 0.1)
     celeba = t[t.dataset == "celeba"].iloc[0]  # xi in objective units: 0.05 x 900
     assert celeba.xi_objective == pytest.approx(45.0) and celeba.t == pytest.approx(
         45.0 * math.sqrt(math.log(160) / 2000)
@@ -144,9 +150,10 @@ def test_bound_columns_per_width_use_each_seeds_own_xi_in_objective_units():
 
 def test_a_gap_beyond_eps_is_counted_and_a_vae_row_has_no_bound():
     evals = grid_evals()
-    evals.loc[0, "gap"] = 1e6
+    evals.loc[0, "theorem_gap"] = 1e6
+    evals.loc[1, "generalisation_gap"] = 1e6  # not what the theorem bounds: no effect on bound_holds
     vae = grid_evals().assign(experiment="vae", assumptions="vae objective, not eq. (2)")
-    vae[["gap", "kernel_bound", "objective_fresh_std"]] = float("nan")
+    vae[["theorem_gap", "generalisation_gap", "kernel_bound", "objective_fresh_std"]] = float("nan")
     t = theorem2_table(with_bound(per_seed(pd.concat([evals, vae]), "grid", n_train=500), 0.05))
     assert list(t[t.experiment == "couae"].bound_holds) == ["2/3", "3/3"]
     v = t[t.experiment == "vae"]
@@ -160,7 +167,9 @@ def test_bound_figure_plots_eps_and_gap_per_dataset():
     fig = theorem2_bound_figure(theorem2_table(seeds), {"grid": {"couae": "CouAE"}})
     grid_ax, celeba_ax = fig.axes
     assert grid_ax.get_yscale() == "log" and grid_ax.get_title() == "grid"
-    eps_line, gap_line = grid_ax.lines[:2]
-    assert list(eps_line.get_xdata()) == [0.5, 1.0] and list(gap_line.get_ydata()) == pytest.approx([0.2, 0.2])
+    eps_line, gap_line, generalisation_line = grid_ax.lines[:3]
+    assert list(eps_line.get_xdata()) == [0.5, 1.0] and list(gap_line.get_ydata()) == pytest.approx([0.1, 0.1])
+    assert list(generalisation_line.get_ydata()) == pytest.approx([0.2, 0.2])
+    assert list(eps_line.get_ydata()) == pytest.approx(theorem2_table(seeds).query("dataset == 'grid'").eps_independent)
     assert "STAND-IN DATA" in celeba_ax.get_title()
     assert [t.get_text() for t in fig.legends[0].texts][0] == "CouAE"

@@ -152,7 +152,8 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
 def test_job_settings_hold_only_that_experiment():
     config = load_config()
     s = GS.grid_training_settings(config, "narrow", "couae", "0.5")
-    assert s.kernel == "coulomb" and s.kernel_params == {"eps": 0.01, "beta": None}
+    assert s.kernel == "coulomb" and s.kernel_params == {"eps": 0.01, "beta": None, "smoothing": "additive",
+                                                         "normalised": False}  # fmt: skip
     assert s.width == 0.5 and s.lam == 100.0 and s.seeds == tuple(range(10))
     changed = load_config({"grid": {"kernels": {"plummer": {"eps": 1.0}}}})
     assert GS.grid_training_settings(changed, "cited", "couae", 1.0) == GS.grid_training_settings(
@@ -176,7 +177,8 @@ def test_celeba_jobs_hold_only_their_settings():
         ("coulombgan", "1"),
     ]  # fmt: skip
     s = CS.celeba_training_settings(config, "couae", "0.5", 0)
-    assert s.kernel_params == {"eps": 1.0, "beta": 2.0} and s.recon_weight == 0.05 and s.latent_dim == 64
+    assert s.kernel_params == {"eps": 1.0, "beta": 2.0, "smoothing": "additive", "normalised": False}
+    assert s.recon_weight == 0.05 and s.latent_dim == 64
     moved = load_config({"celeba": {"data": {"archive": "/elsewhere.zip", "sources": ["archive"]}}})
     assert CS.celeba_data_settings(moved) == CS.celeba_data_settings(config)  # locations are not settings
     assert "weights_dir" not in CS.fid_settings(config).to_dict()
@@ -185,7 +187,7 @@ def test_celeba_jobs_hold_only_their_settings():
 def test_skip_leaves_rows_out_of_a_merged_config():
     config = load_config({"grid": {"experiments": {"gaussian": {"skip": True}}, "variants": {"cited": {"skip": True}}}})
     check(config)
-    assert S.experiments(config, "grid") == ["vae", "wae", "couae", "plummer", "coulombgan", "learnedae"]
+    assert S.experiments(config, "grid") == [e for e in load_config()["grid"]["experiments"] if e != "gaussian"]
     assert (
         GS.variants(config) == ["narrow"] and "gaussian" not in C.claims_settings(config).paper_columns["grid"].values()
     )
@@ -299,8 +301,8 @@ def test_a_model_types_parameters_resolve_from_its_defaults_the_data_set_and_the
         }
     )
     check(config)
-    assert GS.grid_training_settings(config, "cited", "vae", 1).model_params == {"kl_weight": 0.5}
-    assert GS.grid_training_settings(config, "cited", "beta", 1).model_params == {"kl_weight": 4.0}
+    assert GS.grid_training_settings(config, "cited", "vae", 1).model_params["kl_weight"] == 0.5
+    assert GS.grid_training_settings(config, "cited", "beta", 1).model_params["kl_weight"] == 4.0
 
 
 def test_presets_say_which_rows_they_run():

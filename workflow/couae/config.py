@@ -21,6 +21,7 @@ from .settings import (
     ClaimsSettings,
     experiments,
     paper_columns,
+    theorem1_remarks,
     theorem1_roles,
     training_fields,
     width_label,
@@ -62,6 +63,7 @@ def claims_settings(config) -> ClaimsSettings:
         iterations={name: config[name]["training"]["iterations"] for name in names},
         paper_columns={name: paper_columns(config, name) for name in names},
         theorem1_flows=theorem1_roles(config),
+        theorem1_remarks=theorem1_remarks(config),
     )
 
 
@@ -139,6 +141,9 @@ def _check_components(config, dataset: str) -> None:
         refused = [key for key, allowed in takes.items() if key in exp and not allowed]
         if refused:
             raise ConfigError(f"{where}.{refused[0]}: the {spec.name} model type takes no {refused[0]}")
+        if spec.uses_kernel and "kernel" in exp and not spec.takes_batch_kernel:
+            if kernels.kernel_class(exp["kernel"], f"{where}.kernel").data_dependent:
+                raise ConfigError(f"{where}.kernel: the {spec.name} model type needs a kernel fixed before the data")
         if "model_params" in exp:
             check(exp["model_params"], spec.parameters, f"{where}.model_params", complete=False)
         if name in experiments(config, dataset):
@@ -192,8 +197,10 @@ def theory_kernels(config) -> dict[str, Mapping]:
 
 def _check_theory(config) -> None:
     for key, choice in theory_kernels(config).items():
-        kernels.kernel_class(choice["kernel"], f"{key}.kernel")
+        cls = kernels.kernel_class(choice["kernel"], f"{key}.kernel")
         kernels.check_params(choice["kernel"], choice["params"], f"{key}.params")
+        if cls.data_dependent and not key.startswith("theory.theorem1.flows."):
+            raise ConfigError(f"{key}.kernel: {cls.name} is set from each batch; this part needs a fixed kernel")
     t1 = config["theory"]["theorem1"]
     if t1["final_max_step"] > t1["max_step"]:
         raise ConfigError("theory.theorem1.final_max_step must not exceed theory.theorem1.max_step")

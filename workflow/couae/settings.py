@@ -315,6 +315,7 @@ class Theorem1Settings(JobSettings):
     max_step: float
     final_max_step: float
     tolerance: float
+    critical_force: float  # a run that missed the minimum ended at a critical point: forces off the samples below this
     noise_levels: tuple[float, ...]
     noise_decay: float
     seed: int
@@ -358,6 +359,7 @@ class ClaimsSettings(JobSettings):
     iterations: Mapping  # dataset -> training iterations of this run
     paper_columns: Mapping  # dataset -> paper column (VAE, WAE, CouAE) -> experiment
     theorem1_flows: Mapping  # kernels.REACHES / kernels.CAN_STALL -> the flows whose kernel Theorem 1 says so of
+    theorem1_remarks: Mapping  # flow -> dimension (as text) -> its kernel's remark there ("" where none)
 
 
 def theorem1_roles(config) -> dict[str, list[str]]:
@@ -368,6 +370,15 @@ def theorem1_roles(config) -> dict[str, list[str]]:
         if role is not None:
             roles[role].append(name)
     return roles
+
+
+def theorem1_remarks(config) -> dict[str, dict[str, str]]:
+    """Per Theorem 1 flow and dimension, what its kernel says of itself there (`Kernel.remark`)."""
+    t1 = config["theory"]["theorem1"]
+    return {
+        name: {str(dim): kernels.make_kernel(flow["kernel"], dim, **flow["params"]).remark() for dim in t1["dims"]}
+        for name, flow in t1["flows"].items()
+    }
 
 
 def paper_columns(config, dataset: str) -> dict[str, str]:

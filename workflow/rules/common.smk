@@ -59,6 +59,7 @@ wildcard_constraints:
     setup=r"[a-z0-9]+",
     row=r"[a-z0-9]+",
     width=r"\d+(\.\d+)?",
+    candidate=r"\d+",
 
 
 # --- what the data sets give the shared rules --------------------------------------------

@@ -14,6 +14,8 @@ localrules:
     grid,
     figure2,
     convergence,
+    tuning,
+    tune,
 
 
 # snakemake grid: the grid half alone
@@ -168,3 +170,63 @@ rule convergence:
         "convergence.py --convergence {input.convergence} --references {input.references} --claims {input.claims}"
         " --titles {params.titles:q} --notes {params.notes:q} --table-stem results/tables/convergence"
         " --figure-dir results/figures > {log} 2>&1"
+
+
+# The tuning rule (snakemake tune): each extension row's candidates at one
+# reduced budget, scored on the validation split; the choice is a config file.
+rule grid_tune_candidate:
+    input:
+        data=GRID.DATA,
+    output:
+        rows=f"{GRID.TUNING}/candidate{{candidate}}.csv",
+        provenance=f"{GRID.TUNING}/candidate{{candidate}}.provenance.json",
+    log:
+        "logs/grid/{variant}/tuning/{experiment}_candidate{candidate}.log",
+    benchmark:
+        "results/benchmarks/grid_tuning/{variant}_{experiment}_candidate{candidate}.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["grid"]["training"]["threads"]
+    resources:
+        gpu=GPU_PER_TRAINING_JOB,
+    params:
+        settings=lambda w: G.tuning_training_settings(config, w.variant, w.experiment, int(w.candidate)).to_json(),
+        overrides=lambda w: S.as_json(G.candidates(config, w.experiment)[int(w.candidate)]),
+        eval_settings=G.grid_evaluation_settings(config).to_json(),
+        run_dir=lambda w, output: Path(output.rows).parent,
+        device=config["device"],
+    shell:
+        "grid_tune_candidate.py --data {input.data} --variant {wildcards.variant} --candidate {wildcards.candidate}"
+        " --overrides {params.overrides:q} --settings {params.settings:q} --eval-settings {params.eval_settings:q}"
+        " --checkpoint {params.run_dir:q}/checkpoint{wildcards.candidate}.pt --device {params.device}"
+        " --threads {threads} --out {output.rows} --provenance {output.provenance} > {log} 2>&1"
+
+
+rule tuning:
+    input:
+        GRID.tuning_files(config),
+    output:
+        "results/tables/tuning.csv",
+        "results/tables/tuning.md",
+        report("results/tables/tuning.html", caption="../report/caption.rst", category="Tuning"),
+        "results/tuning/tuned.yaml",
+    log:
+        "logs/grid/tuning.log",
+    conda:
+        CONDA_ENV
+    params:
+        candidates=S.as_json({e: G.candidates(config, e) for e in G.tuned_rows(config)}),
+        budget=GRID.tuning_budget(config),
+        notes=S.as_json(GRID.tuning_notes(config)),
+        caption=T.caption("tuning", config),
+    shell:
+        "tuning.py --rows {input} --candidates {params.candidates:q} --budget {params.budget:q}"
+        " --notes {params.notes:q} --table-stem results/tables/tuning --config-out results/tuning/tuned.yaml"
+        " > {log} 2>&1"
+
+
+# snakemake tune: the tuning rule's table and the config it chose
+rule tune:
+    input:
+        "results/tables/tuning.csv",
+        "results/tuning/tuned.yaml",

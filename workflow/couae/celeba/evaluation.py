@@ -41,20 +41,26 @@ def test_statistics(test_path, settings: FIDSettings, weights_dir, batch_size: i
 
 
 def theorem2_columns(model: Autoencoder, train, validation, settings: GapSettings) -> dict:
-    """Theorem 2's columns of one model: L_hat on its N training images against
-    L estimated on random halves of the validation split (fresh images the
-    model never trained on; at most N each), with fresh prior draws.
+    """Theorem 2's columns of one model. The validation split (images the
+    model never trained on) is split in two at random: L_hat on n images of
+    the first half (what the theorem bounds) and on the N training images
+    (the generalisation gap), against L estimated on random n-subsets of the
+    second half with fresh prior draws; n = min(N, half the split).
     train, validation: `Autoencoder.errors_and_codes` of each split."""
-    size = min(len(train[1]), len(validation[1]) // 2)
+    halves = torch.randperm(len(validation[1]), generator=torch_generator(settings.seed, "theorem2/split"))
+    held_out, pool = halves[: len(halves) // 2], halves[len(halves) // 2 :]
+    size = min(len(train[1]), len(held_out))
     if size < 2:
         raise ValueError(f"Theorem 2's gap needs at least 4 validation images, got {len(validation[1])}")
 
-    def fresh(r: int):
-        pick = torch.randperm(len(validation[1]), generator=torch_generator(settings.seed, f"theorem2/fresh/{r}"))
-        pick = pick[:size]
-        return validation[0][pick], validation[1][pick.to(validation[1].device)]
+    def pick(indices):
+        return validation[0][indices], validation[1][indices.to(validation[1].device)]
 
-    return theorem2_row(model.settings, train, fresh, settings)
+    def fresh(r: int):
+        order = torch.randperm(len(pool), generator=torch_generator(settings.seed, f"theorem2/fresh/{r}"))
+        return pick(pool[order[:size]])
+
+    return theorem2_row(model.settings, train, lambda: pick(held_out[:size]), fresh, settings)
 
 
 @dataclass
@@ -107,7 +113,7 @@ def evaluate(
                  theorem2["objective_fresh"])  # fmt: skip
     else:  # a GAN: nothing is reconstructed, xi does not exist, Theorem 2 does not apply
         errors = {split: np.array([np.nan]) for split in ("train", "validation")}
-        theorem2 = theorem2_row(model.settings, None, None, gap)
+        theorem2 = theorem2_row(model.settings, None, None, None, gap)
     meta = read_meta(meta_path)
     marks = caveats.celeba_marks(meta, test_only=extractor.name == fid.TEST_ONLY, few_images=few)
     trained = model.settings

@@ -35,12 +35,11 @@ def build_networks(settings: CelebATraining, encoder_outputs: int):
         return dcgan.build(settings.channels, settings.width, settings.latent_dim, encoder_outputs, settings.init)
 
 
-def build_gan_networks(settings: CelebATraining, discriminator_width: float):
+def build_gan_networks(settings: CelebATraining, latent_dim: int, discriminator_width: float):
     """Fresh (generator, discriminator), from the seed's own stream."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(stream_seed(settings.seed, "init/networks"))
-        c, h = settings.channels, settings.latent_dim
-        return dcgan.build_gan(c, settings.width, h, discriminator_width, settings.init)
+        return dcgan.build_gan(settings.channels, settings.width, latent_dim, discriminator_width, settings.init)
 
 
 def _on_device(net, device):
@@ -55,6 +54,7 @@ class ImageNetworks:
     the training device, one seed per job; fused Adam and autocast on CUDA."""
 
     data_dim = IMAGE_VALUES
+    data_scale = 1.0  # pixel values in [-1, 1]
 
     def __init__(self, settings: CelebATraining, device):
         self.settings, self.seeds, self.device = settings, list(settings.seeds), device
@@ -64,8 +64,15 @@ class ImageNetworks:
     def autoencoder(self, encoder_outputs: int):
         return tuple(_on_device(net, self.device) for net in build_networks(self.settings, encoder_outputs))
 
-    def generator_and_discriminator(self, discriminator_width: float):
-        return tuple(_on_device(net, self.device) for net in build_gan_networks(self.settings, discriminator_width))
+    def generator_and_discriminator(self, latent_dim, discriminator_width, discriminator_hidden, activation):
+        """The DCGAN decoder and encoder (with one output) as generator and discriminator."""
+        if discriminator_hidden is not None or activation != "relu":
+            raise ValueError(
+                f"{self.settings.experiment}: the image discriminator is the DCGAN encoder (discriminator_hidden "
+                "null, discriminator_activation relu); an MLP's units and activation do not apply"
+            )
+        nets = build_gan_networks(self.settings, latent_dim, discriminator_width)
+        return tuple(_on_device(net, self.device) for net in nets)
 
     def adam(self, params, lr: float, betas):
         return torch.optim.Adam(params, lr=lr, betas=tuple(betas), fused=self.fused)
@@ -164,7 +171,7 @@ class Autoencoder:
             self.encoder.to(self.device).eval()
         else:  # a generator and a discriminator: the generator has the decoder's shape
             channels = dcgan.scaled_channels(self.settings.channels, self.settings.width)
-            self.encoder, self.decoder = None, dcgan.Decoder(channels, self.settings.latent_dim)
+            self.encoder, self.decoder = None, dcgan.Decoder(channels, self.spec.generator_latent(self.settings))
         self.decoder.load_state_dict(saved["decoder" if self.reconstructs else "generator"])
         self.decoder.to(self.device).eval()
 
@@ -180,7 +187,7 @@ class Autoencoder:
     def generate(self, n: int, batch_size: int = 500) -> np.ndarray:
         """n images decoded from N(0, I) draws of the seed's 'generate' stream: (n, 3, 64, 64) uint8."""
         gen = torch_generator(self.settings.seed, "generate")
-        z = torch.randn(n, self.settings.latent_dim, generator=gen)
+        z = torch.randn(n, self.spec.generator_latent(self.settings), generator=gen)
         out = [to_uint8(self.decoder(z[i : i + batch_size].to(self.device))).cpu() for i in range(0, n, batch_size)]
         return torch.cat(out).numpy()
 

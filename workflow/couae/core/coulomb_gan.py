@@ -14,11 +14,17 @@ same batch, as the authors' TensorFlow code does. The logged `loss` is the
 batch energy F = 1/2 (biased MMD^2 between the real and generated batches),
 which the game drives to zero; its kernel is the experiment's kernel (the
 Plummer kernel by default).
+
+With `decay`, both learning rates and the kernel's eps fall geometrically
+over the run, reaching `decay` times their start at the last step (the GAN
+paper decays both). The schedule is read off the generator optimiser's own
+step count, so a resumed run continues it exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -49,9 +55,35 @@ class CoulombGANStep:
     generator_optimizer: torch.optim.Optimizer
     discriminator_optimizer: torch.optim.Optimizer
     latent_dim: int
+    decay: float | None = None  # lrs and eps reach this factor at `iterations`; None: constant
+    iterations: int = 0
     term_names: tuple[str, ...] = TERM_NAMES
     autocast_dtype = None  # runs in the networks' own precision (float32)
     sampling_network = "generator"
+    _steps: int | None = field(default=None, init=False, repr=False)  # steps taken (None: read at the first call)
+    _start: dict = field(default_factory=dict, init=False, repr=False)  # the lrs and eps the schedule starts from
+
+    def __post_init__(self):
+        # before a checkpoint is loaded: its optimisers hold the decayed lrs of their last step
+        self._start = {
+            "generator": [g["lr"] for g in self.generator_optimizer.param_groups],
+            "discriminator": [g["lr"] for g in self.discriminator_optimizer.param_groups],
+            "kernel": self.kernel,
+        }
+
+    def _schedule(self) -> None:
+        """Set this step's lrs and kernel from the run's progress (decay only)."""
+        if self._steps is None:  # once per process: what the optimiser (a checkpoint's, say) has done
+            state = self.generator_optimizer.state.get(next(iter(self.generator.parameters())), {})
+            self._steps = int(state["step"]) if "step" in state else 0
+        factor = self.decay ** (self._steps / max(self.iterations, 1))
+        for name, opt in (("generator", self.generator_optimizer), ("discriminator", self.discriminator_optimizer)):
+            for group, lr in zip(opt.param_groups, self._start[name], strict=True):
+                group["lr"] = lr * factor
+        start = self._start["kernel"]
+        if hasattr(start, "eps"):
+            self.kernel = dataclasses.replace(start, eps=start.eps * factor)
+        self._steps += 1
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "discriminator": self.discriminator}
@@ -73,6 +105,8 @@ class CoulombGANStep:
             return potential(self.kernel, real, real, fake), potential(self.kernel, fake, real, fake)
 
     def __call__(self, x, draws):
+        if self.decay is not None:
+            self._schedule()
         fake = self.generator(draws["prior"].to(x.dtype))
         target_real, target_fake = self.targets(x, fake)
         # called on each half separately: batch norm's statistics are per half (the authors' code)

@@ -33,7 +33,7 @@ from torch.utils.checkpoint import checkpoint
 
 from .objectives import _at_least_float32, squared_error
 from .seeding import torch_generator
-from .stacked_mlp import StackedMLP, layer_sizes
+from .stacked_mlp import SpectralNormMLP, StackedMLP, layer_sizes
 from .training import set_own_gradients
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,18 @@ class LearnedKernelSettings:
     adam_betas: tuple[float, float]  # the kernel's Adam (KernelNet: (0.5, 0.9))
     normalise: bool  # with both parts, halve their sum so k(z, z) is about 1, not 2
     gram_check_points: int  # codes and prior draws per step whose Gram matrix's smallest eigenvalue is logged
+    omega_ceiling: float | None  # None: alpha Omega (KernelNet); c: alpha max(0, Omega - c), only beyond c
+    spectral_init: str  # "pytorch" (its default init) or "unit" (scaled so E|w|^2 = the kernel space's dim)
+    kernel_steps: int  # the kernel's (and critic's) ascent steps per autoencoder step (KernelNet's GANs: 5)
+    critic_features: int  # 0: the kernel acts on the codes; n: on KernelNet's critic h(z) in R^n
+    critic_hidden: int  # units per hidden layer of the critic (spectrally normalised MLP)
+    critic_n_hidden: int
+
+    def penalty(self, omega: torch.Tensor) -> torch.Tensor:
+        """alpha Omega, or alpha max(0, Omega - c) with a ceiling c."""
+        if self.omega_ceiling is None:
+            return self.alpha * omega
+        return self.alpha * (omega - self.omega_ceiling).clamp_min(0.0)
 
     @classmethod
     def from_params(cls, params) -> LearnedKernelSettings:
@@ -101,19 +113,47 @@ def _cos_features_gram(args_a: torch.Tensor, args_b: torch.Tensor) -> torch.Tens
 
 class LearnedKernel(nn.Module):
     """The kernel's networks for S seeds: the spectral generator g (noise ->
-    frequencies) and, when data-dependent, the pair network (z1, z2) -> (mu, sigma)."""
+    frequencies), when data-dependent the pair network (z1, z2) -> (mu,
+    sigma), and with `critic_features` KernelNet's critic h, a spectrally
+    normalised MLP from the codes to the space the kernel acts on (`latent_dim`
+    is that space's dimension; `code_dim` the codes')."""
 
     def __init__(self, latent_dim: int, settings: LearnedKernelSettings, seeds):
         super().__init__()
-        h, self.latent_dim, self.settings = latent_dim, latent_dim, settings
+        self.code_dim, self.settings = latent_dim, settings
+        h = self.latent_dim = settings.critic_features or latent_dim
         sizes = (settings.hidden, settings.n_hidden, 1.0)
         spectral_init = [torch_generator(s, "init/kernel/spectral") for s in seeds]
         self.spectral = StackedMLP(layer_sizes(h, *sizes, h), spectral_init)
+        if settings.spectral_init == "unit":
+            self._unit_bandwidth([torch_generator(s, "init/kernel/bandwidth") for s in seeds])
         self.pair = None
         if settings.data_dependent:
             self.pair = StackedMLP(
                 layer_sizes(2 * h, *sizes, 2 * h), [torch_generator(s, "init/kernel/pair") for s in seeds]
             )
+        self.critic = None
+        if settings.critic_features:
+            self.critic = SpectralNormMLP(
+                layer_sizes(latent_dim, settings.critic_hidden, settings.critic_n_hidden, 1.0, h),
+                [torch_generator(s, "init/kernel/critic") for s in seeds],
+                power=[torch_generator(s, "init/kernel/critic-power") for s in seeds],
+            )
+
+    @torch.no_grad()
+    def _unit_bandwidth(self, generators, draws: int = 4096) -> None:
+        """Scale g's output layer so that E|w|^2 = h for each seed: a kernel of
+        about unit bandwidth on the prior's scale, where PyTorch's default init
+        starts one about five prior standard deviations wide."""
+        noise = torch.stack([torch.randn(draws, self.latent_dim, generator=g) for g in generators])
+        mean_sq = self.spectral(noise).square().sum(-1).mean(-1)  # (S,)
+        factor = (self.latent_dim / mean_sq).sqrt()
+        self.spectral.weights[-1].mul_(factor[:, None, None])
+        self.spectral.biases[-1].mul_(factor[:, None, None])
+
+    def embed(self, points: torch.Tensor) -> torch.Tensor:
+        """Points (S, M, code_dim) in the space the kernel acts on: the critic's features, or the codes."""
+        return points if self.critic is None else self.critic(points)
 
     @property
     def n_parts(self) -> int:
@@ -183,7 +223,8 @@ class LearnedKernel(nn.Module):
         return 1.0 / self.n_parts if self.settings.normalise else 1.0
 
     def gram(self, points: torch.Tensor, draws: FeatureDraws) -> torch.Tensor:
-        """The kernel's Gram matrix over `points` (S, M, h): (S, M, M)."""
+        """The kernel's Gram matrix over `points` (S, M, code_dim): (S, M, M)."""
+        points = self.embed(points)
         phi = self.features(points, draws)
         gram = phi @ phi.transpose(-2, -1)
         if self.pair is None:
@@ -198,6 +239,7 @@ class LearnedKernel(nn.Module):
         n, m = x.shape[-2], y.shape[-2]
         if n < 2 or m < 2:
             raise ValueError("the unbiased MMD estimator needs at least 2 samples per set")
+        x, y = self.embed(x), self.embed(y)
         phi_x, phi_y = self.features(x, draws), self.features(y, draws)
 
         def within(phi, size):
@@ -218,8 +260,8 @@ class LearnedKernel(nn.Module):
         if self.pair is None:
             return omega
         k = min(self.settings.jacobian_pairs, a.shape[-2], b.shape[-2], draws.pair.shape[-2])
-        z1 = a[:, :k].detach().requires_grad_(True)
-        z2 = b[:, :k].detach().requires_grad_(True)
+        z1 = self.embed(a[:, :k]).detach().requires_grad_(True)
+        z2 = self.embed(b[:, :k]).detach().requires_grad_(True)
         with torch.enable_grad():
             mu, raw = self.pair(torch.cat([z1, z2], dim=-1)).chunk(2, dim=-1)
             w = mu + draws.pair[:, :k] * softplus(raw)  # (S, k, h)
@@ -233,8 +275,9 @@ class LearnedKernel(nn.Module):
     def plain_state_dict(self, stack: int) -> dict[str, torch.Tensor]:
         """One seed's kernel networks, in plain nn.Sequential layout."""
         state = {f"spectral.{k}": v for k, v in self.spectral.plain_state_dict(stack).items()}
-        if self.pair is not None:
-            state.update({f"pair.{k}": v for k, v in self.pair.plain_state_dict(stack).items()})
+        for name in ("pair", "critic"):
+            if getattr(self, name) is not None:
+                state.update({f"{name}.{k}": v for k, v in getattr(self, name).plain_state_dict(stack).items()})
         return state
 
 
@@ -290,8 +333,14 @@ class LearnedKernelObjective:
         z_prior = z_prior.to(z.dtype)
         mmd2 = kernel.mmd2_unbiased(z, z_prior, draws)
         omega = kernel.regulariser(z, z_prior, draws)
-        terms = torch.stack([recon + self.lam * mmd2, recon, mmd2, mmd2 - self.settings.alpha * omega, omega], -1)
+        objective = mmd2 - self.settings.penalty(omega)
+        terms = torch.stack([recon + self.lam * mmd2, recon, mmd2, objective, omega], -1)
         return terms, z
+
+    def kernel_objective(self, kernel: LearnedKernel, draws: FeatureDraws, z, z_prior) -> torch.Tensor:
+        """MMD^2 - the penalty on fixed codes z (a kernel-only ascent step), per seed."""
+        z_prior = z_prior.to(z.dtype)
+        return kernel.mmd2_unbiased(z, z_prior, draws) - self.settings.penalty(kernel.regulariser(z, z_prior, draws))
 
 
 @dataclass
@@ -332,6 +381,8 @@ class LearnedKernelStep:
         autocast = contextlib.nullcontext()
         if self.autocast_dtype is not None:
             autocast = torch.autocast(x.device.type, dtype=self.autocast_dtype)
+        for _ in range(self.objective.settings.kernel_steps - 1):  # the kernel's extra ascent steps, codes fixed
+            self._kernel_step(x, draws["prior"], autocast)
         with autocast:
             terms, codes = self.objective.terms(self.kernel, features, self.encoder, self.decoder, x, draws["prior"])
         ae_params = list(self.encoder.parameters()) + list(self.decoder.parameters())
@@ -346,12 +397,22 @@ class LearnedKernelStep:
             self._check_collapse(features)
         return torch.cat([terms.detach(), eigen[:, None]], dim=-1)
 
+    def _kernel_step(self, x, z_prior, autocast) -> None:
+        """One ascent step of the kernel's networks alone, on fresh features and this batch's codes."""
+        features = self.kernel.draw(self.feature_generators, x.device, next(self.kernel.parameters()).dtype)
+        with torch.no_grad(), autocast:
+            codes = _at_least_float32(self.encoder(x))
+        objective = self.objective.kernel_objective(self.kernel, features, codes, z_prior)
+        self.kernel_optimizer.zero_grad(set_to_none=True)
+        (-objective.sum()).backward()
+        self.kernel_optimizer.step()
+
     @torch.no_grad()
     def _check_collapse(self, features: FeatureDraws) -> None:
         """Warn (once) when every seed's data-independent frequencies have
         shrunk until the kernel is flat over the prior's support."""
         omega = self.kernel.frequencies(features).square().sum(-1).mean(-1)
-        threshold = COLLAPSE_OMEGA_PER_DIM * self.latent_dim
+        threshold = COLLAPSE_OMEGA_PER_DIM * self.kernel.latent_dim
         if bool((omega < threshold).all()):
             self.collapsed = True
             log.warning(

@@ -85,8 +85,9 @@ class _MMD2(torch.autograd.Function):
         ctx.save_for_backward(x, y, sxx, syy, sxy)
         ctx.norm_x, ctx.norm_y = _within_normaliser(n, biased), _within_normaliser(m, biased)
         value = kxx / ctx.norm_x + kyy / ctx.norm_y - 2.0 * kxy / (n * m)
-        if biased:  # the pairs (i, i): constant k(0), no gradient
-            value = value + float(kernel(torch.zeros((), dtype=torch.float64))) * (1.0 / n + 1.0 / m)
+        if biased:  # the pairs (i, i): constant k(0), no gradient (per leading index for a batch's kernel)
+            k0 = kernel(torch.zeros((), dtype=torch.float64))
+            value = value + (float(k0) if k0.numel() == 1 else k0.reshape(value.shape)) * (1.0 / n + 1.0 / m)
         return value
 
     @staticmethod
@@ -108,7 +109,7 @@ def mmd2_unbiased(kernel, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Unbiased MMD^2 between samples x (..., n, d) and y (..., m, d): eq. (2)."""
     if x.shape[-2] < 2 or y.shape[-2] < 2:
         raise ValueError("the unbiased MMD estimator needs at least 2 samples per set")
-    return _MMD2.apply(kernel, x, y, False)
+    return _MMD2.apply(kernel.bind(x, y), x, y, False)
 
 
 def mmd2_empirical(kernel, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -117,7 +118,7 @@ def mmd2_empirical(kernel, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     the right objective for particle flows whose global minimum is "every
     particle on a distinct sample"; the unbiased estimator's minimiser sits
     O(1/n) away from the samples."""
-    return _MMD2.apply(kernel, x, y, True)
+    return _MMD2.apply(kernel.bind(x, y), x, y, True)
 
 
 def _blocked_kernel_sum(kernel, a: torch.Tensor, b: torch.Tensor, block: int, same: bool) -> float:
@@ -144,6 +145,8 @@ def mmd2_unbiased_blocked(kernel, x: torch.Tensor, y: torch.Tensor, block: int =
     n, m = len(x), len(y)
     if n < 2 or m < 2:
         raise ValueError("the unbiased MMD estimator needs at least 2 samples per set")
+    if kernel.data_dependent:
+        raise ValueError(f"the {kernel.name} kernel is set from each batch: no blocked estimate over a whole sample")
     kxx = _blocked_kernel_sum(kernel, x, x, block, True)
     kyy = _blocked_kernel_sum(kernel, y, y, block, True)
     kxy = _blocked_kernel_sum(kernel, x, y, block, False)

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .. import kernels, models
 from .. import settings as S
 from ..registry import Registry
 
@@ -68,6 +69,7 @@ class PaperResults:
     table1: dict
     table2: dict
     table1_claims: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the tables must say of these values
 
 
 class Dataset:
@@ -113,6 +115,25 @@ class Dataset:
     def layer_units(self, config) -> list[int]:
         """The layer sizes the width factors multiply (each must keep one unit)."""
         raise NotImplementedError
+
+    def recon_weight(self, config) -> float:
+        """The weight of the squared reconstruction error in its objectives."""
+        raise NotImplementedError
+
+    def experiment_notes(self, config) -> list[str]:
+        """What its rows' model types and kernels say of themselves with these
+        settings (`ModelType.note`, `Kernel.remark`), one line per row that says anything."""
+        latent_dim, notes = config[self.name]["model"]["latent_dim"], []
+        for name in self.experiments(config):
+            spec = models.model_type(config[self.name]["experiments"][name]["model"])
+            said = [spec.note(S.experiment_model_params(config, self.name, name), self.recon_weight(config))]
+            kernel, params = S.experiment_kernel(config, self.name, name)
+            if kernel is not None:
+                said.append(kernels.make_kernel(kernel, latent_dim, **params).remark())
+            said = [text for text in said if text]
+            if said:
+                notes.append(f"{self.name} {name}: {'; '.join(said)}.")
+        return notes
 
     def n_train(self, config) -> int | None:
         """Training points, where the config fixes them (None: only the data job can count them)."""

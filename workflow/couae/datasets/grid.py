@@ -42,6 +42,7 @@ class Grid(Dataset):
     RUN = "results/grid/{variant}/train/{experiment}/width{width}"
     EVAL = "results/grid/{variant}/eval/{experiment}/width{width}"
     REFERENCE = "results/grid/{variant}/eval/reference.csv"
+    TUNING = "results/grid/{variant}/tuning/{experiment}"
     TRAIN_BENCHMARK = "results/benchmarks/grid_train/{variant}_{experiment}_width{width}.tsv"
     EVAL_BENCHMARK = "results/benchmarks/grid_eval/{variant}_{experiment}_width{width}.tsv"
 
@@ -56,6 +57,9 @@ class Grid(Dataset):
 
     def layer_units(self, config) -> list[int]:
         return [config["grid"]["model"]["hidden"]]
+
+    def recon_weight(self, config) -> float:
+        return G.GridTraining.recon_weight
 
     def n_train(self, config):
         return config["grid"]["data"]["n_train"], "grid.data.n_train"
@@ -73,13 +77,56 @@ class Grid(Dataset):
                 f"grid.training.snapshots must be multiples of grid.training.log_every "
                 f"({grid['training']['log_every']}); {off_block} are not"
             )
+        self._check_tuning(config)
         ev = grid["evaluation"]
         if ev["selection"] == "cv" and ev["cv_folds"] > grid["generation"]["n_samples"]:
             raise ConfigError("grid.evaluation.cv_folds exceeds grid.generation.n_samples")
         if ev["selection"] == "cv" and ev["cv_folds"] > grid["data"]["n_reference"]:
             raise ConfigError("grid.evaluation.cv_folds exceeds grid.data.n_reference")
 
+    @staticmethod
+    def _check_tuning(config) -> None:
+        """Tuning rows are extension rows that run; each candidate's settings resolve."""
+        grid = config["grid"]
+        for name in grid["tuning"]["rows"]:
+            where = f"grid.tuning.rows.{name}"
+            if name not in grid["experiments"]:
+                raise ConfigError(f"{where}: not an experiment of grid.experiments")
+            if grid["experiments"][name].get("paper"):
+                raise ConfigError(f"{where}: {name} plays the paper's {grid['experiments'][name]['paper']} column; "
+                                  "the paper's own rows keep the paper's settings")  # fmt: skip
+            for k, overrides in enumerate(G.candidates(config, name)):
+                try:
+                    G.tuning_training_settings(config, G.variants(config)[0], name, k)
+                except (ConfigError, KeyError, TypeError) as exc:
+                    raise ConfigError(f"{where}: candidate {k} ({overrides}): {exc}") from exc
+        unknown = [name for name in grid["tuned"] if name not in grid["experiments"]]
+        if unknown:
+            raise ConfigError(f"grid.tuned names {unknown}, not experiments of grid.experiments")
+
     # --- files -------------------------------------------------------------------------------
+
+    def tuning_files(self, config) -> list[str]:
+        """Every tuning candidate's scores, per variant."""
+        return [
+            f"{self.TUNING.format(variant=v, experiment=e)}/candidate{k}.csv"
+            for v in self.variants(config)
+            for e in G.tuned_rows(config)
+            for k in range(len(G.candidates(config, e)))
+        ]
+
+    def tuning_budget(self, config) -> str:
+        t = config["grid"]["tuning"]
+        return f"{t['iterations']} iterations, {len(t['seeds'])} seeds, width x{t['width']:g}"
+
+    def tuning_notes(self, config) -> list[str]:
+        return [
+            f"every extension row's candidates (grid.tuning.rows, every combination) at one budget: "
+            f"{self.tuning_budget(config)}, on every grid variant; score: the KDE log-likelihood of the generated "
+            "samples on the validation split (the test split untouched), mean over seeds (mean_<variant>) and "
+            "over variants (score); chosen: the best score. fewest_modes_covered: the fewest modes a seed covers.",
+            "results/tuning/tuned.yaml runs the chosen settings: --configfile results/tuning/tuned.yaml.",
+        ]
 
     def outputs(self, config, pattern: str) -> list[str]:
         """`pattern` filled for every variant and configured (experiment, width)."""
@@ -137,9 +184,15 @@ class Grid(Dataset):
 
     def notes(self, config) -> list[str]:
         t = config["grid"]["training"]
+        tuned = [
+            f"grid {name}: tuned, {text}." for name, text in config["grid"]["tuned"].items()
+            if name in self.experiments(config)
+        ]  # fmt: skip
         return [
             f"grid: {t['iterations']} iterations, batch {t['batch_size']}, lambda {t['lambda']:g}; "
-            f"KDE bandwidth chosen by {_selection(config)}."
+            f"KDE bandwidth chosen by {_selection(config)}.",
+            *self.experiment_notes(config),
+            *tuned,
         ]
 
     def caveat_notes(self, config) -> list[str]:
@@ -160,6 +213,12 @@ class Grid(Dataset):
     def captions(self, config) -> dict[str, str]:
         t = config["grid"]["training"]
         return {
+            "tuning": (
+                "The tuning rule for the rows without the paper's settings: each row's declared candidates trained "
+                f"at one budget ({self.tuning_budget(config)}) on every grid variant and scored by the KDE "
+                "log-likelihood of their samples on the validation split; the chosen setting is written to "
+                "results/tuning/tuned.yaml."
+            ),
             "figure2": (
                 "Figure 2, one per grid data set variant: samples generated by each experiment (first seed, at its "
                 "width x1 or largest, decoder applied to N(0, I) draws) beside the variant's true data, and the "
@@ -190,5 +249,6 @@ class Grid(Dataset):
             "Grid: test log-likelihood, a block per grid data set variant, each closed by its ceilings (the true "
             f"density and a KDE on true samples); variants: {variants}. Log-likelihood: Gaussian KDE on the "
             f"generated samples, bandwidth chosen among {_bandwidths(config)} by {_selection(config)}; "
-            f"{config['grid']['training']['iterations']} training iterations."
-        )
+            f"{config['grid']['training']['iterations']} training iterations. "
+            + " ".join(self.experiment_notes(config))
+        ).strip()

@@ -45,26 +45,34 @@ class GridNetworks:
             raise ValueError("the plain layout holds exactly one seed")
         self.settings, self.seeds, self.device, self.dtype, self.stacked = settings, list(seeds), device, dtype, stacked
 
-    def _mlp(self, sizes: list[int], stream: str):
+    @property
+    def data_scale(self) -> float:
+        return float(self.settings.data["spacing"])  # the distance between neighbouring modes
+
+    def _mlp(self, sizes: list[int], stream: str, activation: str = "relu"):
         if self.stacked:
-            net = StackedMLP(sizes, [torch_generator(s, stream) for s in self.seeds])
+            net = StackedMLP(sizes, [torch_generator(s, stream) for s in self.seeds], activation)
         else:
-            net = plain_mlp(sizes, torch_generator(self.seeds[0], stream))
+            net = plain_mlp(sizes, torch_generator(self.seeds[0], stream), activation)
         return net.to(self.device, self.dtype)
 
     def autoencoder(self, encoder_outputs: int):
         enc_sizes, dec_sizes = network_sizes(self.settings, encoder_outputs)
         return self._mlp(enc_sizes, "init/encoder"), self._mlp(dec_sizes, "init/decoder")
 
-    def generator_and_discriminator(self, discriminator_width: float):
-        """The decoder's shape as generator, the encoder's trunk with one output as discriminator."""
+    def generator_and_discriminator(self, latent_dim, discriminator_width, discriminator_hidden, activation):
+        """The decoder's shape (from `latent_dim` inputs) as generator; as
+        discriminator the encoder's trunk with one output, at width x
+        discriminator_width, or of `discriminator_hidden` units per layer."""
         if not self.stacked:
             raise ValueError("a generator and discriminator train in the stacked layout only")
         s = self.settings
-        generator = self._mlp(layer_sizes(s.latent_dim, s.hidden, s.n_hidden, s.width, DATA_DIM), "init/generator")
-        d_width = s.width * discriminator_width
-        discriminator = self._mlp(layer_sizes(DATA_DIM, s.hidden, s.n_hidden, d_width, 1), "init/discriminator")
-        return generator, discriminator
+        generator = self._mlp(layer_sizes(latent_dim, s.hidden, s.n_hidden, s.width, DATA_DIM), "init/generator")
+        if discriminator_hidden is None:
+            d_sizes = layer_sizes(DATA_DIM, s.hidden, s.n_hidden, s.width * discriminator_width, 1)
+        else:
+            d_sizes = layer_sizes(DATA_DIM, discriminator_hidden, s.n_hidden, 1.0, 1)
+        return generator, self._mlp(d_sizes, "init/discriminator", activation)
 
     def adam(self, params, lr: float, betas):
         return torch.optim.Adam(params, lr=lr, betas=tuple(betas), fused=self.fused)

@@ -5,11 +5,13 @@ reads it through the grid's data set adapter (`couae.datasets.grid`)."""
 
 from __future__ import annotations
 
+import copy
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..settings import JobSettings, TrainingSettings, seeds, training_fields
+from ..settings import JobSettings, TrainingSettings, experiments, seeds, training_fields
 
 DATASET = "grid"
 
@@ -57,6 +59,7 @@ class GridEvaluation(JobSettings):
     bandwidths: Mapping  # {log10_start, log10_stop, num}
     selection: str  # "cv" or "validation"
     cv_folds: int
+    modes: Mapping  # {radius_stds, min_samples}: a mode is covered by that many samples within that radius
 
 
 def grid_data_settings(config, variant: str) -> GridData:
@@ -80,4 +83,48 @@ def grid_training_settings(config, variant: str, experiment: str, width: str | f
 
 def grid_evaluation_settings(config) -> GridEvaluation:
     ev = config[DATASET]["evaluation"]
-    return GridEvaluation(bandwidths=dict(ev["bandwidths"]), selection=ev["selection"], cv_folds=ev["cv_folds"])
+    return GridEvaluation(
+        bandwidths=dict(ev["bandwidths"]), selection=ev["selection"], cv_folds=ev["cv_folds"], modes=dict(ev["modes"])
+    )
+
+
+# --- the tuning rule: rows without the paper's settings ------------------------------------
+
+
+def tuned_rows(config) -> list[str]:
+    """The rows the tuning rule tunes: those of grid.tuning.rows that run."""
+    running = experiments(config, DATASET)
+    return [name for name in config[DATASET]["tuning"]["rows"] if name in running]
+
+
+def candidates(config, experiment: str) -> list[dict]:
+    """The settings `grid.tuning.rows.<experiment>` declares for that row:
+    every combination of its candidate values, as {dotted key: value} in
+    declaration order (the key a path into the experiment's entry, e.g.
+    `model_params.generator_lr` or `kernel_params.eps`)."""
+    grid = config[DATASET]["tuning"]["rows"].get(experiment, {})
+    keys = list(grid)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*(grid[k] for k in keys))]
+
+
+def with_overrides(config, experiment: str, overrides: dict) -> dict:
+    """A copy of `config` whose experiment carries `overrides` (dotted keys)."""
+    config = copy.deepcopy(dict(config))
+    entry = config[DATASET]["experiments"][experiment]
+    for dotted, value in overrides.items():
+        *path, last = dotted.split(".")
+        target = entry
+        for part in path:
+            target = target.setdefault(part, {})
+        target[last] = copy.deepcopy(value)
+    return config
+
+
+def tuning_training_settings(config, variant: str, experiment: str, candidate: int) -> GridTraining:
+    """One candidate's training job: the row with the candidate's settings, at
+    the tuning budget (`grid.tuning`: iterations, seeds, width), no snapshots."""
+    tuning = config[DATASET]["tuning"]
+    tried = with_overrides(config, experiment, candidates(config, experiment)[candidate])
+    train = tried[DATASET]["training"]
+    train.update(iterations=tuning["iterations"], seeds=list(tuning["seeds"]), snapshots=[])
+    return grid_training_settings(tried, variant, experiment, tuning["width"])

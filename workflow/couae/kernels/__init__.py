@@ -15,7 +15,11 @@ subclass that carries everything the pipeline asks of it:
   non-negative, or why it is not (and `theorem2_note`, how K is found);
 - `theorem1_role`: what Theorem 1 says of its flows ("reaches": every local
   minimum is global; "can_stall": flows may end at spurious minima; None: the
-  paper says nothing).
+  paper says nothing);
+- `remark`: what a reader must know of it with these parameters (captions
+  and notes say it), "" where nothing;
+- `bind`: for a kernel set from each batch (`data_dependent`, such as WAE's
+  median-heuristic RBF), the kernel of this batch; the MMD estimators call it.
 
 Kernel modules import no heavy library: they use tensor methods only, so
 that the Snakefile can ask the registry without importing torch. A new
@@ -49,6 +53,7 @@ class Kernel:
     name: ClassVar[str]
     summary: ClassVar[str]
     theorem2_note: ClassVar[str] = ""  # how K is found, for the Theorem 2 notes ("" where no bound exists)
+    data_dependent: ClassVar[bool] = False  # set from each batch's points (`bind`): not a kernel fixed before the data
 
     latent_dim: int
 
@@ -76,6 +81,15 @@ class Kernel:
     def theorem1_role(cls, params) -> str | None:
         """What Theorem 1 says of flows under this kernel with `params` (REACHES, CAN_STALL or None)."""
         return None
+
+    def remark(self) -> str:
+        """What a reader must know of this kernel with these parameters ("" where nothing)."""
+        return ""
+
+    def bind(self, x, y) -> Kernel:
+        """The kernel for the samples x (..., n, h) and y (..., m, h) of one
+        estimate: itself, unless it is set from the data (`data_dependent`)."""
+        return self
 
 
 def kernel_class(name: str, key: str | None = None) -> type[Kernel]:

@@ -47,7 +47,11 @@ class Networks(Protocol):
 
     def autoencoder(self, encoder_outputs: int) -> tuple: ...
 
-    def generator_and_discriminator(self, discriminator_width: float) -> tuple: ...
+    data_scale: float  # the data's length scale (the grid's mode spacing; 1 for images in [-1, 1])
+
+    def generator_and_discriminator(
+        self, latent_dim: int, discriminator_width: float, discriminator_hidden: int | None, activation: str
+    ) -> tuple: ...
 
     def adam(self, params, lr: float, betas) -> object: ...
 
@@ -63,6 +67,7 @@ class ModelType:
     summary: ClassVar[str]
     parameters: ClassVar[dict[str, P.Parameter]] = {}
     uses_kernel: ClassVar[bool] = False
+    takes_batch_kernel: ClassVar[bool] = False  # a kernel set from each batch (Kernel.data_dependent) will do
     uses_lambda: ClassVar[bool] = False
     reconstructs: ClassVar[bool] = True  # False: a generator and a discriminator, no encoder
     # WAE's CelebA options: noise on the encoder's input and the encoder's pre-training
@@ -78,6 +83,15 @@ class ModelType:
         """Resolved parameters with derived defaults filled (say, a lr that
         defaults to the training lr); `training` is the data set's training section."""
         return params
+
+    def note(self, params, data_weight: float) -> str:
+        """What the notes and captions say of a row of this type with these
+        parameters ("" where nothing); `data_weight`: the data set's reconstruction weight."""
+        return ""
+
+    def generator_latent(self, settings) -> int:
+        """The dimension of the prior draws its decoder (or generator) maps to data."""
+        return settings.latent_dim
 
     def encoder_outputs(self, latent_dim: int) -> int:
         return latent_dim

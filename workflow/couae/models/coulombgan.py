@@ -2,43 +2,90 @@
 shape and a discriminator that learns the potential field between real and
 generated samples; the experiment's kernel is the potential's. Settings and
 sources: `../shared/notes/related-models.md`, section 1; the step is
-`couae.core.coulomb_gan`."""
+`couae.core.coulomb_gan`.
+
+The GAN paper stresses that the discriminator must learn faster than the
+generator (two time-scales), decays both the learning rate and the kernel's
+eps over training, and ran its grid with eps 3 on a grid of spacing 10.5: its
+parameters say each of these, and `kernel_scale: data` reads the kernel's
+eps in units of the data's scale (the grid's mode spacing), so one setting
+serves grids of any spacing.
+"""
 
 from __future__ import annotations
 
 from . import ModelType, Parameter
 
 POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+LR = {"type": ["number", "null"], "exclusiveMinimum": 0}
 
 
 class CoulombGAN(ModelType):
     name = "coulombgan"
     summary = "Coulomb GAN: generator and potential-field discriminator, the kernel inside the potential"
     parameters = {
-        "discriminator_lr": Parameter(
-            {"type": ["number", "null"], "exclusiveMinimum": 0}, "the discriminator's Adam lr; null: the training lr"
+        "generator_lr": Parameter(LR, "the generator's Adam lr; null: the training lr"),
+        "discriminator_lr": Parameter(LR, "the discriminator's Adam lr; null: the training lr"),
+        "decay": Parameter(
+            {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1},
+            "both lrs and the kernel's eps reach this factor at the end, geometrically (the GAN paper decays "
+            "them; its rate is not given); null: constant",
+        ),
+        "kernel_scale": Parameter(
+            {"enum": ["absolute", "data"]},
+            "the kernel's eps as given, or in units of the data's scale (the grid's mode spacing; 1 on images)",
         ),
         "discriminator_width": Parameter(POSITIVE, "its width over the generator's (the authors' CelebA code: 2)"),
+        "discriminator_hidden": Parameter(
+            {"type": ["integer", "null"], "minimum": 1},
+            "units per hidden layer of an MLP discriminator (the GAN paper's grid: 128, whatever the width); "
+            "null: the encoder's at this width times discriminator_width",
+        ),
+        "discriminator_activation": Parameter(
+            {"enum": ["relu", "elu"]}, "an MLP discriminator's activation (the GAN paper's grid: ELU)"
+        ),
+        "generator_latent": Parameter(
+            {"type": ["integer", "null"], "minimum": 1},
+            "the generator's input dimension (the GAN paper's CelebA: 32); null: the data set's latent size",
+        ),
     }
     uses_kernel = True
     reconstructs = False
 
     def resolve(self, params, training):
-        lr = params["discriminator_lr"]
-        return {**params, "discriminator_lr": float(training["lr"] if lr is None else lr)}
+        out = dict(params)
+        for key in ("generator_lr", "discriminator_lr"):
+            out[key] = float(training["lr"] if params[key] is None else params[key])
+        return out
+
+    def generator_latent(self, settings) -> int:
+        """The dimension of the prior draws its generator maps to data."""
+        return settings.model_params["generator_latent"] or settings.latent_dim
 
     def build_step(self, networks):
+        import dataclasses
+
         from ..core.coulomb_gan import CoulombGANStep
         from ..kernels import make_kernel
 
         s, p = networks.settings, networks.settings.model_params
-        generator, discriminator = networks.generator_and_discriminator(p["discriminator_width"])
+        latent = self.generator_latent(s)
+        generator, discriminator = networks.generator_and_discriminator(
+            latent, p["discriminator_width"], p["discriminator_hidden"], p["discriminator_activation"]
+        )
+        kernel = make_kernel(s.kernel, networks.data_dim, **s.kernel_params)
+        if p["kernel_scale"] == "data":
+            if not hasattr(kernel, "eps"):
+                raise ValueError(f"{s.experiment}: kernel_scale data needs a kernel with an eps ({s.kernel} has none)")
+            kernel = dataclasses.replace(kernel, eps=kernel.eps * networks.data_scale)
         betas = tuple(s.adam_betas)
         return CoulombGANStep(
             generator,
             discriminator,
-            make_kernel(s.kernel, networks.data_dim, **s.kernel_params),
-            networks.adam(generator.parameters(), s.lr, betas),
+            kernel,
+            networks.adam(generator.parameters(), p["generator_lr"], betas),
             networks.adam(discriminator.parameters(), p["discriminator_lr"], betas),
-            s.latent_dim,
+            latent,
+            decay=p["decay"],
+            iterations=s.iterations,
         )

@@ -28,6 +28,22 @@ class LearnedKernelAutoencoder(ModelType):
         "adam_betas": Parameter(BETAS, "the kernel's Adam betas (KernelNet's MMD-GAN: 0.5, 0.9)"),
         "normalise": Parameter({"type": "boolean"}, "with both parts, halve their sum so k(z, z) is about 1"),
         "gram_check_points": Parameter(COUNT, "codes + prior draws whose Gram matrix's smallest eigenvalue is logged"),
+        "omega_ceiling": Parameter(
+            {"type": ["number", "null"], "minimum": 0},
+            "null: alpha Omega (KernelNet); c: alpha max(0, Omega - c), a penalty only beyond c (of order h)",
+        ),
+        "spectral_init": Parameter(
+            {"enum": ["pytorch", "unit"]}, "unit: g's output scaled so that E|w|^2 = h at the start (unit bandwidth)"
+        ),
+        "kernel_steps": Parameter(
+            COUNT, "the kernel's (and critic's) ascent steps per autoencoder step (KernelNet: 5)"
+        ),
+        "critic_features": Parameter(
+            {"type": "integer", "minimum": 0},
+            "0: the kernel acts on the codes; n: on KernelNet's critic h(z) in R^n (spectrally normalised MLP)",
+        ),
+        "critic_hidden": Parameter(COUNT, "units per hidden layer of the critic"),
+        "critic_n_hidden": Parameter({"type": "integer", "minimum": 0}, "hidden layers of the critic"),
     }
     uses_lambda = True
     takes_pretraining = True

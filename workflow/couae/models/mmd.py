@@ -11,6 +11,7 @@ class MMDAutoencoder(ModelType):
     name = "mmd"
     summary = "MMD autoencoder: deterministic encoder, recon + lambda MMD^2 to N(0, I) (eq. 2)"
     uses_kernel = True
+    takes_batch_kernel = True
     uses_lambda = True
     takes_encoder_noise = True
     takes_pretraining = True

@@ -304,8 +304,9 @@ THEOREM2_METRIC_COLUMNS = [
 ]  # fmt: skip
 THEOREM2_BOUND_COLUMNS = [
     "experiment", "width", "assumptions", "lambda", "kernel_bound", "xi_objective", "xi_mean_objective", "t",
-    "s", "u", "v", "v_corrected", "eps", "eps_corrected", "eps_mean_xi", "dominant", "gap_mean", "gap_max",
-    "fresh_se", "bound_holds", "eps_over_gap",
+    "s", "u", "v", "v_corrected", "eps", "eps_corrected", "eps_mean_xi", "dominant", "independent_size",
+    "eps_independent", "theorem_gap_mean", "theorem_gap_max", "fresh_se", "bound_holds", "eps_over_gap",
+    "generalisation_gap_mean", "generalisation_gap_max",
 ]  # fmt: skip
 
 
