@@ -159,6 +159,8 @@ def _script(tmp_path, name, settings, data):
         settings.to_json(),
         "--out-dir",
         str(out),
+        "--snapshots",
+        str(out / "snapshots.pt"),
         "--checkpoint",
         str(out / "checkpoint.pt"),
         "--device",
@@ -206,6 +208,42 @@ def test_script_resumes_after_sigkill_bit_identical(tmp_path, data_file):
         a, b = ref_dir / f"seed{seed}", out / f"seed{seed}"
         assert (a / "loss.csv").read_text() == (b / "loss.csv").read_text()
         assert np.array_equal(np.load(a / "samples.npy"), np.load(b / "samples.npy"))
+        wa, wb = (torch.load(p / "weights.pt", weights_only=True) for p in (a, b))
+        for part in ("encoder", "decoder"):
+            assert all(torch.equal(wa[part][k], wb[part][k]) for k in wa[part])
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGUSR1])
+def test_a_signal_inside_a_block_checkpoints_there_and_the_resumed_run_is_bit_identical(tmp_path, data_file, stop):
+    """A scheduler's SIGTERM (time limit, preemption) or its warning SIGUSR1:
+    the job writes a checkpoint at the next step, inside its logging block,
+    and exits with the 'run me again' status; re-run, it resumes there."""
+    from couae.runtime.jobs import INTERRUPTED
+
+    settings = dataclasses.replace(
+        small_settings("couae", iterations=3000, log_every=3000, checkpoint_every=3000), n_generated=500
+    )  # one block: the signal lands inside it
+    ref_dir, ref_cmd = _script(tmp_path, "uninterrupted", settings, data_file)
+    subprocess.run(ref_cmd, check=True, capture_output=True)
+    out, cmd = _script(tmp_path, "stopped", settings, data_file)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    started = ""
+    while "a SIGTERM or SIGUSR1 stops this job" not in started:
+        started += proc.stderr.readline()
+        assert proc.poll() is None and time.time() < deadline, "training never started"
+    time.sleep(1.0)  # inside the block: 3000 steps take longer
+    proc.send_signal(stop)
+    said = proc.communicate(timeout=120)[1]
+    assert proc.returncode == INTERRUPTED, said[-2000:]
+    saved = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert saved["step"] == 0 and 0 < saved["block"]["done"] < 3000  # inside the block
+    assert "stopped on request at step" in said and not (out / "seed3" / "weights.pt").exists()
+    second = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    assert "resumed from checkpoint" in second.stderr
+    for seed in settings.seeds:
+        a, b = ref_dir / f"seed{seed}", out / f"seed{seed}"
+        assert (a / "loss.csv").read_text() == (b / "loss.csv").read_text()
         wa, wb = (torch.load(p / "weights.pt", weights_only=True) for p in (a, b))
         for part in ("encoder", "decoder"):
             assert all(torch.equal(wa[part][k], wb[part][k]) for k in wa[part])

@@ -113,3 +113,27 @@ for t in table1 table2; do
   cmp "$work/local/results/tables/$t.csv" "$work/slurm/results/tables/$t.csv"
 done
 echo "SLURM run produced the same tables as the local run"
+
+# GPU requests follow the configured device, not the submit host (this one has
+# no nvidia-smi): with device auto a CelebA training job asks SLURM for a GPU,
+# and a grid job does not with grid.device: cpu. This node has no GPU, so the
+# CelebA job's sbatch is refused: the check reads the sbatch calls Snakemake logs.
+cat > "$work/gpu.yaml" <<CONF
+device: auto
+grid: {device: cpu}
+CONF
+mkdir -p "$work/gpu"
+( cd "$work" && "$python" -m snakemake -s "$repo/Snakefile" --directory "$work/gpu" --profile "$repo/profiles/slurm" \
+    --jobs 2 --verbose --keep-going --retries 0 \
+    --default-resources slurm_partition=debug runtime=30 mem_mb=2000 cpus_per_task=1 \
+    --set-resources celeba_data:cpus_per_task=1 celeba_data:mem_mb=2000 celeba_train:cpus_per_task=1 \
+      celeba_train:mem_mb=2000 \
+    --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 --latency-wait 5 \
+    results/grid/narrow/train/couae/width1/block0.provenance.json \
+    results/celeba/train/couae/width1/seed0/provenance.json \
+    --configfile "$repo/presets/quick.yaml" "$work/small.yaml" "$work/gpu.yaml" > "$work/gpu.log" 2>&1 ) || true
+grep -E "sbatch call: .*grid_train" "$work/gpu.log" | grep -v -- "--gpu" >/dev/null \
+  || { echo "no sbatch call of grid_train without a GPU"; grep -E "sbatch|gpu" "$work/gpu.log" | tail -20; exit 1; }
+grep -E "sbatch call: .*celeba_train" "$work/gpu.log" | grep -- "--gpu" >/dev/null \
+  || { echo "no sbatch call of celeba_train with a GPU"; grep -E "sbatch|gpu" "$work/gpu.log" | tail -20; exit 1; }
+echo "SLURM GPU requests follow the configured devices"

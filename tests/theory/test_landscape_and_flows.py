@@ -92,19 +92,30 @@ def test_flows_are_seeded_and_record_trajectories():
     np.testing.assert_array_equal(a.trajectory[-1], a.final[0])
 
 
-def test_forces_vanish_at_a_constructed_critical_point_and_not_off_it():
+def test_forces_cancel_at_a_constructed_critical_point_but_not_on_a_plateau():
     """Two particles on one point between two samples at -1 and 1: a spurious
-    critical point (by symmetry), with both particles off their samples."""
+    critical point (by symmetry), both particles off their samples; the pairwise
+    forces cancel. Far from the samples under a power-law kernel the forces
+    are tiny but point one way: a plateau, not a critical point. The net force
+    is the flow's own (N dMMD^2/dx, checked against autograd)."""
     import torch
 
-    from couae.theory.flows import forces
+    from couae.core.mmd import mmd2_empirical
+    from couae.theory.flows import force_balance
 
-    kernel = make_kernel("gaussian", 1, scales=[1.0])
+    gaussian = make_kernel("gaussian", 1, scales=[1.0])
     targets = torch.tensor([[[-1.0], [1.0]]], dtype=torch.float64)
-    stuck = torch.zeros(1, 2, 1, dtype=torch.float64)
-    assert float(forces(kernel, stuck, targets).abs().max()) < 1e-12
-    moving = torch.tensor([[[0.3], [-0.5]]], dtype=torch.float64)
-    assert float(forces(kernel, moving, targets).abs().max()) > 1e-2
+    net, total = force_balance(gaussian, torch.zeros(1, 2, 1, dtype=torch.float64), targets)
+    assert float(net.abs().max()) < 1e-12 < float(total.min())
+    moving = torch.tensor([[[0.3], [-0.5]]], dtype=torch.float64, requires_grad=True)
+    net, total = force_balance(gaussian, moving.detach(), targets)
+    (grad,) = torch.autograd.grad(mmd2_empirical(gaussian, moving, targets).sum(), moving)
+    torch.testing.assert_close(net, 2 * grad)
+    assert float((net.norm(dim=-1) / total).min()) > 0.05
+    power = make_kernel("coulomb", 8, eps=1e-2, beta=None, smoothing="distance")
+    far, sample = torch.full((1, 1, 8), 6.0, dtype=torch.float64), torch.zeros(1, 1, 8, dtype=torch.float64)
+    net, total = force_balance(power, far, sample)
+    assert float(net.norm(dim=-1).max()) < 1e-6 and float((net.norm(dim=-1) / total).min()) > 0.99
 
 
 def test_a_flow_records_whether_its_misses_ended_at_critical_points():
@@ -117,5 +128,5 @@ def test_a_flow_records_whether_its_misses_ended_at_critical_points():
     rows, _ = theorem1_rows(settings)
     row = rows.iloc[0]
     missed = round((1 - row.fraction_global) * row.runs)
-    assert missed > 0 and 0 < row.missed_at_critical <= missed and row.median_off_force < settings.critical_force
+    assert missed > 0 and 0 < row.missed_at_critical <= missed and row.median_off_balance < settings.critical_balance
     assert row.particles == settings.n_particles

@@ -32,7 +32,7 @@ def command(workdir, override, *flags):
 
 
 def mid_training_checkpoint(workdir):
-    for path in (workdir / "results/grid/narrow/train").glob("*/width1/checkpoint.pt"):
+    for path in (workdir / "results/grid/narrow/train").glob("*/width1/block*.checkpoint.pt"):
         try:
             if torch.load(path, weights_only=True)["step"] < 3000:
                 return path

@@ -16,7 +16,7 @@ import yaml
 from couae import config as C
 from couae import datasets
 from couae import settings as S
-from helpers import REPO, quick_config, snakemake_command
+from helpers import REPO, load_config, quick_config, snakemake_command
 
 pytestmark = pytest.mark.workflow
 
@@ -222,18 +222,18 @@ def test_quick_preset_compares_the_particle_flows(quick_run):
 
 def test_every_seed_has_weights_losses_samples(quick_run):
     for seed in (0, 1, 2):
-        d = quick_run / f"results/grid/cited/train/wae/width0.25/seed{seed}"
+        d = quick_run / f"results/grid/cited/train/wae/width0.25/block0/seed{seed}"
         assert (d / "weights.pt").exists() and (d / "samples.npy").exists()
         losses = pd.read_csv(d / "loss.csv")
         assert list(losses.columns) == ["step", "loss", "recon", "regulariser"]
         assert losses.step.iloc[-1] == 400 and len(losses) == 20
-    gan = quick_run / "results/grid/cited/train/coulombgan/width1/seed0"
+    gan = quick_run / "results/grid/cited/train/coulombgan/width1/block0/seed0"
     assert list(pd.read_csv(gan / "loss.csv").columns) == ["step", "loss", "discriminator", "generator"]
     assert np.load(gan / "samples.npy").shape == (2000, 2)  # the quick preset's n_samples
 
 
 def test_the_coulomb_gan_row_has_no_reconstruction_and_no_paper_value(quick_run):
-    evals = pd.read_csv(quick_run / "results/grid/narrow/eval/coulombgan/width1.csv")
+    evals = pd.read_csv(quick_run / "results/grid/narrow/eval/coulombgan/width1/block0.csv")
     assert evals.test_log_likelihood.notna().all() and evals.xi.isna().all() and evals.theorem_gap.isna().all()
     assert (evals.assumptions == "coulombgan objective, not eq. (2)").all()
     t1 = pd.read_csv(quick_run / "results/tables/table1.csv")
@@ -242,13 +242,13 @@ def test_the_coulomb_gan_row_has_no_reconstruction_and_no_paper_value(quick_run)
 
 
 def test_the_learned_kernel_and_celeba_gan_rows(quick_run):
-    learned = pd.read_csv(quick_run / "results/grid/cited/train/learnedae/width1/seed0/loss.csv")
+    learned = pd.read_csv(quick_run / "results/grid/cited/train/learnedae/width1/block0/seed0/loss.csv")
     assert list(learned.columns) == [
         "step", "loss", "recon", "regulariser", "kernel_objective", "omega", "min_eigenvalue"
     ]  # fmt: skip
     # the data-independent part's Gram matrix is positive semi-definite up to rounding
     assert (learned.min_eigenvalue > -1e-4).all() and (learned.omega > 0).all()
-    evals = pd.read_csv(quick_run / "results/grid/cited/eval/learnedae/width1.csv")
+    evals = pd.read_csv(quick_run / "results/grid/cited/eval/learnedae/width1/block0.csv")
     assert evals.xi.notna().all() and evals.theorem_gap.isna().all()
     assert evals.assumptions.str.startswith("learned kernel, fitted to the training codes").all()
     weights = torch.load(quick_run / "results/celeba/train/learnedae/width1/seed0/weights.pt", weights_only=True)
@@ -317,6 +317,26 @@ def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     # the Coulomb GAN's potential uses the same grid Plummer kernel
     assert set(re.findall(r"wildcards: variant=\w+, experiment=(\w+)", result.stdout)) == {"plummer", "coulombgan"}
     assert set(re.findall(r"wildcards: variant=(\w+), experiment=", result.stdout)) == set(VARIANTS)
+
+
+def test_adding_a_seed_outside_the_trained_blocks_trains_only_its_block(quick_run, tmp_path):
+    """Seeds 0-2 trained in block 0 (seeds_per_job 10); seed 10 is block 1: only
+    its jobs and the tables built from every block run, block 0's settings
+    (and so its numbers) unchanged."""
+    from couae.grid import settings as GS
+
+    change = tmp_path / "change.yaml"
+    change.write_text("grid:\n  training:\n    seeds: [0, 1, 2, 10]\n")
+    result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
+    jobs = planned_jobs(result.stdout)
+    assert jobs["grid_train"] == jobs["grid_evaluate"] == len(VARIANTS) * len(GRID_RUNS)
+    assert set(re.findall(r"wildcards: variant=\w+, experiment=\w+, width=[\d.]+, block=(\d+)", result.stdout)) == {"1"}
+    assert "celeba_train" not in jobs and jobs["paper_tables"] == 1
+    added = load_config(yaml.safe_load(open(QUICK)), {"grid": {"training": {"seeds": [0, 1, 2, 10]}}})
+    for experiment, width in GRID_RUNS:
+        before = GS.grid_training_settings(CONFIG, "cited", experiment, width, 0)
+        assert before == GS.grid_training_settings(added, "cited", experiment, width, 0)
+        assert GS.grid_training_settings(added, "cited", experiment, width, 1).seeds == (10,)
 
 
 def test_changing_one_flow_reruns_only_that_flow(quick_run, tmp_path):

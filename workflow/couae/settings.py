@@ -315,7 +315,7 @@ class Theorem1Settings(JobSettings):
     max_step: float
     final_max_step: float
     tolerance: float
-    critical_force: float  # a run that missed the minimum ended at a critical point: forces off the samples below this
+    critical_balance: float  # a run that missed the minimum ended at a critical point: forces off its samples cancel
     noise_levels: tuple[float, ...]
     noise_decay: float
     seed: int

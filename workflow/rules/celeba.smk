@@ -6,6 +6,8 @@ from couae.celeba import settings as CS
 
 CELEBA = D.get("celeba")
 CELEBA_SEEDS = S.seeds(config, "celeba")
+CELEBA_DEVICE = CELEBA.device(config)
+CELEBA_GPU = gpu_claim(CELEBA_DEVICE, ON_CLUSTER)
 CELEBA_TRAIN_THREADS = config["celeba"]["training"]["threads"]
 FIGURE4_EXPERIMENT = config["celeba"]["figures"]["figure4_experiment"]
 FIGURE4_WIDTHS = S.experiment_widths(config, "celeba", FIGURE4_EXPERIMENT)
@@ -93,12 +95,12 @@ rule fid_reference:
         CONDA_ENV
     threads: CELEBA_TRAIN_THREADS
     resources:
-        gpu=GPU_PER_TRAINING_JOB,
+        gpu=CELEBA_GPU,
     params:
         settings=CS.fid_settings(config).to_json(),
         weights_dir=FID_WEIGHTS_DIR,
         batch_size=FID_BATCH,
-        device=config["device"],
+        device=CELEBA_DEVICE,
     shell:
         "fid_reference.py --test {input.test} --settings {params.settings:q} --weights-dir={params.weights_dir:q}"
         " --batch-size {params.batch_size} --device {params.device} --threads {threads} --out {output} > {log} 2>&1"
@@ -121,11 +123,11 @@ rule celeba_train:
         CONDA_ENV
     threads: CELEBA_TRAIN_THREADS
     resources:
-        gpu=GPU_PER_TRAINING_JOB,
+        gpu=CELEBA_GPU,
     params:
         settings=lambda w: CS.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
         run_dir=lambda w, output: Path(output.provenance).parent,
-        device=config["device"],
+        device=CELEBA_DEVICE,
     shell:
         "celeba_train.py --train {input.train} --check {input.validation} {input.test} --meta {input.meta}"
         " --settings {params.settings:q}"
@@ -153,14 +155,14 @@ rule celeba_evaluate:
         CONDA_ENV
     threads: CELEBA_TRAIN_THREADS
     resources:
-        gpu=GPU_PER_TRAINING_JOB,
+        gpu=CELEBA_GPU,
     params:
         settings=CS.fid_settings(config).to_json(),
         weights_dir=FID_WEIGHTS_DIR,
         batch_size=FID_BATCH,
         n_samples=config["celeba"]["figures"]["n_samples"],
         n_reconstructions=config["celeba"]["figures"]["n_reconstructions"],
-        device=config["device"],
+        device=CELEBA_DEVICE,
         training_settings=lambda w: CS.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
         gap_settings=S.gap_settings(config).to_json(),
     shell:

@@ -17,7 +17,7 @@ from couae import config as C  # noqa: E402
 from couae import datasets as D  # noqa: E402
 from couae import settings as S  # noqa: E402
 from couae.report import text as T  # noqa: E402
-from couae.runtime.gpu_slots import gpu_count  # noqa: E402
+from couae.runtime.gpu_slots import gpu_claim  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:
@@ -44,11 +44,12 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
 shell.prefix(f"set -euo pipefail; export PATH={':'.join(map(shlex.quote, JOB_PATH))}:\"$PATH\"; ")
 CONDA_ENV = "../envs/couae.yaml"
 
-# Training and FID jobs declare one GPU where they will use one: device cuda, or
-# auto on a machine with a GPU. On a CPU-only machine they claim none, so
-# --cores N runs them side by side. (On a cluster whose login node has no GPU,
-# set device: cuda.)
-GPU_PER_TRAINING_JOB = int(config["device"] == "cuda" or (config["device"] == "auto" and gpu_count() > 0))
+# Training and FID jobs declare a GPU where they will use one (gpu_claim): a data
+# set's device (its own `device`, else the config's) cuda, or auto on a machine
+# with a GPU, or auto under a cluster executor, where the job runs on a node the
+# scheduler picks whatever the submit host has. On a CPU-only machine they claim
+# none, so --cores N runs them side by side.
+ON_CLUSTER = workflow.non_local_exec or workflow.remote_exec
 
 
 wildcard_constraints:
@@ -60,6 +61,7 @@ wildcard_constraints:
     row=r"[a-z0-9]+",
     width=r"\d+(\.\d+)?",
     candidate=r"\d+",
+    block=r"\d+",
 
 
 # --- what the data sets give the shared rules --------------------------------------------

@@ -6,6 +6,8 @@ from couae.grid import settings as G
 
 GRID = D.get("grid")
 GRID_VARIANTS = GRID.variants(config)
+GRID_DEVICE = GRID.device(config)
+GRID_GPU = gpu_claim(GRID_DEVICE, ON_CLUSTER)
 GRID_MAIN_WIDTHS = S.main_widths(config, "grid")  # experiment -> the width label of Table 1 and Figure 2
 
 
@@ -42,42 +44,40 @@ rule grid_train:
     input:
         data=GRID.DATA,
     output:
-        weights=GRID.seed_files(config, "weights.pt"),
-        losses=GRID.seed_files(config, "loss.csv"),
-        samples=GRID.seed_files(config, "samples.npy"),
-        snapshots=f"{GRID.RUN}/snapshots.pt",
-        provenance=f"{GRID.RUN}/provenance.json",
+        # one block of seeds (grid.training.seeds_per_job): seed<k>/{weights.pt, loss.csv, samples.npy}
+        # in its folder, its snapshots and provenance beside it; the checkpoint too, not an output (kept)
+        block=directory(GRID.BLOCK),
+        snapshots=f"{GRID.BLOCK}.snapshots.pt",
+        provenance=f"{GRID.BLOCK}.provenance.json",
     log:
-        "logs/grid/{variant}/train/{experiment}_width{width}.log",
+        "logs/grid/{variant}/train/{experiment}_width{width}_block{block}.log",
     benchmark:
         GRID.TRAIN_BENCHMARK
     conda:
         CONDA_ENV
     threads: config["grid"]["training"]["threads"]
     resources:
-        gpu=GPU_PER_TRAINING_JOB,
+        gpu=GRID_GPU,
     params:
-        settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
-        run_dir=lambda w, output: Path(output.provenance).parent,
-        device=config["device"],
+        settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json(),
+        device=GRID_DEVICE,
     shell:
-        "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {params.run_dir:q}"
-        " --checkpoint {params.run_dir:q}/checkpoint.pt --device {params.device} --threads {threads}"
-        " --provenance {output.provenance} > {log} 2>&1"
+        "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {output.block:q}"
+        " --snapshots {output.snapshots:q} --checkpoint {output.block:q}.checkpoint.pt --device {params.device}"
+        " --threads {threads} --provenance {output.provenance} > {log} 2>&1"
 
 
 rule grid_evaluate:
     input:
         data=GRID.DATA,
-        weights=GRID.seed_files(config, "weights.pt"),
-        samples=GRID.seed_files(config, "samples.npy"),
-        snapshots=f"{GRID.RUN}/snapshots.pt",
+        block=GRID.BLOCK,
+        snapshots=f"{GRID.BLOCK}.snapshots.pt",
     output:
         csv=f"{GRID.EVAL}.csv",
         convergence=f"{GRID.EVAL}.convergence.csv",
         provenance=f"{GRID.EVAL}.provenance.json",
     log:
-        "logs/grid/{variant}/eval/{experiment}_width{width}.log",
+        "logs/grid/{variant}/eval/{experiment}_width{width}_block{block}.log",
     benchmark:
         GRID.EVAL_BENCHMARK
     conda:
@@ -85,11 +85,15 @@ rule grid_evaluate:
     threads: config["grid"]["evaluation"]["threads"]
     params:
         settings=G.grid_evaluation_settings(config).to_json(),
-        training_settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width).to_json(),
+        training_settings=lambda w: G.grid_training_settings(
+            config, w.variant, w.experiment, w.width, w.block
+        ).to_json(),
+        weights=lambda w: expand(GRID.block_files(config, w.block, "weights.pt"), **w),
+        samples=lambda w: expand(GRID.block_files(config, w.block, "samples.npy"), **w),
         gap_settings=S.gap_settings(config).to_json(),
     shell:
-        "grid_evaluate.py --variant {wildcards.variant} --data {input.data} --weights {input.weights}"
-        " --samples {input.samples} --snapshots {input.snapshots} --settings {params.settings:q}"
+        "grid_evaluate.py --variant {wildcards.variant} --data {input.data} --weights {params.weights}"
+        " --samples {params.samples} --snapshots {input.snapshots} --settings {params.settings:q}"
         " --training-settings {params.training_settings:q} --gap-settings {params.gap_settings:q}"
         " --out {output.csv} --convergence {output.convergence} --threads {threads}"
         " --provenance {output.provenance} > {log} 2>&1"
@@ -116,8 +120,7 @@ rule grid_reference:
 rule figure2:
     input:
         data=GRID.DATA,
-        samples=GRID.figure2_files(config, "samples.npy"),
-        losses=lambda w: GRID.figure2_losses(config, w.variant),
+        blocks=lambda w: GRID.figure2_blocks(config, w.variant),
     output:
         report(
             "results/figures/figure2_{variant}.png",
@@ -137,9 +140,11 @@ rule figure2:
         variant_title=lambda w: G.variant_descriptions(config)[w.variant],
         caption=T.caption("figure2", config),
         out_stem=lambda w, output: Path(output[0]).with_suffix(""),
+        samples=lambda w: GRID.figure2_files(config, w.variant, "samples.npy"),
+        losses=lambda w: GRID.figure2_losses(config, w.variant),
     shell:
         "figure2.py --data {input.data} --experiments {params.experiments} --widths {params.widths}"
-        " --samples {input.samples} --losses {input.losses} --titles {params.titles:q}"
+        " --samples {params.samples} --losses {params.losses} --titles {params.titles:q}"
         " --variant {wildcards.variant} --variant-title {params.variant_title:q}"
         " --out-stem {params.out_stem} > {log} 2>&1"
 
@@ -188,13 +193,13 @@ rule grid_tune_candidate:
         CONDA_ENV
     threads: config["grid"]["training"]["threads"]
     resources:
-        gpu=GPU_PER_TRAINING_JOB,
+        gpu=GRID_GPU,
     params:
         settings=lambda w: G.tuning_training_settings(config, w.variant, w.experiment, int(w.candidate)).to_json(),
         overrides=lambda w: S.as_json(G.candidates(config, w.experiment)[int(w.candidate)]),
         eval_settings=G.grid_evaluation_settings(config).to_json(),
         run_dir=lambda w, output: Path(output.rows).parent,
-        device=config["device"],
+        device=GRID_DEVICE,
     shell:
         "grid_tune_candidate.py --data {input.data} --variant {wildcards.variant} --candidate {wildcards.candidate}"
         " --overrides {params.overrides:q} --settings {params.settings:q} --eval-settings {params.eval_settings:q}"

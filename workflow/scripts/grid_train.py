@@ -3,8 +3,7 @@
 
 Resumes from --checkpoint when it holds a run of the same settings. Writes per
 seed: weights.pt, loss.csv and samples.npy under --out-dir/seed<k>/; and the
-networks kept at the snapshot steps, with their samples, in
---out-dir/snapshots.pt.
+networks kept at the snapshot steps, with their samples, in --snapshots.
 """
 
 import argparse
@@ -26,7 +25,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True, help="grid data .npz")
     parser.add_argument("--settings", required=True, help="GridTraining settings as JSON")
-    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--out-dir", required=True, help="the seeds' folders go here (seed<k>/)")
+    parser.add_argument("--snapshots", required=True, help="where the networks kept during training go")
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--device", required=True, choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, required=True)
@@ -49,7 +49,7 @@ def main() -> int:
             seed_dir = Path(args.out_dir) / f"seed{seed}"
             save_torch(model.seed_weights(run, k, settings), seed_dir / "weights.pt")
             save_numpy(samples[k], seed_dir / "samples.npy")
-        save_torch(model.snapshots(run, settings), Path(args.out_dir) / "snapshots.pt")
+        save_torch(model.snapshots(run, settings), args.snapshots)
 
     run = model.build_run(settings, train_data, device)
     return training_job(

@@ -61,6 +61,37 @@ class CheckpointError(RuntimeError):
     pass
 
 
+class Interrupted(RuntimeError):
+    """Training stopped on request (SIGTERM, SIGUSR1) after writing a checkpoint at `step`."""
+
+    def __init__(self, step: int, checkpoint):
+        self.step = step
+        super().__init__(f"stopped on request at step {step}; checkpoint written to {checkpoint}")
+
+
+class StopRequest:
+    """Set by SIGTERM or SIGUSR1 (a scheduler's time limit or preemption, or its
+    warning before one): the loop then checkpoints at the next step and stops."""
+
+    SIGNALS = ("SIGTERM", "SIGUSR1")
+
+    def __init__(self):
+        self.signal: str | None = None
+
+    def __call__(self) -> bool:
+        return self.signal is not None
+
+    def install(self) -> StopRequest:
+        import signal
+
+        def note(number, frame):
+            self.signal = signal.Signals(number).name
+
+        for name in self.SIGNALS:
+            signal.signal(getattr(signal, name), note)
+        return self
+
+
 class UpdateStep(Protocol):
     """One optimisation step of a model, for every seed at once."""
 
@@ -226,6 +257,9 @@ class TrainingRun:
     snapshots: dict[int, dict[str, dict]] = field(default_factory=dict)
     step: int = 0
     training_seconds: float = 0.0  # wall time spent in train(), summed over resumed processes
+    # a block cut short by a stop request: its steps done, their loss terms, and the
+    # sampler's state before the block (a resumed run draws the block again, identically)
+    block: dict | None = None
 
     def state_dict(self, fingerprint: str) -> dict:
         return {
@@ -240,6 +274,7 @@ class TrainingRun:
             "history": list(self.history),
             "snapshots": dict(self.snapshots),
             "training_seconds": self.training_seconds,
+            "block": self.block,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -261,6 +296,9 @@ class TrainingRun:
         self.snapshots = dict(state["snapshots"])
         self.step = int(state["step"])
         self.training_seconds = float(state["training_seconds"])
+        self.block = state.get("block")  # checkpoints written at block ends have none
+        if self.block is not None:
+            self.sampler.load_state_dict(self.block["sampler"])
 
     def history_array(self) -> np.ndarray:
         """(n_rows, n_seeds, n_terms) array of block-mean loss terms."""
@@ -370,39 +408,54 @@ def train(
     snapshot_steps=(),
     on_progress: Callable | None = None,
     progress_seconds: float = PROGRESS_SECONDS,
+    stop: Callable[[], bool] | None = None,
 ) -> TrainingRun:
     """Train `run` up to `total_steps`, resuming from `run.step`; keep the
     networks at `snapshot_steps` (block ends: multiples of log_every). Step,
     rate and ETA are logged at least every `progress_seconds`, and at block
     ends then (and at the last step) `on_progress(run)` is called, to write
-    the loss history so far, say."""
+    the loss history so far, say. When `stop()` turns true (a StopRequest),
+    the loop writes a checkpoint after the current step, also inside a block,
+    and raises Interrupted: the resumed run continues bit for bit."""
     if checkpoint_every % log_every:
         raise ValueError("checkpoint_every must be a multiple of log_every")
     if any(s % log_every for s in snapshot_steps):
         raise ValueError(f"snapshot steps {list(snapshot_steps)} must be multiples of log_every={log_every}")
     if run.step % log_every and run.step != total_steps:
         raise CheckpointError(f"resume step {run.step} is not a multiple of log_every={log_every}")
+    if run.block is not None and not 0 < run.block["done"] < min(log_every, total_steps - run.step):
+        raise CheckpointError(f"checkpoint cut a block at step {run.block['done']}, not inside this run's blocks")
     device = run.data.device
     n_seeds = len(run.sampler.seeds)
     n_terms = len(run.step_fn.term_names)
     last_checkpoint = run.step if run.step > 0 else None
     progress = _Progress(run, total_steps, progress_seconds)
+    stop = stop if checkpoint_path is not None else None  # stopping without a checkpoint would lose the work
     while run.step < total_steps:
         block_start = time.perf_counter()
         n = min(log_every, total_steps - run.step)
+        before = run.sampler.state_dict()  # a block cut short is drawn again from here
         draws = run.sampler.draw(n)
         idx = draws.pop("idx").to(device, non_blocking=True)
         # drawn in float32; the model may run in float64
         draws = {k: v.to(device, non_blocking=True).to(run.dtype) for k, v in draws.items()}
         terms = torch.empty(n, n_seeds, n_terms, device=device, dtype=run.dtype)
-        for t in range(n):
+        first = 0
+        if run.block is not None:  # resumed inside a block: its first steps are done
+            first = run.block["done"]
+            terms[:first] = run.block["terms"].to(device, run.dtype)
+            run.block = None
+        for t in range(first, n):
             terms[t] = run.step_fn(run.prepare(run.data[idx[t]]), {k: v[t] for k, v in draws.items()})
             if progress.due():  # inside the block too: a block may take long (CelebA on a CPU)
                 progress.log(run.step + t + 1)
-        finite = torch.isfinite(terms).all(-1)  # (n, seeds)
-        if not bool(finite.all()):
-            t, s = (~finite).nonzero()[0].tolist()
-            raise NonFiniteLossError(run.step + t + 1, run.sampler.seeds[s], last_checkpoint)
+            if stop is not None and stop() and t + 1 < n:
+                _check_finite(terms[: t + 1], run, last_checkpoint)
+                run.block = {"done": t + 1, "terms": terms[: t + 1].cpu(), "sampler": before}
+                run.training_seconds += time.perf_counter() - block_start
+                save_torch(run.state_dict(fingerprint), checkpoint_path)
+                raise Interrupted(run.step + t + 1, checkpoint_path)
+        _check_finite(terms, run, last_checkpoint)
         run.step += n
         run.history_steps.append(run.step)
         run.history.append(terms.mean(0).cpu())  # also waits for the device
@@ -422,7 +475,19 @@ def train(
                 total_steps,
                 np.array2string(run.history[-1][:, 0].numpy(), precision=4),
             )
+        if stop is not None and stop() and run.step < total_steps:
+            if last_checkpoint != run.step:
+                save_torch(run.state_dict(fingerprint), checkpoint_path)
+            raise Interrupted(run.step, checkpoint_path)
     return run
+
+
+def _check_finite(terms: torch.Tensor, run: TrainingRun, last_checkpoint) -> None:
+    """NonFiniteLossError at the first step and seed of `terms` (a block's, from run.step) that is not finite."""
+    finite = torch.isfinite(terms).all(-1)  # (steps, seeds)
+    if not bool(finite.all()):
+        t, s = (~finite).nonzero()[0].tolist()
+        raise NonFiniteLossError(run.step + t + 1, run.sampler.seeds[s], last_checkpoint)
 
 
 @dataclass(frozen=True)
@@ -437,12 +502,14 @@ def resume_and_train(
     checkpoint_path,
     before_training: Callable | None = None,
     on_progress: Callable | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Outcome:
     """The training jobs' sequence: resume from `checkpoint_path` when it holds
     a run of the same `settings` (a `TrainingSettings`), else call
     `before_training(run)` (an encoder's pre-training, say), train to
     settings.iterations with checkpoints and progress (`train`), and log the
-    rate. Raises NonFiniteLossError or CheckpointError."""
+    rate. Raises NonFiniteLossError, CheckpointError, or Interrupted when
+    `stop()` turned true (after writing a checkpoint)."""
     start = time.perf_counter()
     fingerprint = settings.fingerprint()
     if not try_resume(run, checkpoint_path, fingerprint) and before_training is not None:
@@ -458,6 +525,7 @@ def resume_and_train(
         fingerprint,
         snapshots,
         on_progress,
+        stop=stop,
     )
     elapsed = time.perf_counter() - start
     steps = settings.iterations - first_step

@@ -95,6 +95,10 @@ class Dataset:
         """Whether this data set runs with this config (else its cells say 'not run')."""
         return True
 
+    def device(self, config) -> str:
+        """Where its training and evaluation jobs run: its own `device`, else the config's."""
+        return self.section(config).get("device") or config["device"]
+
     def variants(self, config) -> list[str]:
         """The versions of the data set that run, each its own block of rows ("": the one)."""
         return [""]

@@ -39,12 +39,13 @@ class Grid(Dataset):
 
     # where its files live ({variant}, {experiment}, {width} are the rules' wildcards)
     DATA = "results/grid/{variant}/data.npz"
-    RUN = "results/grid/{variant}/train/{experiment}/width{width}"
-    EVAL = "results/grid/{variant}/eval/{experiment}/width{width}"
+    RUN = "results/grid/{variant}/train/{experiment}/width{width}"  # a width's folder
+    BLOCK = RUN + "/block{block}"  # one job's: its seeds' seed<k>/ folders, snapshots, provenance
+    EVAL = "results/grid/{variant}/eval/{experiment}/width{width}/block{block}"
     REFERENCE = "results/grid/{variant}/eval/reference.csv"
     TUNING = "results/grid/{variant}/tuning/{experiment}"
-    TRAIN_BENCHMARK = "results/benchmarks/grid_train/{variant}_{experiment}_width{width}.tsv"
-    EVAL_BENCHMARK = "results/benchmarks/grid_eval/{variant}_{experiment}_width{width}.tsv"
+    TRAIN_BENCHMARK = "results/benchmarks/grid_train/{variant}_{experiment}_width{width}_block{block}.tsv"
+    EVAL_BENCHMARK = "results/benchmarks/grid_eval/{variant}_{experiment}_width{width}_block{block}.tsv"
 
     def variants(self, config) -> list[str]:
         return G.variants(config)
@@ -53,7 +54,11 @@ class Grid(Dataset):
         return G.variant_descriptions(config)
 
     def seeds_per_job(self, config) -> int:
-        return len(self.seeds(config))  # every seed of a (variant, experiment, width) in one process
+        """Seeds s // seeds_per_job share a job (one process trains them batched)."""
+        return config["grid"]["training"]["seeds_per_job"]
+
+    def blocks(self, config) -> dict[int, list[int]]:
+        return G.seed_blocks(config)
 
     def layer_units(self, config) -> list[int]:
         return [config["grid"]["model"]["hidden"]]
@@ -64,8 +69,8 @@ class Grid(Dataset):
     def n_train(self, config):
         return config["grid"]["data"]["n_train"], "grid.data.n_train"
 
-    def training_settings(self, config, experiment, width, variant: str, **_):
-        return G.grid_training_settings(config, variant, experiment, width)
+    def training_settings(self, config, experiment, width, variant: str, block: int | None = None, **_):
+        return G.grid_training_settings(config, variant, experiment, width, block)
 
     def check(self, config) -> None:
         grid = config["grid"]
@@ -129,26 +134,43 @@ class Grid(Dataset):
         ]
 
     def outputs(self, config, pattern: str) -> list[str]:
-        """`pattern` filled for every variant and configured (experiment, width)."""
-        every = runs(config, "grid")
-        return [pattern.format(variant=v, experiment=e, width=w) for v in self.variants(config) for e, w in every]
+        """`pattern` filled for every variant, configured (experiment, width) and block of seeds."""
+        every, blocks = runs(config, "grid"), self.blocks(config)
+        return [
+            pattern.format(variant=v, experiment=e, width=w, block=b)
+            for v in self.variants(config)
+            for e, w in every
+            for b in blocks
+        ]
 
-    def seed_files(self, config, name: str) -> list[str]:
-        """One path per configured seed, keeping {variant}, {experiment} and {width} as wildcards."""
-        return [f"{self.RUN}/seed{seed}/{name}" for seed in self.seeds(config)]
+    def seed_file(self, config, variant: str, experiment: str, width: str, seed: int, name: str) -> str:
+        """A seed's file in its block's folder."""
+        block = seed // self.seeds_per_job(config)
+        return (
+            f"{self.BLOCK.format(variant=variant, experiment=experiment, width=width, block=block)}/seed{seed}/{name}"
+        )
 
-    def figure2_files(self, config, name: str, variant: str = "{variant}") -> list[str]:
+    def block_files(self, config, block, name: str) -> list[str]:
+        """`name` of every seed of `block`, keeping {variant}, {experiment} and {width} as wildcards."""
+        return [f"{self.BLOCK}/seed{seed}/{name}" for seed in self.blocks(config)[int(block)]]
+
+    def figure2_blocks(self, config, variant: str) -> list[str]:
+        """Every block folder of each experiment at its main width (Figure 2's inputs)."""
+        return [
+            self.BLOCK.format(variant=variant, experiment=e, width=w, block=b)
+            for e, w in main_widths(config, "grid").items()
+            for b in self.blocks(config)
+        ]
+
+    def figure2_files(self, config, variant: str, name: str) -> list[str]:
         """Per experiment, `name` of its first seed at its main width (Figure 2)."""
         first = self.seeds(config)[0]
-        return [
-            self.RUN.format(variant=variant, experiment=e, width=w) + f"/seed{first}/{name}"
-            for e, w in main_widths(config, "grid").items()
-        ]
+        return [self.seed_file(config, variant, e, w, first, name) for e, w in main_widths(config, "grid").items()]
 
     def figure2_losses(self, config, variant: str) -> list[str]:
         """Per experiment, the loss histories of every seed at its main width."""
         return [
-            self.RUN.format(variant=variant, experiment=e, width=w) + f"/seed{seed}/loss.csv"
+            self.seed_file(config, variant, e, w, seed, "loss.csv")
             for e, w in main_widths(config, "grid").items()
             for seed in self.seeds(config)
         ]
@@ -161,7 +183,7 @@ class Grid(Dataset):
 
     def provenance(self, config) -> list[str]:
         return [
-            *self.outputs(config, f"{self.RUN}/provenance.json"),
+            *self.outputs(config, f"{self.BLOCK}.provenance.json"),
             *self.outputs(config, f"{self.EVAL}.provenance.json"),
         ]
 

@@ -67,7 +67,20 @@ def grid_data_settings(config, variant: str) -> GridData:
     return GridData.from_dict({**mixture, **config[DATASET]["data"]})
 
 
-def grid_training_settings(config, variant: str, experiment: str, width: str | float) -> GridTraining:
+def seed_blocks(config) -> dict[int, list[int]]:
+    """Block -> its configured seeds: seed s is in block s // seeds_per_job, so
+    adding seeds outside the blocks already trained makes new jobs only."""
+    per_job = config[DATASET]["training"]["seeds_per_job"]
+    blocks: dict[int, list[int]] = {}
+    for seed in seeds(config, DATASET):
+        blocks.setdefault(seed // per_job, []).append(seed)
+    return dict(sorted(blocks.items()))
+
+
+def grid_training_settings(
+    config, variant: str, experiment: str, width: str | float, block: int | str | None = None
+) -> GridTraining:
+    """One grid job's settings: the seeds of `block` (every configured seed where None)."""
     grid = config[DATASET]
     train = grid["training"]
     return GridTraining(
@@ -75,7 +88,7 @@ def grid_training_settings(config, variant: str, experiment: str, width: str | f
         data=grid_data_settings(config, variant).to_dict(),
         hidden=grid["model"]["hidden"],
         n_hidden=grid["model"]["n_hidden"],
-        seeds=seeds(config, DATASET),
+        seeds=seeds(config, DATASET) if block is None else seed_blocks(config)[int(block)],
         n_generated=grid["generation"]["n_samples"],
         snapshots=sorted(s for s in train["snapshots"] if s < train["iterations"]),
     )

@@ -39,6 +39,21 @@ def gpu_count() -> int:
     return sum(line.startswith("GPU ") for line in out.splitlines())
 
 
+def gpu_claim(device: str, on_cluster: bool) -> int:
+    """How many GPUs a job that can use one declares (its `gpu` resource) for
+    the configured `device`: cuda always one, cpu none; auto one under a
+    cluster executor (the job runs on a node the scheduler picks, whatever the
+    submit host has), else one where this machine has a GPU (found with
+    nvidia-smi, or COUAE_GPU_COUNT)."""
+    if device == "cuda":
+        return 1
+    if device == "cpu":
+        return 0
+    if device != "auto":
+        raise ValueError(f"unknown device {device!r}; expected auto, cpu or cuda")
+    return 1 if on_cluster else int(gpu_count() > 0)
+
+
 def slot_dir() -> Path:
     return Path(os.environ.get(SLOT_DIR_ENV, Path(tempfile.gettempdir()) / "couae-gpu-slots"))
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
+INTERRUPTED = 75  # EX_TEMPFAIL: stopped on a signal after a checkpoint; run the job again to resume
+
 
 def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -52,12 +54,20 @@ def training_job(
     call `before_training(run)`), train it to the end, `save_outputs(run)`,
     then write the provenance record (with `record`'s extra fields). Returns
     the exit status: 1, with the reason logged, when training stops on a
-    non-finite loss or a checkpoint that cannot be read."""
-    from ..core.training import CheckpointError, NonFiniteLossError, resume_and_train
+    non-finite loss or a checkpoint that cannot be read; INTERRUPTED when a
+    SIGTERM or SIGUSR1 (a scheduler's time limit, its warning, preemption)
+    stopped it after a checkpoint at the current step: not a success, so
+    Snakemake re-runs (or resubmits) the job, which resumes there."""
+    from ..core.training import CheckpointError, Interrupted, NonFiniteLossError, StopRequest, resume_and_train
     from ..report import provenance
 
+    stop = StopRequest().install()
+    log.info("a SIGTERM or SIGUSR1 stops this job after a checkpoint at the next step")
     try:
-        outcome = resume_and_train(run, settings, checkpoint, before_training, on_progress)
+        outcome = resume_and_train(run, settings, checkpoint, before_training, on_progress, stop)
+    except Interrupted as exc:
+        log.warning("%s: exit %d, so that the job is run again and resumes from it", exc, INTERRUPTED)
+        return INTERRUPTED
     except (NonFiniteLossError, CheckpointError) as exc:
         log.error("%s", exc)
         return 1

@@ -28,7 +28,7 @@ import pandas as pd
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from ..core.mmd import mmd2_empirical
+from ..core.mmd import mmd2_empirical, pairwise_sq_dist
 from ..core.seeding import torch_generator
 from ..kernels import make_kernel
 from ..settings import Theorem1Settings
@@ -42,7 +42,7 @@ class FlowResult:
     worst_match: np.ndarray  # (runs,) largest particle-to-matched-sample distance
     start_worst_match: np.ndarray  # (runs,) the same at the start: equal to worst_match where the flow stalled
     final_mmd2: np.ndarray  # (runs,)
-    off_force: np.ndarray  # (runs,) the largest force at the end on a particle off its sample (0 if none is)
+    off_balance: np.ndarray  # (runs,) the largest |net force| / sum of its parts on a particle off its sample
     targets: np.ndarray  # (runs, N, h)
     final: np.ndarray  # (runs, N, h)
     trajectory: np.ndarray  # (records, N, h) of run 0
@@ -59,12 +59,21 @@ def matched_distances(particles: np.ndarray, samples: np.ndarray) -> np.ndarray:
     return out
 
 
-def forces(kernel, particles: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """N dMMD^2/dx_i at every particle (the descent direction's negative, as the
-    flow scales it): zero at a critical point of the objective."""
-    probe = particles.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(mmd2_empirical(kernel, probe, targets).sum(), probe)
-    return particles.shape[-2] * grad
+def force_balance(kernel, particles: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(net, total) at every particle: the net force N dMMD^2/dx_i (the flow's
+    direction, as it scales it) and the sum of the sizes of the pairwise
+    forces it is made of, (runs, N, h) and (runs, N). At a critical point the
+    pairwise forces cancel (net << total); on a plateau, where a power-law
+    kernel's forces have all but vanished, they are small but do not cancel."""
+    kernel = kernel.bind(particles, targets)
+    n, m = particles.shape[-2], targets.shape[-2]
+    _, within = kernel.value_and_slope(pairwise_sq_dist(particles, particles))
+    _, cross = kernel.value_and_slope(pairwise_sq_dist(particles, targets))
+    # grad_x k(x, z) = 2 k'(|x - z|^2) (x - z); the V-statistic's gradient, times N
+    repel = (4.0 / n) * within[..., None] * (particles[..., :, None, :] - particles[..., None, :, :])
+    attract = -(4.0 / m) * cross[..., None] * (particles[..., :, None, :] - targets[..., None, :, :])
+    net = repel.sum(-2) + attract.sum(-2)
+    return net, repel.norm(dim=-1).sum(-1) + attract.norm(dim=-1).sum(-1)
 
 
 def run_flows(kernel, dim: int, noise: float, settings: Theorem1Settings, record_every: int = 0) -> FlowResult:
@@ -103,13 +112,15 @@ def run_flows(kernel, dim: int, noise: float, settings: Theorem1Settings, record
     worst = matched.max(1)
     # at a particle on its sample a singular kernel's force is large whatever the rest does: only the others count
     off = matched > settings.tolerance
-    off_force = np.where(off, forces(kernel, x, targets).norm(dim=-1).numpy(), 0.0).max(1)
+    net, total = force_balance(kernel, x, targets)
+    balance = (net.norm(dim=-1) / total.clamp_min(torch.finfo(total.dtype).tiny)).numpy()
+    off_balance = np.where(off, balance, 0.0).max(1)
     return FlowResult(
         worst <= settings.tolerance,
         worst,
         start_worst,
         final_mmd2,
-        off_force,
+        off_balance,
         samples,
         final,
         torch.stack(record).numpy() if record else np.zeros((0,) + shape[1:]),
@@ -149,8 +160,10 @@ def theorem1_rows(settings: Theorem1Settings) -> tuple[pd.DataFrame, dict]:
                     "median_start_worst_distance": np.median(result.start_worst_match),
                     "mean_final_mmd2": result.final_mmd2.mean(),
                     "particles": s.n_particles,
-                    "missed_at_critical": int(((~result.reached_global) & (result.off_force < s.critical_force)).sum()),
-                    "median_off_force": np.median(result.off_force[~result.reached_global])
+                    "missed_at_critical": int(
+                        ((~result.reached_global) & (result.off_balance < s.critical_balance)).sum()
+                    ),
+                    "median_off_balance": np.median(result.off_balance[~result.reached_global])
                     if (~result.reached_global).any()
                     else np.nan,
                 }
