@@ -29,7 +29,8 @@ from couae.grid import model as grid_model
 from couae.grid.data import make_splits
 from couae.grid.evaluation import convergence_rows, evaluate_job
 from couae.runtime.devices import resolve_device
-from couae.settings import gap_settings, grid_data_settings, grid_evaluation_settings, grid_training_settings
+from couae.grid.settings import grid_data_settings, grid_evaluation_settings, grid_training_settings
+from couae.settings import gap_settings
 from helpers import load_config, paper_grid
 
 

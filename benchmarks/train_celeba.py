@@ -27,7 +27,7 @@ from couae.celeba import model as image_model
 from couae.core.training import train
 from couae.report import paper
 from couae.runtime.devices import resolve_device
-from couae.settings import celeba_training_settings
+from couae.celeba.settings import celeba_training_settings
 from helpers import load_config
 
 CELEBA_ITERATIONS = paper.iterations("celeba")
