@@ -7,7 +7,7 @@ from couae.celeba import settings as CS
 CELEBA = D.get("celeba")
 CELEBA_SEEDS = S.seeds(config, "celeba")
 CELEBA_DEVICE = CELEBA.device(config)
-CELEBA_GPU = gpu_claim(CELEBA_DEVICE, ON_CLUSTER)
+CELEBA_GPU = gpu_resource(CELEBA_DEVICE)
 CELEBA_TRAIN_THREADS = config["celeba"]["training"]["threads"]
 FIGURE4_EXPERIMENT = config["celeba"]["figures"]["figure4_experiment"]
 FIGURE4_WIDTHS = S.experiment_widths(config, "celeba", FIGURE4_EXPERIMENT)

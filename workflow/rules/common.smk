@@ -44,12 +44,23 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
 shell.prefix(f"set -euo pipefail; export PATH={':'.join(map(shlex.quote, JOB_PATH))}:\"$PATH\"; ")
 CONDA_ENV = "../envs/couae.yaml"
 
+
 # Training and FID jobs declare a GPU where they will use one (gpu_claim): a data
 # set's device (its own `device`, else the config's) cuda, or auto on a machine
 # with a GPU, or auto under a cluster executor, where the job runs on a node the
 # scheduler picks whatever the submit host has. On a CPU-only machine they claim
 # none, so --cores N runs them side by side.
-ON_CLUSTER = workflow.non_local_exec or workflow.remote_exec
+def on_cluster() -> bool:
+    # Asked when a job's resources are evaluated, never while the Snakefile is
+    # read: Snakemake sets its executor plugin only after parsing, so a
+    # parse-time answer is always "local" (tests/workflow/test_cluster_claims.py).
+    return workflow.non_local_exec or workflow.remote_exec
+
+
+def gpu_resource(device: str):
+    """The `gpu` resource of a job on `device`, as Snakemake evaluates it per job."""
+    gpu_claim(device, on_cluster=False)  # a bad device fails while the config is read
+    return lambda wildcards: gpu_claim(device, on_cluster())
 
 
 wildcard_constraints:

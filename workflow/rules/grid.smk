@@ -7,7 +7,7 @@ from couae.grid import settings as G
 GRID = D.get("grid")
 GRID_VARIANTS = GRID.variants(config)
 GRID_DEVICE = GRID.device(config)
-GRID_GPU = gpu_claim(GRID_DEVICE, ON_CLUSTER)
+GRID_GPU = gpu_resource(GRID_DEVICE)
 GRID_MAIN_WIDTHS = S.main_widths(config, "grid")  # experiment -> the width label of Table 1 and Figure 2
 
 

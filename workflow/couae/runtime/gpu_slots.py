@@ -14,6 +14,7 @@ assigns devices itself) nothing is done.
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import subprocess
@@ -32,6 +33,11 @@ _held = []  # open lock files: the slot is held as long as the process lives
 def gpu_count() -> int:
     if GPU_COUNT_ENV in os.environ:
         return int(os.environ[GPU_COUNT_ENV])
+    return _nvidia_smi_gpus()
+
+
+@functools.cache  # asked once per job while Snakemake builds its DAG
+def _nvidia_smi_gpus() -> int:
     try:  # nvidia-smi, not torch: initialising CUDA here would fix the visible devices too early
         out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
