@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real single-node SLURM on this machine, then the quick preset through
-# profiles/slurm; the tables must equal those of a local run of the same config.
+# profiles/slurm; its evaluations must equal those of a local run of the same config.
 #   bash tests/slurm/run.sh WORKDIR        (root; installs Debian's slurm-wlm and munge)
 # Loopback only. The daemons it starts are stopped by their pids when it exits.
 set -euo pipefail
@@ -84,7 +84,9 @@ for _ in $(seq 60); do
 done
 [ "$(sinfo -h -o %t | head -1)" = "idle" ] || { echo "SLURM node did not become idle"; sinfo; exit 1; }
 
-# A smaller quick preset: one grid variant and width, two seeds, a short CelebA stand-in, tables only.
+# A smaller quick preset: one grid variant and width, two seeds, a short CelebA
+# stand-in; two grid rows evaluated and one CelebA training (the rules that use
+# the profile's resources, signals and GPU claims), compared with a local run.
 cat > "$work/small.yaml" <<CONF
 grid:
   variants: {cited: {skip: true}}
@@ -94,7 +96,9 @@ celeba:
   training: {iterations: 20, checkpoint_every: 20}
   experiments: {couae: {widths: [1.0]}}
 CONF
-targets="results/tables/table1.csv results/tables/table2.csv"
+compared="results/grid/narrow/eval/couae/width1/block0.csv results/grid/narrow/eval/wae/width1/block0.csv
+  results/celeba/train/couae/width1/seed0/loss.csv"
+targets="$compared"
 run_workflow() {  # dir, extra flags...
   local dir=$1; shift
   mkdir -p "$dir"
@@ -109,10 +113,10 @@ run_workflow "$work/local" --cores 2
       celeba_evaluate:cpus_per_task=1 celeba_evaluate:mem_mb=2000 \
     --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 \
     --latency-wait 5 )
-for t in table1 table2; do
-  cmp "$work/local/results/tables/$t.csv" "$work/slurm/results/tables/$t.csv"
+for f in $compared; do
+  cmp "$work/local/$f" "$work/slurm/$f"
 done
-echo "SLURM run produced the same tables as the local run"
+echo "SLURM run produced the same evaluations and training curve as the local run"
 
 # GPU requests follow the configured device, not the submit host (this one has
 # no nvidia-smi): with device auto a CelebA training job asks SLURM for a GPU,

@@ -42,7 +42,7 @@ def test_quick_preset_through_real_slurm_equals_local_run(tmp_path):
         timeout=1500,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    assert "SLURM run produced the same tables as the local run" in result.stdout
+    assert "SLURM run produced the same evaluations and training curve as the local run" in result.stdout
     assert "SLURM GPU requests follow the configured devices" in result.stdout
     submitted = (result.stdout + result.stderr).count("has been submitted with SLURM jobid")
     assert submitted >= 10, f"only {submitted} jobs went through SLURM"
