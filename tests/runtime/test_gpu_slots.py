@@ -6,7 +6,9 @@ import signal
 import subprocess
 import sys
 
-from helpers import REPO
+import pytest
+
+from helpers import REPO, load_config
 
 HOLDER = """
 import os, sys, time
@@ -69,7 +71,7 @@ def test_a_scheduler_choice_is_respected(tmp_path):
     assert not (tmp_path / "slots").exists()
 
 
-def dry_run_resources(tmp_path, device, gpus):
+def dry_run_resources(tmp_path, device, gpus, extra=""):
     """The gpu resource each planned grid_train job claims, for `device` on a
     machine with `gpus` (simulated) GPUs."""
     import re
@@ -77,19 +79,92 @@ def dry_run_resources(tmp_path, device, gpus):
     from helpers import snakemake_command
 
     over = tmp_path / f"{device}{gpus}.yaml"
-    over.write_text(f"device: {device}\n")
+    over.write_text(f"device: {device}\n{extra}")
     quick = REPO / "presets" / "quick.yaml"
     env = dict(os.environ, COUAE_GPU_COUNT=str(gpus))
     cmd = snakemake_command(tmp_path, "-n", "grid", "--configfile", quick, over, "--resources", "gpu=1")
     result = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     jobs = re.split(r"\n(?=rule )", result.stdout)
-    return {re.search(r"gpu=(\d+)", j)[1] for j in jobs if j.startswith("rule grid_train:")}
+    return {float(re.search(r"gpu=([\d.]+)", j)[1]) for j in jobs if j.startswith("rule grid_train:")}
 
 
 def test_training_jobs_claim_a_gpu_only_where_they_will_use_one(tmp_path):
     # on a CPU-only machine, device auto claims no GPU: --cores N runs jobs side by side
-    assert dry_run_resources(tmp_path, "auto", 0) == {"0"}
-    assert dry_run_resources(tmp_path, "auto", 1) == {"1"}
-    assert dry_run_resources(tmp_path, "cuda", 0) == {"1"}  # a cluster login node without a GPU
-    assert dry_run_resources(tmp_path, "cpu", 1) == {"0"}
+    assert dry_run_resources(tmp_path, "auto", 0) == {0.0}
+    assert dry_run_resources(tmp_path, "cpu", 1) == {0.0}
+    assert dry_run_resources(tmp_path, "auto", 1, "grid: {device: cpu}\n") == {0.0}  # the grid's own device
+    # a grid job on a GPU at a share below 1 declares gpu=0 (Snakemake's resources are whole
+    # numbers); couae.runtime.gpu_slots places 1 / share of them on each device
+    assert load_config()["grid"]["gpu_share"] < 1
+    assert dry_run_resources(tmp_path, "auto", 1) == {0.0}
+    assert dry_run_resources(tmp_path, "cuda", 0) == {0.0}
+    assert dry_run_resources(tmp_path, "cuda", 0, "grid: {gpu_share: 1.0}\n") == {1.0}  # a whole GPU each
+
+
+def test_gpu_claims_follow_the_device_under_a_cluster_executor():
+    from couae.runtime.gpu_slots import gpu_claim
+
+    assert gpu_claim("auto", on_cluster=True) == 1  # the job runs on a node the scheduler picks
+    assert gpu_claim("cpu", on_cluster=True) == 0 and gpu_claim("cuda", on_cluster=False) == 1
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        gpu_claim("tpu", on_cluster=False)
+
+
+def test_shares_of_one_gpu_go_to_jobs_side_by_side_and_a_whole_gpu_job_waits(tmp_path):
+    """Two jobs at share 0.5 get the same device; a whole-GPU job waits for both."""
+    from couae.runtime import gpu_slots
+
+    folder = tmp_path / "slots"
+    folder.mkdir()
+    first = gpu_slots._try_share(0, folder, 0.5)
+    second = gpu_slots._try_share(0, folder, 0.5)
+    assert first and second
+    assert gpu_slots._try_share(0, folder, 0.5) is None  # both places taken
+    assert gpu_slots._try_whole(0, folder) is None  # a whole-GPU job cannot start beside them
+    for handle in first + second:
+        handle.close()
+    whole = gpu_slots._try_whole(0, folder)
+    assert whole and gpu_slots._try_share(0, folder, 0.5) is None
+    for handle in whole:
+        handle.close()
+    assert gpu_slots.places(0.25) == 4 and gpu_slots.places(0.3) == 3
+    with pytest.raises(ValueError, match="a GPU share is in"):
+        gpu_slots.places(0.0)
+
+
+def test_a_waiting_whole_gpu_job_goes_before_share_jobs_that_come_later(tmp_path):
+    """The turnstile: once a CelebA job waits for a device, new grid jobs queue
+    behind it instead of keeping it out for ever."""
+    import threading
+
+    from couae.runtime import gpu_slots
+
+    folder = tmp_path / "slots"
+    folder.mkdir()
+    held = list(gpu_slots._held)
+    grid_job = gpu_slots._try_share(0, folder, 0.25)
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(gpu_slots.acquire_slot(1, folder, 0.02, share=1.0)))
+    waiter.start()
+    for _ in range(500):  # until the whole-GPU job holds the turnstile
+        probe = gpu_slots._try_share(0, folder, 0.25)
+        if probe is None:
+            break
+        for handle in probe:
+            handle.close()
+        threading.Event().wait(0.02)
+    assert gpu_slots._try_share(0, folder, 0.25) is None, "a new grid job got in ahead of the waiting CelebA job"
+    assert not got  # and the CelebA job still waits for the running grid job
+    for handle in grid_job:
+        handle.close()
+    waiter.join(timeout=20)
+    assert got == [0]
+    assert gpu_slots._try_share(0, folder, 0.25) is None  # the CelebA job has the device to itself
+    for handle in gpu_slots._held[len(held) :]:
+        handle.close()
+    del gpu_slots._held[len(held) :]
+    share = gpu_slots._try_share(0, folder, 0.25)
+    assert share  # once it ends, grid jobs start again
+    for handle in share:
+        handle.close()

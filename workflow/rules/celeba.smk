@@ -8,6 +8,7 @@ CELEBA = D.get("celeba")
 CELEBA_SEEDS = S.seeds(config, "celeba")
 CELEBA_DEVICE = CELEBA.device(config)
 CELEBA_GPU = gpu_resource(CELEBA_DEVICE)
+CELEBA_COMPILE = S.Untracked(config["celeba"]["training"]["compile"])  # how the step runs, not what it computes
 CELEBA_TRAIN_THREADS = config["celeba"]["training"]["threads"]
 FIGURE4_EXPERIMENT = config["celeba"]["figures"]["figure4_experiment"]
 FIGURE4_WIDTHS = S.experiment_widths(config, "celeba", FIGURE4_EXPERIMENT)
@@ -128,10 +129,12 @@ rule celeba_train:
         settings=lambda w: CS.celeba_training_settings(config, w.experiment, w.width, w.seed).to_json(),
         run_dir=lambda w, output: Path(output.provenance).parent,
         device=CELEBA_DEVICE,
+        compile=CELEBA_COMPILE,
     shell:
         "celeba_train.py --train {input.train} --check {input.validation} {input.test} --meta {input.meta}"
         " --settings {params.settings:q}"
         " --out-dir {params.run_dir:q} --checkpoint {params.run_dir:q}/checkpoint.pt --device {params.device}"
+        " --compile {params.compile}"
         " --threads {threads} --provenance {output.provenance} > {log} 2>&1"
 
 

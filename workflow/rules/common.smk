@@ -57,10 +57,20 @@ def on_cluster() -> bool:
     return workflow.non_local_exec or workflow.remote_exec
 
 
-def gpu_resource(device: str):
-    """The `gpu` resource of a job on `device`, as Snakemake evaluates it per job."""
+def gpu_resource(device: str, share: float = 1.0):
+    """The `gpu` resource of a job on `device` that uses `share` of a GPU, as
+    Snakemake evaluates it per job. Locally a job below a whole GPU declares
+    none (Snakemake's resources are whole numbers) and couae.runtime.gpu_slots
+    places round(1 / share) of them on each device; a cluster job asks its
+    scheduler for a whole GPU."""
     gpu_claim(device, on_cluster=False)  # a bad device fails while the config is read
-    return lambda wildcards: gpu_claim(device, on_cluster())
+
+    def claim(wildcards):
+        if share < 1 and not on_cluster():
+            return 0
+        return gpu_claim(device, on_cluster())
+
+    return claim
 
 
 wildcard_constraints:

@@ -7,7 +7,11 @@ from couae.grid import settings as G
 GRID = D.get("grid")
 GRID_VARIANTS = GRID.variants(config)
 GRID_DEVICE = GRID.device(config)
-GRID_GPU = gpu_resource(GRID_DEVICE)
+# A grid job uses a sliver of a GPU (gpu_resource: how slivers are placed);
+# CelebA jobs take a whole one.
+GRID_GPU_SHARE = float(config["grid"]["gpu_share"])
+GRID_GPU = gpu_resource(GRID_DEVICE, GRID_GPU_SHARE)
+GRID_COMPILE = S.Untracked(config["grid"]["training"]["compile"])  # how the step runs, not what it computes
 GRID_MAIN_WIDTHS = S.main_widths(config, "grid")  # experiment -> the width label of Table 1 and Figure 2
 
 
@@ -61,10 +65,13 @@ rule grid_train:
     params:
         settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json(),
         device=GRID_DEVICE,
+        compile=GRID_COMPILE,
+        share=lambda w: S.Untracked("1.0" if on_cluster() else str(GRID_GPU_SHARE)),
     shell:
         "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {output.block:q}"
         " --snapshots {output.snapshots:q} --checkpoint {output.block:q}.checkpoint.pt --device {params.device}"
-        " --threads {threads} --provenance {output.provenance} > {log} 2>&1"
+        " --compile {params.compile} --gpu-share {params.share} --threads {threads} --provenance {output.provenance}"
+        " > {log} 2>&1"
 
 
 rule grid_evaluate:
@@ -200,11 +207,13 @@ rule grid_tune_candidate:
         eval_settings=G.grid_evaluation_settings(config).to_json(),
         run_dir=lambda w, output: Path(output.rows).parent,
         device=GRID_DEVICE,
+        compile=GRID_COMPILE,
+        share=lambda w: S.Untracked("1.0" if on_cluster() else str(GRID_GPU_SHARE)),
     shell:
         "grid_tune_candidate.py --data {input.data} --variant {wildcards.variant} --candidate {wildcards.candidate}"
         " --overrides {params.overrides:q} --settings {params.settings:q} --eval-settings {params.eval_settings:q}"
         " --checkpoint {params.run_dir:q}/checkpoint{wildcards.candidate}.pt --device {params.device}"
-        " --threads {threads} --out {output.rows} --provenance {output.provenance} > {log} 2>&1"
+        " --compile {params.compile} --gpu-share {params.share} --threads {threads} --out {output.rows} --provenance {output.provenance} > {log} 2>&1"
 
 
 rule tuning:

@@ -16,6 +16,7 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import model
 from couae.celeba.arrays import load_split, read_meta
 from couae.celeba.settings import CelebATraining
+from couae.core.accelerate import MODES
 from couae.runtime.atomic import save_dataframe_csv, save_torch
 from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import DamagedFileError
@@ -33,6 +34,7 @@ def main() -> int:
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--device", required=True, choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--compile", default="eager", choices=MODES, help="how the step runs (couae.core.accelerate)")
     parser.add_argument("--provenance", required=True)
     args = parser.parse_args()
     device = start_device_job(args.threads, args.device)
@@ -72,7 +74,7 @@ def main() -> int:
         if losses:
             log.info("encoder pre-trained for %d steps: moment loss %.4g -> %.4g", len(losses), losses[0], losses[-1])
 
-    run = model.build_run(settings, train_images, device)
+    run = model.build_run(settings, train_images, device, compile_mode=args.compile)
     return training_job(
         run,
         settings,

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.core.accelerate import MODES
 from couae.grid import model
 from couae.grid.settings import GridTraining
 from couae.runtime.atomic import save_dataframe_csv, save_numpy, save_torch
@@ -30,9 +31,11 @@ def main() -> int:
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--device", required=True, choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--compile", default="eager", choices=MODES, help="how the step runs (couae.core.accelerate)")
+    parser.add_argument("--gpu-share", type=float, default=1.0, help="the share of a GPU this job takes")
     parser.add_argument("--provenance", required=True, help="where to write the job's provenance record")
     args = parser.parse_args()
-    device = start_device_job(args.threads, args.device)
+    device = start_device_job(args.threads, args.device, args.gpu_share)
     settings = GridTraining.from_json(args.settings)
     train_data = load_arrays(args.data, "grid data")["train"]
     log.info("experiment %s, width %s, seeds %s on %s", settings.experiment, settings.width, settings.seeds, device)
@@ -51,7 +54,7 @@ def main() -> int:
             save_numpy(samples[k], seed_dir / "samples.npy")
         save_torch(model.snapshots(run, settings), args.snapshots)
 
-    run = model.build_run(settings, train_data, device)
+    run = model.build_run(settings, train_data, device, compile_mode=args.compile)
     return training_job(
         run, settings, args.checkpoint, args.provenance, device, args.threads, save_outputs, on_progress=save_losses
     )

@@ -10,6 +10,7 @@ import logging
 import sys
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.core.accelerate import MODES
 from couae.grid import model
 from couae.grid.settings import GridEvaluation, GridTraining
 from couae.grid.tuning import candidate_rows
@@ -31,10 +32,12 @@ def main() -> int:
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--device", required=True, choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--compile", default="eager", choices=MODES, help="how the step runs (couae.core.accelerate)")
+    parser.add_argument("--gpu-share", type=float, default=1.0, help="the share of a GPU this job takes")
     parser.add_argument("--out", required=True)
     parser.add_argument("--provenance", required=True)
     args = parser.parse_args()
-    device = start_device_job(args.threads, args.device)
+    device = start_device_job(args.threads, args.device, args.gpu_share)
     settings = GridTraining.from_json(args.settings)
     evaluation = GridEvaluation.from_json(args.eval_settings)
     splits = load_arrays(args.data, "grid data")
@@ -46,7 +49,7 @@ def main() -> int:
         rows = candidate_rows(args.variant, args.candidate, overrides, settings, samples, splits, evaluation)
         save_dataframe_csv(rows, args.out, index=False)
 
-    run = model.build_run(settings, splits["train"], device)
+    run = model.build_run(settings, splits["train"], device, compile_mode=args.compile)
     return training_job(run, settings, args.checkpoint, args.provenance, device, args.threads, save_outputs)
 
 

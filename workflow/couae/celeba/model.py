@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..core.accelerate import accelerated
 from ..core.objectives import squared_error
 from ..core.seeding import stream_seed, torch_generator
 from ..core.training import BatchSampler, TrainingRun
@@ -86,11 +87,18 @@ class ImageNetworks:
         return self.settings.encoder_noise, [gen]
 
 
-def build_run(settings: CelebATraining, train_images: np.ndarray, device="cpu") -> TrainingRun:
+def build_run(
+    settings: CelebATraining, train_images: np.ndarray, device="cpu", compile_mode="eager", backend="inductor"
+) -> TrainingRun:
+    """A fresh run of one image job. compile_mode as the grid's
+    (couae.core.accelerate); auto compiles on CUDA without a CUDA graph (an
+    image step is arithmetic-bound: fusing the convolutions' epilogues and
+    batch norm is what pays) and stays eager on the CPU (stand-in images only,
+    where compiling would cost more than the job)."""
     spec = model_type(settings.model)
     if settings.encoder_noise and not spec.takes_encoder_noise:
         raise ValueError(f"{settings.experiment}: encoder_noise is not offered with the {spec.name} model type")
-    step = spec.build_step(ImageNetworks(settings, device))
+    step = accelerated(spec.build_step(ImageNetworks(settings, device)), compile_mode, device, False, False, backend)
     sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
     return TrainingRun(step, sampler, data, prepare=to_model_range)

@@ -60,6 +60,7 @@ class CoulombGANStep:
     term_names: tuple[str, ...] = TERM_NAMES
     autocast_dtype = None  # runs in the networks' own precision (float32)
     sampling_network = "generator"
+    compile_pays_on_cpu = False  # benchmarks/train_grid.py: compiled runs at 0.7x eager's rate on a CPU
     _steps: int | None = field(default=None, init=False, repr=False)  # steps taken (None: read at the first call)
     _start: dict = field(default_factory=dict, init=False, repr=False)  # the lrs and eps the schedule starts from
 
@@ -84,6 +85,11 @@ class CoulombGANStep:
         if hasattr(start, "eps"):
             self.kernel = dataclasses.replace(start, eps=start.eps * factor)
         self._steps += 1
+
+    @property
+    def graph_safe(self) -> bool:
+        """A CUDA graph can hold the step where no schedule changes its lrs from the CPU."""
+        return self.decay is None
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "discriminator": self.discriminator}

@@ -360,6 +360,8 @@ class LearnedKernelStep:
     autocast_dtype: torch.dtype | None = None
     term_names: tuple[str, ...] = TERM_NAMES
     sampling_network = "decoder"
+    graph_safe = False  # draws its features on the CPU each step, and checks the Gram matrix's eigenvalues
+    compile_pays_on_cpu = False  # benchmarks/train_grid.py: compiled runs at eager's rate on a CPU (0.96x)
     calls: int = 0  # steps this process has taken (for the collapse check)
     collapsed: bool = False  # said once per process
 

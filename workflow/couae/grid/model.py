@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..core.accelerate import accelerated
 from ..core.objectives import squared_error
 from ..core.seeding import torch_generator
 from ..core.stacked_mlp import StackedMLP, layer_sizes, plain_mlp
@@ -82,7 +83,14 @@ class GridNetworks:
 
 
 def build_run(
-    settings: GridTraining, train_data: np.ndarray, device="cpu", seeds=None, stacked=True, dtype=torch.float32
+    settings: GridTraining,
+    train_data: np.ndarray,
+    device="cpu",
+    seeds=None,
+    stacked=True,
+    dtype=torch.float32,
+    compile_mode: str = "eager",
+    backend: str = "inductor",
 ) -> TrainingRun:
     """A fresh run for `seeds` (default: all of the settings' seeds): the
     model type's step on the grid's networks.
@@ -90,10 +98,13 @@ def build_run(
     stacked=True trains all seeds in one StackedMLP per network; stacked=False
     builds the plain nn.Sequential networks of a single seed (the reference
     layout). dtype float64 is for tests that compare layouts without float32
-    rounding.
+    rounding. compile_mode says how the step runs (couae.core.accelerate:
+    auto, eager, compiled, graphed; a grid step is launch-bound, so auto
+    captures a CUDA graph where the step allows); `backend` is torch.compile's.
     """
     seeds = list(settings.seeds if seeds is None else seeds)
     step = settings.model_type.build_step(GridNetworks(settings, seeds, device, dtype, stacked))
+    step = accelerated(step, compile_mode, device, graphs=True, backend=backend)
     sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(train_data, dtype=dtype, device=device)
     return TrainingRun(step, sampler, data)

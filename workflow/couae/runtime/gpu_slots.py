@@ -1,11 +1,22 @@
-"""Distinct GPUs for training jobs that run at the same time on one machine.
+"""GPUs for training jobs that run at the same time on one machine.
 
 Snakemake's `--resources gpu=N` only counts GPU jobs; it does not say which
-device each should use. Each job therefore takes a slot: an exclusive flock on
-one file per device in a machine-wide folder, tried in order, waiting while all
-are taken. The job then sees only that device (CUDA_VISIBLE_DEVICES). The
-operating system drops the lock when the process ends in any way, success,
-error or SIGKILL, so a slot is never left taken by a dead job.
+device each should use, and its resources are whole numbers. Each job
+therefore takes a slot itself, with flocks on files in a machine-wide folder:
+
+- a whole-GPU job (CelebA) holds its device's lock exclusively;
+- a job with a share s < 1 of a GPU (grid jobs; `grid.gpu_share`) holds the
+  device's lock shared, so no whole-GPU job starts beside it, and one of
+  round(1 / s) places on that device exclusively. Locally such jobs declare
+  `gpu=0` to Snakemake (a sliver is not a GPU), and these places bound them.
+- a whole-GPU job that finds a device busy holds the device's turnstile while
+  it waits; a share job passes the turnstile before it takes a place, so new
+  grid jobs queue behind a waiting CelebA job rather than starving it.
+
+Devices are tried in order, waiting while none has room. The job then sees
+only its device (CUDA_VISIBLE_DEVICES). The operating system drops a lock when
+the process ends in any way, success, error or SIGKILL, so a slot is never
+left taken by a dead job.
 
 Where CUDA_VISIBLE_DEVICES is already set (a cluster scheduler such as SLURM
 assigns devices itself) nothing is done.
@@ -64,35 +75,87 @@ def slot_dir() -> Path:
     return Path(os.environ.get(SLOT_DIR_ENV, Path(tempfile.gettempdir()) / "couae-gpu-slots"))
 
 
-def acquire_slot(n_devices: int, folder: Path, poll_seconds: float = 1.0) -> int:
-    """Block until one of `n_devices` slots is free; hold it for this process's life."""
+def _lock(path: Path, mode: int):
+    """An open file holding flock `mode` on `path`, or None where it is taken."""
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def places(share: float) -> int:
+    """How many jobs at `share` of a GPU run on one device at once."""
+    if not 0 < share <= 1:
+        raise ValueError(f"a GPU share is in (0, 1], not {share}")
+    return max(1, round(1.0 / share))
+
+
+def _try_share(index: int, folder: Path, share: float) -> list | None:
+    """The locks that give this process a place on device `index`, or None."""
+    turnstile = _lock(folder / f"gpu{index}.turnstile.lock", fcntl.LOCK_SH)
+    if turnstile is None:  # a whole-GPU job is waiting for this device
+        return None
+    try:
+        device = _lock(folder / f"gpu{index}.lock", fcntl.LOCK_SH)
+        if device is None:
+            return None
+        for place in range(places(share)):
+            held = _lock(folder / f"gpu{index}.{place}.lock", fcntl.LOCK_EX)
+            if held is not None:
+                return [device, held]
+        device.close()
+        return None
+    finally:
+        turnstile.close()
+
+
+def _try_whole(index: int, folder: Path) -> list | None:
+    whole = _lock(folder / f"gpu{index}.lock", fcntl.LOCK_EX)
+    return None if whole is None else [whole]
+
+
+def acquire_slot(n_devices: int, folder: Path, poll_seconds: float = 1.0, share: float = 1.0) -> int:
+    """Block until one of `n_devices` has room for `share` of it; hold the slot
+    for this process's life. Returns the device's index."""
     folder.mkdir(parents=True, exist_ok=True)
-    waited = False
-    while True:
-        for index in range(n_devices):
-            handle = open(folder / f"gpu{index}.lock", "a+")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
-                continue
-            _held.append(handle)
-            return index
-        if not waited:
-            log.info("all %d GPU slots in %s are taken; waiting", n_devices, folder)
-            waited = True
-        time.sleep(poll_seconds)
+    places(share)  # checks the share
+    turnstile = None  # held by a whole-GPU job while it waits, so that new share jobs queue behind it
+    logged = False
+    try:
+        while True:
+            for index in range(n_devices):
+                locks = _try_whole(index, folder) if share >= 1 else _try_share(index, folder, share)
+                if locks is not None:
+                    _held.extend(locks)
+                    return index
+            if share >= 1 and turnstile is None:
+                for index in range(n_devices):
+                    turnstile = _lock(folder / f"gpu{index}.turnstile.lock", fcntl.LOCK_EX)
+                    if turnstile is not None:
+                        break
+            if not logged:
+                what = "a free GPU" if share >= 1 else f"a free place for a {share:g} share of a GPU"
+                log.info("waiting for %s (%d devices, slots in %s)", what, n_devices, folder)
+                logged = True
+            time.sleep(poll_seconds)
+    finally:
+        if turnstile is not None:
+            turnstile.close()
 
 
-def claim_gpu() -> str | None:
-    """Give this process a GPU of its own; returns the CUDA_VISIBLE_DEVICES it set,
-    or None when the scheduler already chose or there is no GPU."""
+def claim_gpu(share: float = 1.0) -> str | None:
+    """Give this process a GPU (or `share` of one, beside other such jobs);
+    returns the CUDA_VISIBLE_DEVICES it set, or None when the scheduler
+    already chose or there is no GPU."""
     if "CUDA_VISIBLE_DEVICES" in os.environ:
         return None
     n = gpu_count()
     if n == 0:
         return None
-    index = acquire_slot(n, slot_dir())
+    index = acquire_slot(n, slot_dir(), share=share)
     os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
     log.info("using GPU slot %d of %d (CUDA_VISIBLE_DEVICES=%d)", index, n, index)
     return str(index)

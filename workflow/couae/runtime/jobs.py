@@ -25,16 +25,16 @@ def start_job(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def start_device_job(threads: int, device: str):
+def start_device_job(threads: int, device: str, gpu_share: float = 1.0):
     """As `start_job`, and unless pinned to the CPU a free GPU slot (claimed
-    before CUDA starts, so that jobs side by side get distinct devices).
-    Returns the torch device the job runs on."""
+    before CUDA starts, so that jobs side by side get distinct devices, or
+    share one at `gpu_share` each). Returns the torch device the job runs on."""
     from .devices import resolve_device
     from .gpu_slots import claim_gpu
 
     start_job(threads)
     if device != "cpu":
-        claim_gpu()
+        claim_gpu(gpu_share)
     return resolve_device(device)
 
 
@@ -80,6 +80,7 @@ def training_job(
             run.training_seconds,
             resumed_from_step=outcome.first_step,
             threads=threads,
+            compile_mode=getattr(run.step_fn, "mode", "eager"),  # the finishing process's (couae.core.accelerate)
             this_process_seconds=round(outcome.process_seconds, 3),
             **record,
         ),
