@@ -21,3 +21,17 @@ def timed(fn, device="cpu") -> float:
     fn()
     synchronise(device)
     return time.perf_counter() - start
+
+
+def matmul_rate(device, n: int = 8192, reps: int = 20) -> dict[str, float]:
+    """Measured dense n x n matmul TFLOP/s per dtype (float32, and bfloat16 on
+    a GPU): the ceiling this device reaches in practice, to read a training
+    step's FLOP rate against (beside the vendor's peak)."""
+    device = torch.device(device)
+    out = {}
+    for dtype in [torch.float32, torch.bfloat16] if device.type == "cuda" else [torch.float32]:
+        a = torch.randn(n, n, device=device, dtype=dtype)
+        a @ a  # warm-up: the library picks its kernel
+        seconds = timed(lambda a=a: [a @ a for _ in range(reps)], device) / reps
+        out[str(dtype).removeprefix("torch.")] = 2 * n**3 / seconds / 1e12
+    return out

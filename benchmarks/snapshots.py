@@ -28,8 +28,8 @@ from couae.core.training import snapshot, train
 from couae.grid import model as grid_model
 from couae.grid.data import make_splits
 from couae.grid.evaluation import convergence_rows, evaluate_job
-from couae.runtime.devices import resolve_device
 from couae.grid.settings import grid_data_settings, grid_evaluation_settings, grid_training_settings
+from couae.runtime.devices import resolve_device
 from couae.settings import gap_settings
 from helpers import load_config, paper_grid
 

@@ -7,7 +7,8 @@ training step (forward and backward, torch.utils.flop_counter), then times
 blocks of steps in each precision, interleaved over rounds (medians).
 
 Prints per precision: images/s, ms per step, projected minutes for the
-paper's 100,000 iterations, and on a GPU the model FLOP utilisation against
+paper's 100,000 iterations, the FLOP rate against a dense matmul's measured
+rate in the same precision, and on a GPU the model FLOP utilisation against
 the device's dense peak (--peak-tflops, or a table of known GPUs). The last
 lines are the ratios: mixed precision over float32, and the projected run time
 over the 15-minute target for one H100.
@@ -24,10 +25,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import _common
 from couae.celeba import model as image_model
+from couae.celeba.settings import celeba_training_settings
 from couae.core.training import train
 from couae.report import paper
 from couae.runtime.devices import resolve_device
-from couae.celeba.settings import celeba_training_settings
 from helpers import load_config
 
 CELEBA_ITERATIONS = paper.iterations("celeba")
@@ -94,6 +95,7 @@ def main() -> None:
         f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
         f"{args.experiment} x{args.width:g}, batch {args.batch_size}, {steps} steps x {args.rounds} rounds"
     )
+    gemm = _common.matmul_rate(device, 8192 if device.type == "cuda" else 1024)
     median = {}
     for p in precisions:
         median[p] = statistics.median(times[p])
@@ -105,6 +107,8 @@ def main() -> None:
         peak = peak_tflops(device, p, args.peak_tflops)
         if peak:
             line += f", MFU {flops[p] / median[p] / 1e12 / peak:.1%} of {peak:g} TFLOP/s"
+        measured = gemm[{"bf16": "bfloat16"}.get(p, "float32")]
+        line += f", {flops[p] / median[p] / 1e12 / measured:.1%} of the measured matmul rate ({measured:.3g} TFLOP/s)"
         print(line)
     if "bf16" in median:
         print(f"ratio bf16 / float32 speed: {median['none'] / median['bf16']:.2f}x")

@@ -12,17 +12,25 @@ randomness and training loop (couae.core.training). Timed, interleaved over roun
   plain+lib  the same per-seed loop with this package's MMD (closed-form
              gradient) and fused Adam: isolates what batching alone gives.
   batched    this package: all seeds' networks stacked into batched matmuls,
-             one step advances every seed (what the workflow runs).
+             one step advances every seed (the workflow's eager path).
+  compiled   batched, with the whole update step under torch.compile
+             (couae.core.accelerate); one run, compiled before timing and
+             then continued for `steps` more steps in each round.
+  graphed    (CUDA only) compiled's networks with the step captured once as
+             a CUDA graph and replayed.
 
-Prints run-steps per second (steps x seeds / s) per variant; the last line is
-batched over plain.
+Prints run-steps per second (steps x seeds / s) per variant, the one-off
+compile time, and the ratios; `grid.training.compile: auto` runs eager on the
+CPU, which is what this measures to be right (compiling pays only where
+launches dominate, on a GPU).
 
-    python benchmarks/train_grid.py [--seeds 10] [--steps 300] [--device auto]
+    python benchmarks/train_grid.py [--seeds 10] [--steps 300] [--device auto] [--backend inductor]
 """
 
 import argparse
 import dataclasses
 import statistics
+import time
 
 import torch
 
@@ -58,10 +66,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--experiment", default="couae", help="an MMD experiment of config.yaml")
+    parser.add_argument(
+        "--experiment", default="couae", help="an experiment of config.yaml (the plain loops: MMD autoencoders only)"
+    )
     parser.add_argument("--width", type=float, default=1.0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
+    parser.add_argument("--backend", default="inductor", help="torch.compile's backend for the compiled variant")
+    parser.add_argument("--no-plain", action="store_true", help="time the batched variants only")
     args = parser.parse_args()
     device = resolve_device(args.device)
     settings = small_settings(
@@ -72,26 +84,38 @@ def main() -> None:
         log_every=args.steps,
         checkpoint_every=args.steps,
     )
-    if settings.model != "mmd":
-        raise SystemExit("--experiment must name an MMD autoencoder")
+    plain_loops = settings.model == "mmd" and not args.no_plain  # the textbook loop is written for eq. (2)
     sizes = {"train": 500, "validation": 2, "test": 2, "reference": 2}
     data = make_splits(paper_grid(), sizes, seed=0)["train"]
     steps = args.steps
 
-    variants = {
-        "plain": lambda: [
-            train(make_plain_textbook(settings, data, device, s), steps, steps, steps) for s in settings.seeds
-        ],
-        "plain+lib": lambda: [
-            train(grid_model.build_run(settings, data, device, seeds=[s], stacked=False), steps, steps, steps)
-            for s in settings.seeds
-        ],
-        "batched": lambda: train(grid_model.build_run(settings, data, device), steps, steps, steps),
-    }
+    variants = (
+        {}
+        if not plain_loops
+        else {
+            "plain": lambda: [
+                train(make_plain_textbook(settings, data, device, s), steps, steps, steps) for s in settings.seeds
+            ],
+            "plain+lib": lambda: [
+                train(grid_model.build_run(settings, data, device, seeds=[s], stacked=False), steps, steps, steps)
+                for s in settings.seeds
+            ],
+        }
+    )
+    variants["batched"] = lambda: train(grid_model.build_run(settings, data, device), steps, steps, steps)
     warm = dataclasses.replace(settings, seeds=(0,))
-    train(make_plain_textbook(warm, data, device, 0), 20, 20, 20)
-    train(grid_model.build_run(warm, data, device, stacked=False), 20, 20, 20)
+    if plain_loops:
+        train(make_plain_textbook(warm, data, device, 0), 20, 20, 20)
+        train(grid_model.build_run(warm, data, device, stacked=False), 20, 20, 20)
     train(grid_model.build_run(warm, data, device), 20, 20, 20)
+    accelerated = ["compiled"] + (["graphed"] if torch.device(device).type == "cuda" else [])
+    compile_seconds = {}
+    for mode in accelerated:  # one run each, compiled (or captured) before timing, then continued
+        run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=args.backend)
+        start = time.perf_counter()
+        train(run, steps, steps, steps)
+        compile_seconds[mode] = time.perf_counter() - start
+        variants[mode] = lambda run=run: train(run, run.step + steps, steps, steps)
 
     times = {name: [] for name in variants}
     for _ in range(args.rounds):  # interleaved, so drifts in machine speed hit every variant
@@ -106,8 +130,13 @@ def main() -> None:
     )
     for name, t in median.items():
         print(f"{name:10s} {run_steps / t:9.1f} run-steps/s ({t:.2f} s)")
-    print(f"batching alone (batched vs plain+lib): {median['plain+lib'] / median['batched']:.2f}x")
-    print(f"seed-batched training speed-up over the plain per-seed loop: {median['plain'] / median['batched']:.2f}x")
+    for mode, seconds in compile_seconds.items():
+        print(f"{mode}: compiling and the first {steps} steps took {seconds:.1f} s (compiling happens once per job)")
+    for mode in accelerated:
+        print(f"{mode} vs eager batched: {median['batched'] / median[mode]:.2f}x")
+    if plain_loops:
+        print(f"batching alone (batched vs plain+lib): {median['plain+lib'] / median['batched']:.2f}x")
+        print(f"seed-batched speed-up over the plain per-seed loop: {median['plain'] / median['batched']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ imports run, its main does not), so a renamed library function shows here."""
 import subprocess
 import sys
 
-from helpers import REPO
+import pytest
+
+from helpers import REPO, load_config
 
 LOAD = """
 import importlib.util, pathlib, sys
@@ -21,3 +23,31 @@ def test_every_benchmark_loads():
     result = subprocess.run([sys.executable, "-c", LOAD.format(bench=str(bench))], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("loaded") == len(list(bench.glob("*.py")))
+
+
+def test_gpu_check_runs_end_to_end_on_the_cpu(tmp_path):
+    """benchmarks/gpu_check.py is run once on a lent GPU, with no second try to
+    spare: its smoke run here (tiny sizes, the CPU) must go through every section."""
+    import json
+
+    result = subprocess.run(
+        [sys.executable, REPO / "benchmarks/gpu_check.py", "--allow-cpu", "--quick", "--out", tmp_path],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert report["failures"] == [] and all(c["ok"] for c in report["checks"].values())
+    model_types = {spec["model"] for spec in load_config()["grid"]["experiments"].values()}
+    assert len([c for c in report["checks"] if "float32 vs CPU float64" in c]) == len(model_types) + 1  # + Coulomb
+    assert report["sharing"]["recommended_gpu_share"] in (1.0, 0.5)
+    assert report["projection_gpu_hours"]["grid_train"] > 0
+
+
+def test_gpu_check_refuses_a_machine_without_cuda():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = subprocess.run([sys.executable, REPO / "benchmarks/gpu_check.py"], capture_output=True, text=True)
+    assert result.returncode != 0 and "no CUDA device here" in result.stderr
