@@ -239,7 +239,7 @@ def speed(report, device, quick):
         train(run, 3, 1, 1)
         per_step = timed_steps(run, 3 if quick else 50, device)
         celeba[precision] = {"images_per_s": batch / per_step, "s_per_step": per_step,
-                             "tflops_per_s": flop_rate(run, per_step)}  # fmt: skip
+                             "tflops_per_s": train_celeba.flops_per_step(run) / per_step / 1e12}  # fmt: skip
         print(f"CelebA {COULOMB} x1 {precision}: {batch / per_step:.0f} images/s")
     report.data["celeba"] = celeba
     report.data["matmul_tflops"] = _common.matmul_rate(device, 512 if quick else 8192)
@@ -250,14 +250,6 @@ def speed(report, device, quick):
     report.data["fid_features_images_per_s"] = len(images) / (time.perf_counter() - start)
     print(f"FID features (random-weight stand-in of Inception's output size): "
           f"{report.data['fid_features_images_per_s']:.0f} images/s")  # fmt: skip
-
-
-def flop_rate(run, per_step) -> float:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with FlopCounterMode(display=False) as counter:
-        train(run, run.step + 1, 1, 1)
-    return counter.get_total_flops() / per_step / 1e12
 
 
 def sharing(report, device, quick):

@@ -20,9 +20,9 @@ randomness and training loop (couae.core.training). Timed, interleaved over roun
              a CUDA graph and replayed.
 
 Prints run-steps per second (steps x seeds / s) per variant, the one-off
-compile time, and the ratios; `grid.training.compile: auto` runs eager on the
-CPU, which is what this measures to be right (compiling pays only where
-launches dominate, on a GPU).
+compile time, and the ratios. Its CPU measurements decide `compile: auto` on
+a CPU: compiled for the autoencoders (faster there), eager for the Coulomb GAN
+and the learned kernel (not faster); each step class says which.
 
     python benchmarks/train_grid.py [--seeds 10] [--steps 300] [--device auto] [--backend inductor]
 """

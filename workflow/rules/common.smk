@@ -73,6 +73,12 @@ def gpu_resource(device: str, share: float = 1.0):
     return claim
 
 
+def gpu_share_param(share: float):
+    """The share of a GPU a job's process claims (couae.runtime.gpu_slots): a
+    cluster job has its GPU to itself. Untracked: where a job runs, not what it computes."""
+    return lambda wildcards: S.Untracked(str(1.0 if on_cluster() else share))
+
+
 wildcard_constraints:
     variant=r"[a-z0-9]+",
     experiment=r"[a-z0-9]+",

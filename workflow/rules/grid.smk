@@ -11,6 +11,7 @@ GRID_DEVICE = GRID.device(config)
 # CelebA jobs take a whole one.
 GRID_GPU_SHARE = float(config["grid"]["gpu_share"])
 GRID_GPU = gpu_resource(GRID_DEVICE, GRID_GPU_SHARE)
+GRID_GPU_SHARE_ARG = gpu_share_param(GRID_GPU_SHARE)
 GRID_COMPILE = S.Untracked(config["grid"]["training"]["compile"])  # how the step runs, not what it computes
 GRID_MAIN_WIDTHS = S.main_widths(config, "grid")  # experiment -> the width label of Table 1 and Figure 2
 
@@ -66,7 +67,7 @@ rule grid_train:
         settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json(),
         device=GRID_DEVICE,
         compile=GRID_COMPILE,
-        share=lambda w: S.Untracked("1.0" if on_cluster() else str(GRID_GPU_SHARE)),
+        share=GRID_GPU_SHARE_ARG,
     shell:
         "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {output.block:q}"
         " --snapshots {output.snapshots:q} --checkpoint {output.block:q}.checkpoint.pt --device {params.device}"
@@ -208,7 +209,7 @@ rule grid_tune_candidate:
         run_dir=lambda w, output: Path(output.rows).parent,
         device=GRID_DEVICE,
         compile=GRID_COMPILE,
-        share=lambda w: S.Untracked("1.0" if on_cluster() else str(GRID_GPU_SHARE)),
+        share=GRID_GPU_SHARE_ARG,
     shell:
         "grid_tune_candidate.py --data {input.data} --variant {wildcards.variant} --candidate {wildcards.candidate}"
         " --overrides {params.overrides:q} --settings {params.settings:q} --eval-settings {params.eval_settings:q}"

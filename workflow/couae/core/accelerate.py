@@ -73,8 +73,8 @@ class AcceleratedStep:
     """An UpdateStep whose calls run compiled or replayed (see the module)."""
 
     def __init__(self, step, mode: str, backend: str = "inductor"):
-        if mode not in MODES[1:]:
-            raise ValueError(f"AcceleratedStep takes a resolved mode, not {mode!r}")
+        if mode not in ("compiled", "graphed"):
+            raise ValueError(f"AcceleratedStep runs compiled or graphed, not {mode!r} (eager: the step itself)")
         self.inner, self.mode = step, mode
         self._compiled = torch.compile(step.__call__, backend=backend) if mode == "compiled" else None
         self._calls = 0
@@ -88,8 +88,6 @@ class AcceleratedStep:
         return getattr(self.inner, name)
 
     def __call__(self, x: torch.Tensor, draws: dict[str, torch.Tensor]) -> torch.Tensor:
-        if self.mode == "eager":
-            return self.inner(x, draws)
         if self.mode == "compiled":
             return self._compiled(x, draws)
         return self._replayed(x, draws)
