@@ -100,6 +100,8 @@ def test_missing_section_is_named():
         ({"grid": {"training": {"log_every": 30, "checkpoint_every": 100}}}, "checkpoint_every"),
         ({"grid": {"training": {"batch_size": 600}}}, "batch_size"),
         ({"grid": {"training": {"seeds": [1, 1]}}}, "seeds"),
+        ({"device": "cpu", "grid": {"training": {"compile": "graphed"}}}, r"grid\.training\.compile: .* device is cpu"),
+        ({"celeba": {"device": "cpu", "training": {"compile": "graphed"}}}, "celeba.device is cpu"),
         ({"grid": {"widths": [0.001]}}, "widths"),
         ({"theory": {"theorem1": {"final_max_step": 1.0}}}, "final_max_step"),
         ({"theory": {"figure1": {"range": [3.0, -3.0]}}}, "range"),

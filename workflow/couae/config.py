@@ -164,6 +164,9 @@ def _check_training(config, dataset: datasets.Dataset) -> None:
         raise ConfigError(f"{name}.training.batch_size ({train['batch_size']}) exceeds {n_train[1]} ({n_train[0]})")
     if len(set(train["seeds"])) != len(train["seeds"]):
         raise ConfigError(f"{name}.training.seeds contains a seed twice")
+    if train["compile"] == "graphed" and dataset.device(config) == "cpu":  # else refused only when a job starts
+        where = f"{name}.device" if config[name].get("device") else "device"
+        raise ConfigError(f"{name}.training.compile: graphed needs CUDA, and {where} is cpu (use auto or compiled)")
 
 
 def _check_widths(config, dataset: datasets.Dataset) -> None:
