@@ -1,4 +1,5 @@
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -322,3 +323,21 @@ def test_presets_say_which_rows_they_run():
     )
     assert S.experiments(quick, "grid")[-1] == "newrow"
     assert S.experiments(quick, "grid")[:-1] == list(load_config()["grid"]["experiments"])
+
+
+def test_an_overlay_naming_an_experiment_leaves_the_rows_in_config_yaml_order(tmp_path):
+    """Snakemake's merge of a --configfile puts the keys it names first (this
+    Snakefile prints the merged order as Snakemake builds it); the workflow puts
+    them back in config.yaml's order, at every depth, added keys last."""
+    (tmp_path / "base.yaml").write_text("e: {x: {v: 1}, y: {v: 2}, z: {v: 3, n: {a: 1, b: 2}}}\n")
+    (tmp_path / "over.yaml").write_text("e: {z: {n: {b: 5}, w: 1}, new: {v: 4}}\n")
+    (tmp_path / "Snakefile").write_text(
+        'configfile: "base.yaml"\nimport json\nprint("MERGED", json.dumps(config))\nrule all:\n    input: []\n'
+    )
+    command = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", "over.yaml"]
+    out = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    merged = yaml.safe_load(out.split("MERGED ", 1)[1].splitlines()[0])
+    assert list(merged["e"])[0] == "z"  # the merge this guards against
+    C.keep_base_order(merged, yaml.safe_load((tmp_path / "base.yaml").read_text()))
+    assert list(merged["e"]) == ["x", "y", "z", "new"] and list(merged["e"]["z"]) == ["v", "n", "w"]
+    assert list(merged["e"]["z"]["n"]) == ["a", "b"] and merged["e"]["z"]["n"]["b"] == 5

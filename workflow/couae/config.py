@@ -27,6 +27,24 @@ from .settings import (
     width_label,
 )
 
+# --- the merged config's key order ----------------------------------------------------------------
+
+
+def keep_base_order(merged: dict, base: Mapping) -> None:
+    """Put every mapping's keys of `merged` in `base`'s order (config.yaml's),
+    keys only an overlay adds after them, in place and at every depth. Snakemake
+    merges a --configfile over the Snakefile's configfile so that the keys the
+    overlay names come first, and the order of experiments is the order of the
+    table rows and figure panels, of variants that of the tables' sections."""
+    for key, value in merged.items():
+        if isinstance(value, dict) and isinstance(base.get(key), Mapping):
+            keep_base_order(value, base[key])
+    ordered = [k for k in base if k in merged] + [k for k in merged if k not in base]
+    items = [(k, merged[k]) for k in ordered]
+    merged.clear()
+    merged.update(items)
+
+
 # --- what runs --------------------------------------------------------------------------------
 
 

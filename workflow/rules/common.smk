@@ -6,6 +6,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import yaml
+
 from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
@@ -19,6 +21,8 @@ from couae import settings as S  # noqa: E402
 from couae.report import text as T  # noqa: E402
 from couae.runtime.gpu_slots import gpu_claim  # noqa: E402
 
+# config.yaml's key order (table rows, panels), whatever keys an overlay names
+C.keep_base_order(config, yaml.safe_load((Path(workflow.basedir) / "config.yaml").read_text()))
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:
     C.check_config(config)
