@@ -104,6 +104,22 @@ def test_a_grid_smoke_run_covers_at_least_20_of_the_25_modes():
         assert covered >= 20
 
 
+@pytest.mark.parametrize(
+    ("variant", "kernel_scale", "eps"),
+    [("narrow", "std", 0.15), ("narrow", "spacing", 6.0), ("cited", "std", 3.0), ("cited", "absolute", 3.0),
+     ("cited", "spacing", 31.5)],
+)  # fmt: skip
+def test_kernel_scale_reads_eps_in_the_named_length_of_the_variant(variant, kernel_scale, eps):
+    """eps 3 means 3 stds (0.05 narrow, 1 cited), 3 mode spacings (2, 10.5) or 3 as given."""
+    from couae.grid import model as grid_model
+
+    settings = small_settings("coulombgan", variant=variant, iterations=10, seeds=[0])
+    settings = dataclasses.replace(settings, model_params={**settings.model_params, "kernel_scale": kernel_scale})
+    assert settings.kernel_params["eps"] == 3.0
+    data = np.zeros((settings.batch_size, 2), dtype=np.float32)
+    assert grid_model.build_run(settings, data).step_fn.kernel.eps == pytest.approx(eps)
+
+
 def test_the_decay_schedule_follows_the_optimisers_step_count_across_a_resume(tmp_path):
     """Both lrs and the kernel's eps fall as decay^(t / T); a run resumed from
     a checkpoint continues the schedule where it stopped, bit for bit."""
@@ -120,7 +136,7 @@ def test_the_decay_schedule_follows_the_optimisers_step_count_across_a_resume(tm
     step = whole.step_fn
     base = settings.model_params
     assert step.generator_optimizer.param_groups[0]["lr"] == pytest.approx(base["generator_lr"] * 0.1 ** (39 / 40))
-    assert step.kernel.eps == pytest.approx(0.3 * 2.0 * 0.1 ** (39 / 40))  # eps 0.3 mode spacings of 2.0
+    assert step.kernel.eps == pytest.approx(3.0 * 0.05 * 0.1 ** (39 / 40))  # eps 3 of the modes' stds 0.05
     checkpoint = tmp_path / "checkpoint.pt"
     train(grid_model.build_run(settings, data), 20, 10, 20, checkpoint, settings.fingerprint())
     resumed = grid_model.build_run(settings, data)

@@ -354,3 +354,36 @@ def test_evaluate_script_refuses_a_crafted_weights_file_without_running_it(tmp_p
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 1 and f"{weights[0]}: cannot be read as grid weights" in result.stderr
     assert not ran.exists() and not (tmp_path / "eval.csv").exists()
+
+
+def test_a_seed_whose_learned_kernel_went_blind_is_marked_in_its_evaluation_row(tmp_path, data_file):
+    """The learned kernel measures itself at the end (its MMD^2 between the prior
+    and the prior shifted by one std); a seed below the threshold carries the
+    caveat into its row, so the tables mark the row; a working seed does not."""
+    from couae.core import learned_kernel
+    from couae.grid.evaluation import evaluate_job
+    from couae.grid.settings import grid_evaluation_settings
+    from couae.report import caveats
+    from couae.settings import gap_settings
+    from helpers import load_config
+
+    settings = dataclasses.replace(small_settings("learnedae", iterations=20), n_generated=200)
+    # unit bandwidth at the start (PyTorch's init starts some seeds' kernels near blind already)
+    settings = dataclasses.replace(settings, model_params={**settings.model_params, "spectral_init": "unit"})
+    splits = dict(np.load(data_file))
+    run = train(grid_model.build_run(settings, splits["train"]), 20, 20, 20)
+    kernel = run.step_fn.kernel
+    with torch.no_grad():  # the last seed's frequencies 1000 times smaller: a flat kernel
+        kernel.spectral.weights[-1][-1].mul_(1e-3)
+        kernel.spectral.biases[-1][-1].mul_(1e-3)
+    sensitivity = run.step_fn.sensitivity()
+    assert (sensitivity[:-1] > learned_kernel.BLIND_MMD2).all() and sensitivity[-1] < 1e-6 * sensitivity[0]
+    samples = grid_model.generate(run, settings.n_generated)
+    paths = []
+    for k, seed in enumerate(settings.seeds):
+        torch.save(grid_model.seed_weights(run, k, settings), tmp_path / f"w{seed}.pt")
+        np.save(tmp_path / f"s{seed}.npy", samples[k])
+        paths.append((tmp_path / f"w{seed}.pt", tmp_path / f"s{seed}.npy"))
+    evaluation, gap = grid_evaluation_settings(load_config()), gap_settings(load_config())
+    rows = evaluate_job("narrow", settings, *zip(*paths, strict=True), splits, evaluation, gap)
+    assert list(rows.caveats) == ["", "", caveats.BLIND_KERNEL]

@@ -115,7 +115,7 @@ def evaluate(
         errors = {split: np.array([np.nan]) for split in ("train", "validation")}
         theorem2 = theorem2_row(model.settings, None, None, None, gap)
     meta = read_meta(meta_path)
-    marks = caveats.celeba_marks(meta, test_only=extractor.name == fid.TEST_ONLY, few_images=few)
+    marks = caveats.celeba_marks(meta, test_only=extractor.name == fid.TEST_ONLY, few_images=few) + model.caveats
     trained = model.settings
     row = {
         "experiment": trained.experiment,

@@ -55,12 +55,14 @@ class ImageNetworks:
     the training device, one seed per job; fused Adam and autocast on CUDA."""
 
     data_dim = IMAGE_VALUES
-    data_scale = 1.0  # pixel values in [-1, 1]
 
     def __init__(self, settings: CelebATraining, device):
         self.settings, self.seeds, self.device = settings, list(settings.seeds), device
         self.fused = torch.device(device).type == "cuda"
         self.autocast = AUTOCAST_DTYPES[settings.mixed_precision] if self.fused else None
+
+    def length_scale(self, kind: str) -> float:
+        return 1.0  # pixel values in [-1, 1]: no modes to measure by
 
     def autoencoder(self, encoder_outputs: int):
         return tuple(_on_device(net, self.device) for net in build_networks(self.settings, encoder_outputs))
@@ -156,7 +158,8 @@ def loss_history_frame(run: TrainingRun) -> pd.DataFrame:
 def weights(run: TrainingRun, settings: CelebATraining) -> dict:
     """Every trained network (encoder and decoder, with the learned kernel's;
     generator and discriminator) as a plain module's state dict, with the settings."""
-    saved = {"settings": settings.to_dict()}
+    diagnostics = getattr(run.step_fn, "diagnostics", None)  # what a step measures of itself (model type's caveats)
+    saved = {"settings": settings.to_dict(), "diagnostics": diagnostics(0) if diagnostics else {}}
     for name, net in run.step_fn.networks().items():
         saved[name] = net.plain_state_dict(0)  # one seed: a SeedAxis's network, or stack 0 of a stacked one
     return saved
@@ -171,6 +174,7 @@ class Autoencoder:
         self.settings = CelebATraining.from_dict(saved["settings"])
         self.device = torch.device(device)
         self.spec = model_type(self.settings.model)
+        self.caveats = self.spec.caveats(saved.get("diagnostics", {}))  # the trained seed's own (a blind kernel)
         self.reconstructs = self.spec.reconstructs
         if self.reconstructs:
             outputs = self.spec.encoder_outputs(self.settings.latent_dim)

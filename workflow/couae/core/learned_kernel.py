@@ -38,11 +38,17 @@ from .training import set_own_gradients
 
 log = logging.getLogger(__name__)
 
-# Collapse: with E|w|^2 below this per latent dimension, typical frequencies
-# are under 0.01, so over the prior's support (distances of order 1) the
-# kernel is constant to 1e-4 and the MMD term no longer acts. Checked every
-# COLLAPSE_CHECK_EVERY steps (one device synchronisation each).
-COLLAPSE_OMEGA_PER_DIM = 1e-4
+# Collapse: a kernel blind at the prior's scale. Its sensitivity is its MMD^2
+# between the prior and the prior shifted by one standard deviation along the
+# first axis (SENSITIVITY_POINTS fixed draws of each, fixed features, critic
+# included). A unit-bandwidth Gaussian kernel scores 0.09 there at h = 2, the
+# PyTorch-initialised kernel about 0.03; below BLIND_MMD2 the kernel tells no
+# distribution at that scale from the prior, whether its frequencies have shrunk
+# (w -> 0: flat), grown past it (a spike) or its critic folds points together,
+# and the MMD term no longer acts. Checked every COLLAPSE_CHECK_EVERY steps
+# (one device synchronisation each) and once at the end, per seed, for the tables.
+BLIND_MMD2 = 1e-3
+SENSITIVITY_POINTS = 2048
 COLLAPSE_CHECK_EVERY = 1000
 
 # per-seed loss terms of one step: the autoencoder's three, then the kernel's
@@ -362,6 +368,7 @@ class LearnedKernelStep:
     sampling_network = "decoder"
     graph_safe = False  # draws its features on the CPU each step, and checks the Gram matrix's eigenvalues
     compile_pays_on_cpu = False  # benchmarks/train_grid.py: compiled runs at eager's rate on a CPU (0.96x)
+    seeds: tuple[int, ...] = ()  # (the sensitivity check's fixed draws come from each seed's own stream)
     calls: int = 0  # steps this process has taken (for the collapse check)
     collapsed: bool = False  # said once per process
 
@@ -396,7 +403,7 @@ class LearnedKernelStep:
         eigen = smallest_eigenvalue(self.kernel, codes.detach(), draws["prior"].to(codes.dtype), features)
         self.calls += 1
         if not self.collapsed and self.calls % COLLAPSE_CHECK_EVERY == 0:
-            self._check_collapse(features)
+            self._check_collapse()
         return torch.cat([terms.detach(), eigen[:, None]], dim=-1)
 
     def _kernel_step(self, x, z_prior, autocast) -> None:
@@ -410,18 +417,37 @@ class LearnedKernelStep:
         self.kernel_optimizer.step()
 
     @torch.no_grad()
-    def _check_collapse(self, features: FeatureDraws) -> None:
-        """Warn (once) when every seed's data-independent frequencies have
-        shrunk until the kernel is flat over the prior's support."""
-        omega = self.kernel.frequencies(features).square().sum(-1).mean(-1)
-        threshold = COLLAPSE_OMEGA_PER_DIM * self.kernel.latent_dim
-        if bool((omega < threshold).all()):
+    def sensitivity(self) -> torch.Tensor:
+        """Each seed's kernel MMD^2 between N(0, I) and N(e_1, I), from fixed
+        draws (the same at every call, apart from the training's streams): (S,)."""
+        dtype = next(self.kernel.parameters()).dtype
+        device = next(self.kernel.parameters()).device
+        generators = [torch_generator(s, "diagnostics/sensitivity") for s in self.seeds]
+        shape = (SENSITIVITY_POINTS, self.kernel.code_dim)
+        prior = torch.stack([torch.randn(shape, generator=g) for g in generators]).to(device, dtype)
+        shifted = torch.stack([torch.randn(shape, generator=g) for g in generators]).to(device, dtype)
+        shifted[..., 0] += 1.0
+        training = self.kernel.training
+        self.kernel.eval()  # the critic's power iteration stays where the training left it
+        try:
+            return self.kernel.mmd2_unbiased(prior, shifted, self.kernel.draw(generators, device, dtype))
+        finally:
+            self.kernel.train(training)
+
+    def diagnostics(self, seed_index: int) -> dict[str, float]:
+        """What the tables read about one seed's trained kernel (`couae.models.learnedkernel`)."""
+        return {"kernel_sensitivity": float(self.sensitivity()[seed_index])}
+
+    def _check_collapse(self) -> None:
+        """Warn (once) when every seed's kernel has gone blind at the prior's scale."""
+        sensitivity = self.sensitivity()
+        if bool((sensitivity < BLIND_MMD2).all()):
             self.collapsed = True
             log.warning(
-                "the learned kernel has collapsed: E|w|^2 = %.3g < %.3g in every seed, so the kernel is nearly "
-                "constant and the MMD term has stopped acting (docs/results.md)",
-                float(omega.max()),
-                threshold,
+                "the learned kernel has collapsed: its MMD^2 between the prior and the prior shifted by one std is "
+                "%.3g < %.3g in every seed, so the MMD term has stopped acting (docs/results.md)",
+                float(sensitivity.max()),
+                BLIND_MMD2,
             )
 
 
@@ -439,4 +465,4 @@ def build_learned_step(encoder, decoder, settings, seeds, device, autocast_dtype
     )
     generators = [torch_generator(s, "train/kernel-features") for s in seeds]
     networks = (encoder, decoder, kernel, objective, optimizer, kernel_optimizer)
-    return LearnedKernelStep(*networks, settings.latent_dim, generators, autocast_dtype)
+    return LearnedKernelStep(*networks, settings.latent_dim, generators, autocast_dtype, seeds=tuple(seeds))

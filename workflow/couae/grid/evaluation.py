@@ -13,6 +13,7 @@ import pandas as pd
 from ..core.objectives import reconstruction_summary
 from ..core.seeding import numpy_rng
 from ..models import model_type
+from ..report import caveats
 from ..runtime.loading import load_array
 from ..settings import GapSettings
 from ..theory.generalisation import objective_failure, theorem2_row
@@ -73,6 +74,7 @@ def evaluate_seed(
         raise ValueError(f"seed {weights['seed']}: generated samples contain non-finite values")
     kde = kde_score(samples, splits, settings, device)
     trained = GridTraining.from_dict(weights["settings"])
+    marks = model_type(trained.model).caveats(weights.get("diagnostics", {}))
     if not model_type(trained.model).reconstructs:  # no encoder: nothing is reconstructed, xi does not exist
         autoencoder = None
         errors = {split: np.array([np.nan]) for split in ("train", "validation")}
@@ -91,6 +93,7 @@ def evaluate_seed(
         ),
         **reconstruction_summary(errors),
         **theorem2_columns(trained, autoencoder, splits["train"], gap),
+        "caveats": caveats.join(marks),
     }
 
 

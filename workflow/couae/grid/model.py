@@ -46,9 +46,8 @@ class GridNetworks:
             raise ValueError("the plain layout holds exactly one seed")
         self.settings, self.seeds, self.device, self.dtype, self.stacked = settings, list(seeds), device, dtype, stacked
 
-    @property
-    def data_scale(self) -> float:
-        return float(self.settings.data["spacing"])  # the distance between neighbouring modes
+    def length_scale(self, kind: str) -> float:
+        return float(self.settings.data[kind])  # the variant's mode spacing or its modes' std
 
     def _mlp(self, sizes: list[int], stream: str, activation: str = "relu"):
         if self.stacked:
@@ -131,9 +130,11 @@ def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:
 def seed_weights(run: TrainingRun, seed_index: int, settings: GridTraining) -> dict:
     """One seed's trained networks in plain nn.Sequential layout, with the
     settings needed to rebuild them (`load_autoencoder` for an autoencoder)."""
+    diagnostics = getattr(run.step_fn, "diagnostics", None)  # what a step measures of itself (model type's caveats)
     return {
         "seed": run.sampler.seeds[seed_index],
         "settings": settings.to_dict(),
+        "diagnostics": diagnostics(seed_index) if diagnostics else {},
         **_plain_networks(run, seed_index),
     }
 

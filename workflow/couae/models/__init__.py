@@ -47,7 +47,10 @@ class Networks(Protocol):
 
     def autoencoder(self, encoder_outputs: int) -> tuple: ...
 
-    data_scale: float  # the data's length scale (the grid's mode spacing; 1 for images in [-1, 1])
+    def length_scale(self, kind: str) -> float:
+        """The data's length scale of this kind: "spacing" (between neighbouring
+        modes) or "std" (of one mode); 1 for images in [-1, 1]."""
+        ...
 
     def generator_and_discriminator(
         self, latent_dim: int, discriminator_width: float, discriminator_hidden: int | None, activation: str
@@ -103,6 +106,11 @@ class ModelType:
     def theorem2_failure(self, settings) -> str | None:
         """Why Theorem 2 does not apply to a model of this type at all (None: it may)."""
         return f"{self.name} objective, not eq. (2)"
+
+    def caveats(self, diagnostics: dict) -> list[str]:
+        """The caveats a trained seed's values carry, from what its step measured
+        of itself at the end (`diagnostics()` of the step, saved with its weights)."""
+        return []
 
     def build_step(self, networks: Networks):
         raise NotImplementedError

@@ -6,10 +6,12 @@ sources: `../shared/notes/related-models.md`, section 1; the step is
 
 The GAN paper stresses that the discriminator must learn faster than the
 generator (two time-scales), decays both the learning rate and the kernel's
-eps over training, and ran its grid with eps 3 on a grid of spacing 10.5: its
-parameters say each of these, and `kernel_scale: data` reads the kernel's
-eps in units of the data's scale (the grid's mode spacing), so one setting
-serves grids of any spacing.
+eps over training, and ran its grid with eps 3 on unit-variance modes
+spaced 10.5 apart: its parameters say each of these, and `kernel_scale` reads
+the kernel's eps in units of one of the data's length scales (the grid's mode
+spacing or the modes' standard deviation), so one setting means the same on
+grids of any size. The two differ where the grids' spacing-to-std ratios do
+(10.5 on the cited grid, 40 on the narrow one).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ class CoulombGAN(ModelType):
             "them; its rate is not given); null: constant",
         ),
         "kernel_scale": Parameter(
-            {"enum": ["absolute", "data"]},
-            "the kernel's eps as given, or in units of the data's scale (the grid's mode spacing; 1 on images)",
+            {"enum": ["absolute", "spacing", "std"]},
+            "the kernel's eps as given, or in units of the data's mode spacing or its modes' standard deviation "
+            "(both 1 on images in [-1, 1])",
         ),
         "discriminator_width": Parameter(POSITIVE, "its width over the generator's (the authors' CelebA code: 2)"),
         "discriminator_hidden": Parameter(
@@ -74,10 +77,12 @@ class CoulombGAN(ModelType):
             latent, p["discriminator_width"], p["discriminator_hidden"], p["discriminator_activation"]
         )
         kernel = make_kernel(s.kernel, networks.data_dim, **s.kernel_params)
-        if p["kernel_scale"] == "data":
+        if p["kernel_scale"] != "absolute":
             if not hasattr(kernel, "eps"):
-                raise ValueError(f"{s.experiment}: kernel_scale data needs a kernel with an eps ({s.kernel} has none)")
-            kernel = dataclasses.replace(kernel, eps=kernel.eps * networks.data_scale)
+                raise ValueError(
+                    f"{s.experiment}: kernel_scale {p['kernel_scale']} needs a kernel with an eps ({s.kernel} has none)"
+                )
+            kernel = dataclasses.replace(kernel, eps=kernel.eps * networks.length_scale(p["kernel_scale"]))
         betas = tuple(s.adam_betas)
         return CoulombGANStep(
             generator,

@@ -51,6 +51,13 @@ class LearnedKernelAutoencoder(ModelType):
     def theorem2_failure(self, settings) -> str | None:
         return "learned kernel, fitted to the training codes (the theorem needs a kernel fixed before the data)"
 
+    def caveats(self, diagnostics: dict) -> list[str]:
+        from ..core.learned_kernel import BLIND_MMD2
+        from ..report.caveats import BLIND_KERNEL
+
+        sensitivity = diagnostics.get("kernel_sensitivity")  # absent in weights made before the check existed
+        return [BLIND_KERNEL] if sensitivity is not None and sensitivity < BLIND_MMD2 else []
+
     def build_step(self, networks):
         from ..core.learned_kernel import build_learned_step
 

@@ -1,6 +1,7 @@
 """The caveats a number can carry, worded once for every table, figure and CSV.
 
-A caveat marks a value made under conditions that are not the paper's. Those
+A caveat marks a value made under conditions that are not the paper's, or
+by a method that measured its own failure (a learned kernel gone blind). Those
 that change what is measured (other images, other features, a biased FID)
 make a value incomparable with the paper's: the tables leave its difference
 blank. Cells carry them in capitals; CSVs in a `caveats` column, joined by
@@ -18,6 +19,8 @@ NON_OFFICIAL_SPLIT = "non-official split"
 SUBSET = "a subset of CelebA"
 OTHER_SIZES = "not the aligned 178x218 images"
 UNCHECKED_ARCHIVE = "archive not checked against the official md5"
+# Per trained seed (a model type's `caveats`, from its step's end-of-training diagnostics)
+BLIND_KERNEL = "learned kernel collapsed (blind at the prior's scale)"
 
 SEPARATOR = "; "
 
