@@ -275,6 +275,18 @@ def test_snapshot_file_holds_what_shorter_runs_make(train_data):
         assert all(torch.equal(kept["weights"][1][1][part][k], weights[part][k]) for k in weights[part])
 
 
+def write_seed_files(folder, run, settings) -> list[tuple]:
+    """Each seed's weights and generated samples as the training job writes them: [(weights, samples)] paths."""
+    samples = grid_model.generate(run, settings.n_generated)
+    diagnostics = grid_model.step_diagnostics(run)
+    paths = []
+    for k, seed in enumerate(settings.seeds):
+        torch.save(grid_model.seed_weights(run, k, settings, diagnostics[k]), folder / f"w{seed}.pt")
+        np.save(folder / f"s{seed}.npy", samples[k])
+        paths.append((folder / f"w{seed}.pt", folder / f"s{seed}.npy"))
+    return paths
+
+
 def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
     from couae.grid.evaluation import convergence_rows, evaluate_job
     from couae.grid.settings import grid_evaluation_settings
@@ -284,12 +296,7 @@ def test_convergence_rows_end_with_the_final_evaluation(tmp_path, data_file):
     settings = dataclasses.replace(small_settings("couae", iterations=60, snapshots=[20, 40]), n_generated=200)
     splits = dict(np.load(data_file))
     run = train(grid_model.build_run(settings, splits["train"]), 60, 20, 20, snapshot_steps=settings.snapshots)
-    samples = grid_model.generate(run, settings.n_generated)
-    paths = []
-    for k, seed in enumerate(settings.seeds):
-        torch.save(grid_model.seed_weights(run, k, settings), tmp_path / f"w{seed}.pt")
-        np.save(tmp_path / f"s{seed}.npy", samples[k])
-        paths.append((tmp_path / f"w{seed}.pt", tmp_path / f"s{seed}.npy"))
+    paths = write_seed_files(tmp_path, run, settings)
     evaluation = grid_evaluation_settings(load_config())
     gap = gap_settings(load_config())
     final = evaluate_job("narrow", settings, *zip(*paths, strict=True), splits, evaluation, gap)
@@ -378,12 +385,7 @@ def test_a_seed_whose_learned_kernel_went_blind_is_marked_in_its_evaluation_row(
         kernel.spectral.biases[-1][-1].mul_(1e-3)
     sensitivity = run.step_fn.sensitivity()
     assert (sensitivity[:-1] > learned_kernel.BLIND_MMD2).all() and sensitivity[-1] < 1e-6 * sensitivity[0]
-    samples = grid_model.generate(run, settings.n_generated)
-    paths = []
-    for k, seed in enumerate(settings.seeds):
-        torch.save(grid_model.seed_weights(run, k, settings), tmp_path / f"w{seed}.pt")
-        np.save(tmp_path / f"s{seed}.npy", samples[k])
-        paths.append((tmp_path / f"w{seed}.pt", tmp_path / f"s{seed}.npy"))
+    paths = write_seed_files(tmp_path, run, settings)
     evaluation, gap = grid_evaluation_settings(load_config()), gap_settings(load_config())
     rows = evaluate_job("narrow", settings, *zip(*paths, strict=True), splits, evaluation, gap)
     assert list(rows.caveats) == ["", "", caveats.BLIND_KERNEL]

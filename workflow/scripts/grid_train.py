@@ -48,9 +48,10 @@ def main() -> int:
     def save_outputs(run):
         samples = model.generate(run, settings.n_generated)
         save_losses(run)
+        diagnostics = model.step_diagnostics(run)  # every seed's at once
         for k, seed in enumerate(run.sampler.seeds):
             seed_dir = Path(args.out_dir) / f"seed{seed}"
-            save_torch(model.seed_weights(run, k, settings), seed_dir / "weights.pt")
+            save_torch(model.seed_weights(run, k, settings, diagnostics[k]), seed_dir / "weights.pt")
             save_numpy(samples[k], seed_dir / "samples.npy")
         save_torch(model.snapshots(run, settings), args.snapshots)
 

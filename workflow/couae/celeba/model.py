@@ -158,8 +158,8 @@ def loss_history_frame(run: TrainingRun) -> pd.DataFrame:
 def weights(run: TrainingRun, settings: CelebATraining) -> dict:
     """Every trained network (encoder and decoder, with the learned kernel's;
     generator and discriminator) as a plain module's state dict, with the settings."""
-    diagnostics = getattr(run.step_fn, "diagnostics", None)  # what a step measures of itself (model type's caveats)
-    saved = {"settings": settings.to_dict(), "diagnostics": diagnostics(0) if diagnostics else {}}
+    measure = getattr(run.step_fn, "diagnostics", None)  # what a step measures of itself (model type's caveats)
+    saved = {"settings": settings.to_dict(), "diagnostics": measure()[0] if measure else {}}
     for name, net in run.step_fn.networks().items():
         saved[name] = net.plain_state_dict(0)  # one seed: a SeedAxis's network, or stack 0 of a stacked one
     return saved

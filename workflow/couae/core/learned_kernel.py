@@ -434,9 +434,9 @@ class LearnedKernelStep:
         finally:
             self.kernel.train(training)
 
-    def diagnostics(self, seed_index: int) -> dict[str, float]:
-        """What the tables read about one seed's trained kernel (`couae.models.learnedkernel`)."""
-        return {"kernel_sensitivity": float(self.sensitivity()[seed_index])}
+    def diagnostics(self) -> list[dict[str, float]]:
+        """What the tables read about each seed's trained kernel (`couae.models.learnedkernel`)."""
+        return [{"kernel_sensitivity": float(v)} for v in self.sensitivity()]
 
     def _check_collapse(self) -> None:
         """Warn (once) when every seed's kernel has gone blind at the prior's scale."""

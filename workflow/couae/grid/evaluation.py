@@ -74,8 +74,9 @@ def evaluate_seed(
         raise ValueError(f"seed {weights['seed']}: generated samples contain non-finite values")
     kde = kde_score(samples, splits, settings, device)
     trained = GridTraining.from_dict(weights["settings"])
-    marks = model_type(trained.model).caveats(weights.get("diagnostics", {}))
-    if not model_type(trained.model).reconstructs:  # no encoder: nothing is reconstructed, xi does not exist
+    spec = model_type(trained.model)
+    marks = spec.caveats(weights.get("diagnostics", {}))
+    if not spec.reconstructs:  # no encoder: nothing is reconstructed, xi does not exist
         autoencoder = None
         errors = {split: np.array([np.nan]) for split in ("train", "validation")}
     else:  # built once per seed, used for every split and fresh draw

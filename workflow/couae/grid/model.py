@@ -127,14 +127,20 @@ def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:
     return frame
 
 
-def seed_weights(run: TrainingRun, seed_index: int, settings: GridTraining) -> dict:
+def step_diagnostics(run: TrainingRun) -> list[dict]:
+    """What the run's step measures of itself, per seed (a model type's caveats read it); {} each where nothing."""
+    measure = getattr(run.step_fn, "diagnostics", None)
+    return measure() if measure else [{} for _ in run.sampler.seeds]
+
+
+def seed_weights(run: TrainingRun, seed_index: int, settings: GridTraining, diagnostics: dict | None = None) -> dict:
     """One seed's trained networks in plain nn.Sequential layout, with the
-    settings needed to rebuild them (`load_autoencoder` for an autoencoder)."""
-    diagnostics = getattr(run.step_fn, "diagnostics", None)  # what a step measures of itself (model type's caveats)
+    settings needed to rebuild them (`load_autoencoder` for an autoencoder)
+    and its `step_diagnostics` (measured here unless given)."""
     return {
         "seed": run.sampler.seeds[seed_index],
         "settings": settings.to_dict(),
-        "diagnostics": diagnostics(seed_index) if diagnostics else {},
+        "diagnostics": step_diagnostics(run)[seed_index] if diagnostics is None else diagnostics,
         **_plain_networks(run, seed_index),
     }
 
