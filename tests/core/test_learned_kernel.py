@@ -14,6 +14,7 @@ import torch
 from couae.core import learned_kernel
 from couae.core.learned_kernel import (
     LearnedKernel,
+    LearnedKernelObjective,
     LearnedKernelSettings,
     mmd2_unbiased_from_gram,
 )
@@ -27,8 +28,8 @@ def kernel_settings(**overrides):
     values = dict(
         features=512, hidden=16, n_hidden=2, data_dependent=False, pair_features=64, jacobian_pairs=8,
         alpha=5.0, lr_ratio=0.01, adam_betas=(0.5, 0.9), normalise=False, gram_check_points=8,
-        omega_ceiling=None, spectral_init="pytorch", kernel_steps=1, critic_features=0, critic_hidden=16,
-        critic_n_hidden=1,
+        omega_ceiling=None, omega_floor=None, spectral_init="pytorch", kernel_steps=1, critic_features=0,
+        critic_hidden=16, critic_n_hidden=1,
     )  # fmt: skip
     return LearnedKernelSettings(**{**values, **overrides})
 
@@ -191,6 +192,41 @@ def test_the_omega_ceiling_penalises_only_beyond_it():
     omega = torch.tensor([0.5, 2.0, 3.0])
     torch.testing.assert_close(s.penalty(omega), torch.tensor([0.0, 0.0, 5.0]))
     torch.testing.assert_close(kernel_settings(alpha=5.0).penalty(omega), 5.0 * omega)
+
+
+def test_the_omega_floor_penalises_only_below_it_and_needs_a_ceiling_above():
+    s = kernel_settings(alpha=5.0, omega_ceiling=2.0, omega_floor=1.0)
+    omega = torch.tensor([0.25, 1.0, 1.5, 2.0, 3.0])
+    torch.testing.assert_close(s.penalty(omega), torch.tensor([3.75, 0.0, 0.0, 0.0, 5.0]))
+    params = {f: getattr(s, f) for f in s.__dataclass_fields__}
+    for ceiling in (None, 0.5):
+        with pytest.raises(ValueError, match="omega_floor .* needs an omega_ceiling"):
+            LearnedKernelSettings.from_params({**params, "omega_ceiling": ceiling})
+
+
+def test_the_floor_stops_the_flight_to_a_flat_kernel():
+    """The collapse's mechanism, constructed: codes that match the prior
+    better than independent draws would (here, the prior draws themselves) give
+    a negative unbiased MMD^2 at any bandwidth, and 0 for a flat kernel (w = 0),
+    so the ascent flattens the kernel. From unit bandwidth (E|w|^2 = 2), the
+    ceiling alone lets Omega fall towards 0; with the band [1, 4] it stops at
+    the floor."""
+    prior = torch.randn(1, 256, 2, generator=torch.Generator().manual_seed(0))
+    omegas = {}
+    for floor in (None, 1.0):
+        s = kernel_settings(alpha=5.0, omega_ceiling=4.0, omega_floor=floor)
+        kernel = LearnedKernel(2, s, seeds=[0])
+        make_scaled_identity(kernel, 1.0)
+        objective = LearnedKernelObjective(s, lam=1.0, recon_weight=1.0)
+        optimizer = torch.optim.Adam(kernel.parameters(), lr=1e-2)
+        for k in range(300):
+            features = kernel.draw(generators(1, k), "cpu")
+            optimizer.zero_grad()
+            (-objective.kernel_objective(kernel, features, prior, prior).sum()).backward()
+            optimizer.step()
+        omegas[floor] = float(kernel.regulariser(prior, prior, kernel.draw(generators(1, 999), "cpu")))
+    assert omegas[None] < 0.5
+    assert 0.8 < omegas[1.0] <= 4.0  # in the band (Adam overshoots the floor, then drifts back down to it)
 
 
 def test_the_critic_is_spectrally_normalised_and_the_kernel_acts_on_its_features():

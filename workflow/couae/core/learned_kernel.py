@@ -76,6 +76,7 @@ class LearnedKernelSettings:
     normalise: bool  # with both parts, halve their sum so k(z, z) is about 1, not 2
     gram_check_points: int  # codes and prior draws per step whose Gram matrix's smallest eigenvalue is logged
     omega_ceiling: float | None  # None: alpha Omega (KernelNet); c: alpha max(0, Omega - c), only beyond c
+    omega_floor: float | None  # with a ceiling: f adds alpha max(0, f - Omega), a penalty on frequencies shrinking
     spectral_init: str  # "pytorch" (its default init) or "unit" (scaled so E|w|^2 = the kernel space's dim)
     kernel_steps: int  # the kernel's (and critic's) ascent steps per autoencoder step (KernelNet's GANs: 5)
     critic_features: int  # 0: the kernel acts on the codes; n: on KernelNet's critic h(z) in R^n
@@ -83,10 +84,14 @@ class LearnedKernelSettings:
     critic_n_hidden: int
 
     def penalty(self, omega: torch.Tensor) -> torch.Tensor:
-        """alpha Omega, or alpha max(0, Omega - c) with a ceiling c."""
+        """alpha Omega, or alpha max(0, Omega - c) with a ceiling c, plus alpha
+        max(0, f - Omega) with a floor f: Omega kept in the band [f, c]."""
         if self.omega_ceiling is None:
             return self.alpha * omega
-        return self.alpha * (omega - self.omega_ceiling).clamp_min(0.0)
+        penalty = (omega - self.omega_ceiling).clamp_min(0.0)
+        if self.omega_floor is not None:
+            penalty = penalty + (self.omega_floor - omega).clamp_min(0.0)
+        return self.alpha * penalty
 
     @classmethod
     def from_params(cls, params) -> LearnedKernelSettings:
@@ -95,6 +100,12 @@ class LearnedKernelSettings:
             raise ValueError(f"the learned kernel takes the parameters {sorted(expected)}, got {sorted(params)}")
         values = dict(params)
         values["adam_betas"] = tuple(float(b) for b in values["adam_betas"])
+        floor, ceiling = values["omega_floor"], values["omega_ceiling"]
+        if floor is not None and (ceiling is None or floor > ceiling):
+            raise ValueError(
+                f"the learned kernel's omega_floor ({floor}) needs an omega_ceiling at or above it (got {ceiling}):"
+                " the floor bounds a band [floor, ceiling], KernelNet's plain alpha Omega has none"
+            )
         return cls(**values)
 
 

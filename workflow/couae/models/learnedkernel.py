@@ -32,6 +32,10 @@ class LearnedKernelAutoencoder(ModelType):
             {"type": ["number", "null"], "minimum": 0},
             "null: alpha Omega (KernelNet); c: alpha max(0, Omega - c), a penalty only beyond c (of order h)",
         ),
+        "omega_floor": Parameter(
+            {"type": ["number", "null"], "minimum": 0},
+            "null: none; f (with a ceiling c >= f): adds alpha max(0, f - Omega), so Omega stays in [f, c]",
+        ),
         "spectral_init": Parameter(
             {"enum": ["pytorch", "unit"]}, "unit: g's output scaled so that E|w|^2 = h at the start (unit bandwidth)"
         ),
