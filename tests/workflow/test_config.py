@@ -112,6 +112,10 @@ def test_missing_section_is_named():
         ({"celeba": {"figures": {"figure4_experiment": "nope"}}}, r"celeba\.figures\.figure4_experiment: 'nope'"),
         ({"celeba": {"experiments": {"couae": {"widths": [0.5, 0.5]}}}}, r"celeba\.experiments\.couae\.widths"),
         ({"celeba": {"widths": [0.001]}}, r"celeba\.widths: width 0\.001"),
+        (
+            {"grid": {"experiments": {"learnedae": {"model_params": {"omega_ceiling": None, "omega_floor": 1.0}}}}},
+            r"grid\.experiments\.learnedae\.model_params: omega_floor \(1\.0\) needs an omega_ceiling",
+        ),
         ({"theory": {"theorem1": {"dims": [3, 8]}}}, r"theory\.theorem1\.dims must include 2"),
         ({"celeba": {"figures": {"n_samples": 20000}}}, r"celeba\.figures\.n_samples"),
         ({"celeba": {"data": {"kind": "standin"}, "training": {"batch_size": 30000}}}, r"celeba\.training\.batch_size"),

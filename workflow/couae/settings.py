@@ -261,7 +261,12 @@ def experiment_model_params(config, dataset: str, experiment: str) -> dict:
     spec = models.model_type(exp["model"], f"{where}.model")
     defaults = section.get("models", {}).get(spec.name, {})
     values = resolve(spec.parameters, defaults, exp.get("model_params", {}), key=f"{where}.model_params")
-    return spec.resolve(values, section["training"])
+    try:
+        return spec.resolve(values, section["training"])
+    except ConfigError:
+        raise
+    except ValueError as error:  # parameters that contradict each other: said before any job runs
+        raise ConfigError(f"{where}.model_params: {error}") from None
 
 
 def training_fields(config, dataset: str, experiment: str, width) -> dict:

@@ -100,12 +100,6 @@ class LearnedKernelSettings:
             raise ValueError(f"the learned kernel takes the parameters {sorted(expected)}, got {sorted(params)}")
         values = dict(params)
         values["adam_betas"] = tuple(float(b) for b in values["adam_betas"])
-        floor, ceiling = values["omega_floor"], values["omega_ceiling"]
-        if floor is not None and (ceiling is None or floor > ceiling):
-            raise ValueError(
-                f"the learned kernel's omega_floor ({floor}) needs an omega_ceiling at or above it (got {ceiling}):"
-                " the floor bounds a band [floor, ceiling], KernelNet's plain alpha Omega has none"
-            )
         return cls(**values)
 
 

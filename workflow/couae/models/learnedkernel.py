@@ -52,6 +52,15 @@ class LearnedKernelAutoencoder(ModelType):
     uses_lambda = True
     takes_pretraining = True
 
+    def resolve(self, params, training):
+        floor, ceiling = params["omega_floor"], params["omega_ceiling"]
+        if floor is not None and (ceiling is None or floor > ceiling):
+            raise ValueError(
+                f"omega_floor ({floor}) needs an omega_ceiling at or above it (got {ceiling}): the floor bounds"
+                " a band [floor, ceiling] on Omega, and KernelNet's plain alpha Omega has none"
+            )
+        return params
+
     def theorem2_failure(self, settings) -> str | None:
         return "learned kernel, fitted to the training codes (the theorem needs a kernel fixed before the data)"
 
