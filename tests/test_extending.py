@@ -65,6 +65,7 @@ def test_a_new_kernel_is_one_module_and_one_config_entry(tmp_path):
     small = tmp_path / "small.yaml"
     small.write_text(
         "grid:\n  rows: [wae, couae, laplace]\n  variants: {cited: {skip: true}}\n  widths: [0.5, 1.0]\n"
+        "  experiments: {couae: {widths: [1.0]}}\n"
         "celeba:\n  data: {kind: celeba}\n"
         "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
     )

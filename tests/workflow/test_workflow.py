@@ -227,7 +227,7 @@ def test_quick_preset_compares_the_particle_flows(quick_run):
 
 def test_every_seed_has_weights_losses_samples(quick_run):
     for seed in (0, 1, 2):
-        d = quick_run / f"results/grid/cited/train/wae/width0.25/block0/seed{seed}"
+        d = quick_run / f"results/grid/cited/train/wae/width1/block0/seed{seed}"
         assert (d / "weights.pt").exists() and (d / "samples.npy").exists()
         losses = pd.read_csv(d / "loss.csv")
         assert list(losses.columns) == ["step", "loss", "recon", "regulariser"]
