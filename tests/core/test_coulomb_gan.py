@@ -114,8 +114,8 @@ def test_kernel_scale_reads_eps_in_the_named_length_of_the_variant(variant, kern
     from couae.grid import model as grid_model
 
     settings = small_settings("coulombgan", variant=variant, iterations=10, seeds=[0])
-    settings = dataclasses.replace(settings, model_params={**settings.model_params, "kernel_scale": kernel_scale})
-    assert settings.kernel_params["eps"] == 3.0
+    settings = dataclasses.replace(settings, model_params={**settings.model_params, "kernel_scale": kernel_scale},
+                                   kernel_params={**settings.kernel_params, "eps": 3.0})  # fmt: skip
     data = np.zeros((settings.batch_size, 2), dtype=np.float32)
     assert grid_model.build_run(settings, data).step_fn.kernel.eps == pytest.approx(eps)
 
@@ -136,7 +136,8 @@ def test_the_decay_schedule_follows_the_optimisers_step_count_across_a_resume(tm
     step = whole.step_fn
     base = settings.model_params
     assert step.generator_optimizer.param_groups[0]["lr"] == pytest.approx(base["generator_lr"] * 0.1 ** (39 / 40))
-    assert step.kernel.eps == pytest.approx(3.0 * 0.05 * 0.1 ** (39 / 40))  # eps 3 of the modes' stds 0.05
+    eps = settings.kernel_params["eps"]  # in the modes' stds, 0.05 on the narrow grid
+    assert step.kernel.eps == pytest.approx(eps * 0.05 * 0.1 ** (39 / 40))
     checkpoint = tmp_path / "checkpoint.pt"
     train(grid_model.build_run(settings, data), 20, 10, 20, checkpoint, settings.fingerprint())
     resumed = grid_model.build_run(settings, data)

@@ -162,7 +162,7 @@ def test_job_settings_hold_only_that_experiment():
     assert s.kernel == "coulomb" and s.kernel_params == {"eps": 0.01, "beta": None, "smoothing": "additive",
                                                          "normalised": False}  # fmt: skip
     assert s.width == 0.5 and s.lam == 100.0 and s.seeds == tuple(range(10))
-    changed = load_config({"grid": {"kernels": {"plummer": {"eps": 1.0}}}})
+    changed = load_config({"grid": {"kernels": {"plummer": {"exponent": 2.0}}}})
     assert GS.grid_training_settings(changed, "cited", "couae", 1.0) == GS.grid_training_settings(
         config, "cited", "couae", 1.0
     )

@@ -303,10 +303,10 @@ def test_without_celeba_files_the_grid_tables_still_come(quick_run, tmp_path):
 
 def test_changing_one_experiment_reruns_only_its_jobs(quick_run, tmp_path):
     change = tmp_path / "change.yaml"
-    change.write_text("grid:\n  kernels:\n    plummer:\n      eps: 2.0\n")
+    change.write_text("grid:\n  kernels:\n    plummer:\n      exponent: 2.0\n")
     result = snakemake(quick_run, "-n", "--configfile", QUICK, str(change))
     jobs = planned_jobs(result.stdout)
-    runs = runs_with("grid", "plummer", shared="eps")  # the Coulomb GAN sets its own eps: not among them
+    runs = runs_with("grid", "plummer", shared="exponent")  # the Plummer row and the Coulomb GAN share it
     plummer = len(VARIANTS) * len(runs)
     assert jobs == {
         "grid_train": plummer,
