@@ -2,6 +2,7 @@
 update-step refactor produced them, a model with two optimisers resumed
 bit-identically, and checkpoints that load without running code."""
 
+import dataclasses
 import json
 import pickle
 
@@ -43,6 +44,8 @@ def parameters(run):
 @pytest.mark.parametrize("experiment", ["vae", "wae", "gaussian", "couae", "plummer"])
 def test_grid_numbers_are_those_of_the_loop_before_the_refactor(experiment, grid_train):
     settings = small_settings(experiment)
+    if experiment == "plummer":  # the golden numbers were recorded at the kernel's eps 3, before tuning chose 1
+        settings = dataclasses.replace(settings, kernel_params={**settings.kernel_params, "eps": 3.0})
     run = grid_model.build_run(settings, grid_train, dtype=torch.float64)
     train(run, settings.iterations, settings.log_every, settings.checkpoint_every)
     golden = GOLDEN["grid"][experiment]
