@@ -318,6 +318,18 @@ class TrainingRun:
         """The networks' parameter dtype (stored data may be uint8)."""
         return next(next(iter(self.step_fn.networks().values())).parameters()).dtype
 
+    def save_checkpoint(self, path, fingerprint: str) -> None:
+        """Write this run's checkpoint (a pack writes one per member: `couae.core.pack`)."""
+        save_torch(self.state_dict(fingerprint), path)
+
+    def check_finite(self, terms: torch.Tensor, last_checkpoint: int | None) -> None:
+        """NonFiniteLossError at the first step and seed of `terms` (a block's,
+        from self.step) that is not finite (a pack ends only that member)."""
+        finite = torch.isfinite(terms).all(-1)  # (steps, seeds)
+        if not bool(finite.all()):
+            t, s = (~finite).nonzero()[0].tolist()
+            raise NonFiniteLossError(self.step + t + 1, self.sampler.seeds[s], last_checkpoint)
+
 
 def aside_path(checkpoint_path, fingerprint: str) -> Path:
     """Where a checkpoint of the settings `fingerprint` waits while other settings train."""
@@ -457,12 +469,12 @@ def train(
             if progress.due():  # inside the block too: a block may take long (CelebA on a CPU)
                 progress.log(run.step + t + 1)
             if stop is not None and stop() and t + 1 < n:
-                _check_finite(terms[: t + 1], run, last_checkpoint)
+                run.check_finite(terms[: t + 1], last_checkpoint)
                 run.block = {"done": t + 1, "terms": terms[: t + 1].cpu(), "sampler": before}
                 run.training_seconds += time.perf_counter() - block_start
-                save_torch(run.state_dict(fingerprint), checkpoint_path)
+                run.save_checkpoint(checkpoint_path, fingerprint)
                 raise Interrupted(run.step + t + 1, checkpoint_path)
-        _check_finite(terms, run, last_checkpoint)
+        run.check_finite(terms, last_checkpoint)
         run.step += n
         run.history_steps.append(run.step)
         run.history.append(terms.mean(0).cpu())  # also waits for the device
@@ -474,7 +486,7 @@ def train(
             if on_progress is not None:
                 on_progress(run)
         if checkpoint_path is not None and (run.step % checkpoint_every == 0 or run.step == total_steps):
-            save_torch(run.state_dict(fingerprint), checkpoint_path)
+            run.save_checkpoint(checkpoint_path, fingerprint)
             last_checkpoint = run.step
             log.info(
                 "step %d/%d: checkpoint written; mean loss %s",
@@ -484,17 +496,9 @@ def train(
             )
         if stop is not None and stop() and run.step < total_steps:
             if last_checkpoint != run.step:
-                save_torch(run.state_dict(fingerprint), checkpoint_path)
+                run.save_checkpoint(checkpoint_path, fingerprint)
             raise Interrupted(run.step, checkpoint_path)
     return run
-
-
-def _check_finite(terms: torch.Tensor, run: TrainingRun, last_checkpoint) -> None:
-    """NonFiniteLossError at the first step and seed of `terms` (a block's, from run.step) that is not finite."""
-    finite = torch.isfinite(terms).all(-1)  # (steps, seeds)
-    if not bool(finite.all()):
-        t, s = (~finite).nonzero()[0].tolist()
-        raise NonFiniteLossError(run.step + t + 1, run.sampler.seeds[s], last_checkpoint)
 
 
 @dataclass(frozen=True)

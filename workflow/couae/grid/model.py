@@ -117,7 +117,7 @@ def generate(run: TrainingRun, n: int) -> np.ndarray:
     device = run.data.device
     z = torch.stack([torch.randn(n, h, generator=torch_generator(s, "generate")) for s in run.sampler.seeds])
     generator = run.step_fn.networks()[run.step_fn.sampling_network]
-    return generator(z.to(device)).cpu().numpy().astype(np.float64)
+    return generator(z.to(device, run.dtype)).cpu().numpy().astype(np.float64)
 
 
 def loss_history_frame(run: TrainingRun, seed_index: int) -> pd.DataFrame:

@@ -92,6 +92,11 @@ class ModelType:
         parameters ("" where nothing); `data_weight`: the data set's reconstruction weight."""
         return ""
 
+    def data_scales(self, params) -> tuple[str, ...]:
+        """The data's length scales (`Networks.length_scale` kinds) its step reads
+        with these parameters: runs on data of other scales cannot share a step."""
+        return ()
+
     def generator_latent(self, settings) -> int:
         """The dimension of the prior draws its decoder (or generator) maps to data."""
         return settings.latent_dim

@@ -61,6 +61,9 @@ class CoulombGAN(ModelType):
             out[key] = float(training["lr"] if params[key] is None else params[key])
         return out
 
+    def data_scales(self, params) -> tuple[str, ...]:
+        return () if params["kernel_scale"] == "absolute" else (params["kernel_scale"],)
+
     def generator_latent(self, settings) -> int:
         """The dimension of the prior draws its generator maps to data."""
         return settings.model_params["generator_latent"] or settings.latent_dim
