@@ -72,8 +72,8 @@ def test_a_scheduler_choice_is_respected(tmp_path):
 
 
 def dry_run_resources(tmp_path, device, gpus, extra=""):
-    """The gpu resource each planned grid_train job claims, for `device` on a
-    machine with `gpus` (simulated) GPUs."""
+    """The gpu resource each planned grid training job (a run's, or a pack's) claims,
+    for `device` on a machine with `gpus` (simulated) GPUs."""
     import re
 
     from helpers import snakemake_command
@@ -86,7 +86,9 @@ def dry_run_resources(tmp_path, device, gpus, extra=""):
     result = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     jobs = re.split(r"\n(?=rule )", result.stdout)
-    return {float(re.search(r"gpu=([\d.]+)", j)[1]) for j in jobs if j.startswith("rule grid_train:")}
+    training = [j for j in jobs if re.match(r"rule grid_(train|pack_\w+):", j)]
+    assert training, result.stdout[-3000:]
+    return {float(re.search(r"gpu=([\d.]+)", j)[1]) for j in training}
 
 
 def test_training_jobs_claim_a_gpu_only_where_they_will_use_one(tmp_path):

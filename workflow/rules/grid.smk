@@ -45,34 +45,75 @@ rule grid_data:
         "grid_data.py --settings {params.settings:q} --out {output} > {log} 2>&1"
 
 
-rule grid_train:
-    input:
-        data=GRID.DATA,
-    output:
-        # one block of seeds (grid.training.seeds_per_job): seed<k>/{weights.pt, loss.csv, samples.npy}
-        # in its folder, its snapshots and provenance beside it; the checkpoint too, not an output (kept)
-        block=directory(GRID.BLOCK),
-        snapshots=f"{GRID.BLOCK}.snapshots.pt",
-        provenance=f"{GRID.BLOCK}.provenance.json",
-    log:
-        "logs/grid/{variant}/train/{experiment}_width{width}_block{block}.log",
-    benchmark:
-        GRID.TRAIN_BENCHMARK
-    conda:
-        CONDA_ENV
-    threads: config["grid"]["training"]["threads"]
-    resources:
-        gpu=GRID_GPU,
-    params:
-        settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json(),
-        device=GRID_DEVICE,
-        compile=GRID_COMPILE,
-        share=GRID_GPU_SHARE_ARG,
-    shell:
-        "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {output.block:q}"
-        " --snapshots {output.snapshots:q} --checkpoint {output.block:q}.checkpoint.pt --device {params.device}"
-        " --compile {params.compile} --gpu-share {params.share} --threads {threads} --provenance {output.provenance}"
-        " > {log} 2>&1"
+# Training: a job per run (variant, experiment, width, block of seeds), or where
+# grid.training.pack packs them, a job per pack that trains its runs through one
+# update step (couae.grid.packs) and writes each run's files where its own job
+# would. A changed setting re-runs the pack's job; its other runs resume from
+# their finished checkpoints and are not trained again (docs/methods.md, "Packs").
+GRID_PACKS = GRID.packs(config)
+
+if not GRID_PACKS:
+
+    rule grid_train:
+        input:
+            data=GRID.DATA,
+        output:
+            # one block of seeds (grid.training.seeds_per_job): seed<k>/{weights.pt, loss.csv, samples.npy}
+            # in its folder, its snapshots and provenance beside it; the checkpoint too, not an output (kept)
+            block=directory(GRID.BLOCK),
+            snapshots=f"{GRID.BLOCK}.snapshots.pt",
+            provenance=f"{GRID.BLOCK}.provenance.json",
+        log:
+            "logs/grid/{variant}/train/{experiment}_width{width}_block{block}.log",
+        benchmark:
+            GRID.TRAIN_BENCHMARK
+        conda:
+            CONDA_ENV
+        threads: config["grid"]["training"]["threads"]
+        resources:
+            gpu=GRID_GPU,
+        params:
+            settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json(),
+            device=GRID_DEVICE,
+            compile=GRID_COMPILE,
+            share=GRID_GPU_SHARE_ARG,
+        shell:
+            "grid_train.py --data {input.data} --settings {params.settings:q} --out-dir {output.block:q}"
+            " --snapshots {output.snapshots:q} --checkpoint {output.block:q}.checkpoint.pt --device {params.device}"
+            " --compile {params.compile} --gpu-share {params.share} --threads {threads} --provenance {output.provenance}"
+            " > {log} 2>&1"
+
+
+for pack in GRID_PACKS:
+
+    rule:
+        name:
+            f"grid_pack_{pack.name}"
+        input:
+            data=sorted({GRID.DATA.format(variant=v) for v, _, _ in pack.runs}),
+        output:
+            # each run's block folder, snapshots and provenance, as grid_train writes them; the checkpoints too
+            blocks=[directory(f) for f in GRID.pack_files(config, pack, GRID.BLOCK)],
+            snapshots=GRID.pack_files(config, pack, f"{GRID.BLOCK}.snapshots.pt"),
+            provenance=GRID.pack_files(config, pack, f"{GRID.BLOCK}.provenance.json"),
+        log:
+            GRID.PACK_LOG.format(pack=pack.name),
+        benchmark:
+            GRID.PACK_BENCHMARK.format(pack=pack.name)
+        conda:
+            CONDA_ENV
+        threads: config["grid"]["training"]["threads"]
+        resources:
+            gpu=GRID_GPU,
+        params:
+            name=pack.name,
+            runs=S.as_json(GRID.pack_runs(config, pack)),
+            device=GRID_DEVICE,
+            compile=GRID_COMPILE,
+            share=GRID_GPU_SHARE_ARG,
+        shell:
+            "grid_pack.py --name {params.name} --runs {params.runs:q} --device {params.device}"
+            " --compile {params.compile} --gpu-share {params.share} --threads {threads} > {log} 2>&1"
 
 
 rule grid_evaluate:

@@ -9,13 +9,11 @@ networks kept at the snapshot steps, with their samples, in --snapshots.
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.core.accelerate import MODES
 from couae.grid import model
 from couae.grid.settings import GridTraining
-from couae.runtime.atomic import save_dataframe_csv, save_numpy, save_torch
 from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import load_arrays
 
@@ -40,24 +38,19 @@ def main() -> int:
     train_data = load_arrays(args.data, "grid data")["train"]
     log.info("experiment %s, width %s, seeds %s on %s", settings.experiment, settings.width, settings.seeds, device)
 
-    def save_losses(run):  # also as training goes: loss.csv shows the progress
-        for k, seed in enumerate(run.sampler.seeds):
-            frame = model.loss_history_frame(run, k)
-            save_dataframe_csv(frame, Path(args.out_dir) / f"seed{seed}" / "loss.csv", index=False)
-
     def save_outputs(run):
-        samples = model.generate(run, settings.n_generated)
-        save_losses(run)
-        diagnostics = model.step_diagnostics(run)  # every seed's at once
-        for k, seed in enumerate(run.sampler.seeds):
-            seed_dir = Path(args.out_dir) / f"seed{seed}"
-            save_torch(model.seed_weights(run, k, settings, diagnostics[k]), seed_dir / "weights.pt")
-            save_numpy(samples[k], seed_dir / "samples.npy")
-        save_torch(model.snapshots(run, settings), args.snapshots)
+        model.save_block(run, settings, args.out_dir, args.snapshots)
 
     run = model.build_run(settings, train_data, device, compile_mode=args.compile)
     return training_job(
-        run, settings, args.checkpoint, args.provenance, device, args.threads, save_outputs, on_progress=save_losses
+        run,
+        settings,
+        args.checkpoint,
+        args.provenance,
+        device,
+        args.threads,
+        save_outputs,
+        on_progress=lambda run: model.save_losses(run, args.out_dir),
     )
 
 

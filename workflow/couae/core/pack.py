@@ -79,6 +79,8 @@ class Member:
     offset: int = 0  # first seed in its branch
     start: int = 0  # first seed in the pack
     data_offset: int = 0  # first training point in the pack's data
+    first_step: int = 0  # where this process found it (0, or the step its checkpoint holds)
+    mode: str = "eager"  # how its branch's step ran in this process (couae.core.accelerate)
     error: NonFiniteLossError | None = None  # set when a non-finite loss ended it
     before: dict = field(default_factory=dict)  # history, snapshots and seconds at the pack's start
 

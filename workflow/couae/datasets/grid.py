@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..grid import settings as G
 from ..parameters import ConfigError
 from ..report import caveats
+from ..runtime.gpu_slots import gpu_claim
 from ..settings import main_widths, runs
 from . import AT_LEAST, BETTER, Dataset, Metric, PaperResults
 
@@ -45,6 +46,8 @@ class Grid(Dataset):
     REFERENCE = "results/grid/{variant}/eval/reference.csv"
     TUNING = "results/grid/{variant}/tuning/{experiment}"
     TRAIN_BENCHMARK = "results/benchmarks/grid_train/{variant}_{experiment}_width{width}_block{block}.tsv"
+    PACK_LOG = "logs/grid/packs/{pack}.log"  # a pack job's (couae.grid.packs), named <group>_block<block>
+    PACK_BENCHMARK = "results/benchmarks/grid_pack/{pack}.tsv"
     EVAL_BENCHMARK = "results/benchmarks/grid_eval/{variant}_{experiment}_width{width}_block{block}.tsv"
 
     def variants(self, config) -> list[str]:
@@ -188,7 +191,40 @@ class Grid(Dataset):
         ]
 
     def benchmarks(self, config) -> list[str]:
-        return self.outputs(config, self.TRAIN_BENCHMARK) + self.outputs(config, self.EVAL_BENCHMARK)
+        packs = self.packs(config)
+        training = (
+            [self.PACK_BENCHMARK.format(pack=p.name) for p in packs]
+            if packs
+            else self.outputs(config, self.TRAIN_BENCHMARK)
+        )
+        return training + self.outputs(config, self.EVAL_BENCHMARK)
+
+    # --- packs: many runs trained by one job ----------------------------------------------------
+
+    def packs(self, config) -> list[G.Pack]:
+        """The pack jobs of this config (grid.training.pack; auto: packs where this machine's GPU trains the grid)."""
+        return G.packs(config, on_gpu=gpu_claim(self.device(config), on_cluster=False) > 0)
+
+    def pack_files(self, config, pack: G.Pack, pattern: str) -> list[str]:
+        """`pattern` (a BLOCK path, say) filled for every run of `pack`."""
+        return [pattern.format(variant=v, experiment=e, width=w, block=pack.block) for v, e, w in pack.runs]
+
+    def pack_runs(self, config, pack: G.Pack) -> list[dict]:
+        """What the pack job needs of each of its runs: settings and files (grid_pack.py's --runs)."""
+        out = []
+        for variant, experiment, width in pack.runs:
+            block = self.BLOCK.format(variant=variant, experiment=experiment, width=width, block=pack.block)
+            out.append(
+                {
+                    "settings": G.grid_training_settings(config, variant, experiment, width, pack.block).to_dict(),
+                    "data": self.DATA.format(variant=variant),
+                    "out_dir": block,
+                    "snapshots": f"{block}.snapshots.pt",
+                    "checkpoint": f"{block}.checkpoint.pt",
+                    "provenance": f"{block}.provenance.json",
+                }
+            )
+        return out
 
     def figures(self, config) -> list[str]:
         return [

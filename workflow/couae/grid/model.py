@@ -8,6 +8,8 @@ the settings that made it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
@@ -18,6 +20,7 @@ from ..core.seeding import torch_generator
 from ..core.stacked_mlp import StackedMLP, layer_sizes, plain_mlp
 from ..core.training import BatchSampler, TrainingRun, snapshot
 from ..models import model_type
+from ..runtime.atomic import save_dataframe_csv, save_numpy, save_torch
 from ..runtime.loading import load_torch
 from ..settings import ForeignFileError
 from .settings import GridTraining
@@ -176,6 +179,25 @@ def snapshots(run: TrainingRun, settings: GridTraining) -> dict:
         "weights": weights,  # [step][seed] -> network name -> its nn.Sequential layout
         "samples": torch.stack(samples) if samples else torch.zeros(shape),  # (steps, seeds, n, 2), float32
     }
+
+
+def save_losses(run: TrainingRun, out_dir) -> None:
+    """Each seed's loss history, seed<k>/loss.csv (also as training goes: it shows the progress)."""
+    for k, seed in enumerate(run.sampler.seeds):
+        save_dataframe_csv(loss_history_frame(run, k), Path(out_dir) / f"seed{seed}" / "loss.csv", index=False)
+
+
+def save_block(run: TrainingRun, settings: GridTraining, out_dir, snapshots_path) -> None:
+    """A trained job's outputs: per seed weights.pt, loss.csv and samples.npy
+    under out_dir/seed<k>/, and the networks kept during training in `snapshots_path`."""
+    samples = generate(run, settings.n_generated)
+    save_losses(run, out_dir)
+    diagnostics = step_diagnostics(run)  # every seed's at once
+    for k, seed in enumerate(run.sampler.seeds):
+        seed_dir = Path(out_dir) / f"seed{seed}"
+        save_torch(seed_weights(run, k, settings, diagnostics[k]), seed_dir / "weights.pt")
+        save_numpy(samples[k], seed_dir / "samples.npy")
+    save_torch(snapshots(run, settings), snapshots_path)
 
 
 def load_weights(path, settings: GridTraining, seed: int) -> dict:

@@ -78,7 +78,7 @@ def member(job: PackedRun, device, dtype=torch.float32) -> Member:
     run = build_run(job.settings, job.train_data, device, dtype=dtype)
     fingerprint = job.settings.fingerprint()
     try_resume(run, job.checkpoint, fingerprint)
-    return Member(run, job.checkpoint, fingerprint)
+    return Member(run, job.checkpoint, fingerprint, first_step=run.step)
 
 
 def build_pack(
@@ -101,6 +101,8 @@ def build_pack(
     data = torch.cat([m.run.data for m in ordered])
     pack = PackRun.build(ordered, steps, data)
     pack.step_fn = accelerate_pack(pack.step_fn, compile_mode, device, backend)
+    for m in members:
+        m.mode = getattr(pack.step_fn, "mode", None) or getattr(pack.step_fn.branches[m.branch], "mode", "eager")
     return pack
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..settings import JobSettings, TrainingSettings, experiments, seeds, training_fields
+from ..settings import JobSettings, TrainingSettings, experiments, runs, seeds, training_fields
 
 DATASET = "grid"
 
@@ -92,6 +92,39 @@ def grid_training_settings(
         n_generated=grid["generation"]["n_samples"],
         snapshots=sorted(s for s in train["snapshots"] if s < train["iterations"]),
     )
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One pack job (`couae.grid.packs`): its runs, (variant, experiment, width label), of one block of seeds."""
+
+    name: str  # <group>_block<block>: what its rule, log and benchmark are called
+    block: int
+    runs: tuple[tuple[str, str, str], ...]
+
+
+PACKINGS = ("auto", "none", "model", "all")
+
+
+def packing(config, on_gpu: bool) -> str:
+    """grid.training.pack with auto resolved: model where the grid's jobs run on a GPU, none on a CPU."""
+    mode = config[DATASET]["training"]["pack"]
+    return ("model" if on_gpu else "none") if mode == "auto" else mode
+
+
+def packs(config, on_gpu: bool) -> list[Pack]:
+    """The pack jobs of this config (none where runs are not packed): per
+    block, one with every run (`all`) or one per model type (`model`)."""
+    mode = packing(config, on_gpu)
+    if mode == "none":
+        return []
+    groups: dict[tuple[str, int], list] = {}
+    for block in seed_blocks(config):
+        for variant in variants(config):
+            for experiment, width in runs(config, DATASET):
+                group = "all" if mode == "all" else config[DATASET]["experiments"][experiment]["model"]
+                groups.setdefault((group, block), []).append((variant, experiment, width))
+    return [Pack(f"{group}_block{block}", block, tuple(members)) for (group, block), members in groups.items()]
 
 
 def grid_evaluation_settings(config) -> GridEvaluation:

@@ -71,7 +71,8 @@ def atomic_path(path: str | os.PathLike):
 
 def save_torch(obj, path) -> None:
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        with open(tmp, "wb") as fh:  # through a handle: torch names the archive's records after a path, not after
+            torch.save(obj, fh)  # a handle, so the same object writes the same bytes whatever the temporary name
 
 
 def save_numpy(array: np.ndarray, path) -> None:

@@ -87,3 +87,50 @@ def training_job(
         provenance_path,
     )
     return 0
+
+
+def pack_job(train: Callable, runs: list, device, threads: int, save_outputs: Callable, **record) -> int:
+    """A pack job's sequence (couae.core.pack): `train(stop)` resumes and
+    trains the pack's runs and returns its members, in the order of `runs`
+    ((settings, provenance path) each); then each run's outputs
+    (`save_outputs(k, run)`) and provenance are written. Returns 1 when a
+    checkpoint cannot be read or a run stopped on a non-finite loss (the
+    other runs' outputs are written first), INTERRUPTED as `training_job`."""
+    import time
+
+    from ..core.training import CheckpointError, Interrupted, StopRequest
+    from ..report import provenance
+
+    stop = StopRequest().install()
+    log.info("a SIGTERM or SIGUSR1 stops this job after every run's checkpoint at the next step")
+    start = time.perf_counter()
+    try:
+        members = train(stop)
+    except Interrupted as exc:
+        log.warning("%s: exit %d, so that the job is run again and resumes from it", exc, INTERRUPTED)
+        return INTERRUPTED
+    except CheckpointError as exc:
+        log.error("%s", exc)
+        return 1
+    seconds = time.perf_counter() - start
+    failed = [m for m in members if m.error is not None]
+    for k, ((settings, provenance_path), member) in enumerate(zip(runs, members, strict=True)):
+        if member.error is not None:
+            continue
+        save_outputs(k, member.run)
+        provenance.save(
+            provenance.record(
+                settings.to_dict(),
+                str(device),
+                member.run.training_seconds,
+                resumed_from_step=member.first_step,
+                threads=threads,
+                compile_mode=member.mode,
+                this_process_seconds=round(seconds, 3),
+                **record,
+            ),
+            provenance_path,
+        )
+    for member in failed:
+        log.error("%s: %s", member.checkpoint_path, member.error)
+    return 1 if failed else 0
