@@ -32,3 +32,10 @@ def test_footer_summarises_and_warns_on_mixed_versions():
     assert "commit aaaaaaaaaaaa" in text and "devices: cpu, cuda" in text and "1.00 h over 2 jobs" in text
     assert "WARNING" in text and "torch" in text.split("WARNING")[1]
     assert "WARNING" not in provenance.footer([a, a])
+
+
+def test_footer_counts_a_pack_job_once():
+    """Every run of a pack records the pack's time (couae.core.pack): the footer counts the job, not its runs."""
+    alone = {"git_commit": "a" * 40, "versions": {"torch": "2.13.0"}, "device": "cpu", "wall_seconds": 1800.0}
+    packed = [dict(alone, wall_seconds=3600.0, pack={"name": "mmd_block0", "runs": 3}) for _ in range(3)]
+    assert "1.50 h over 2 jobs" in provenance.footer([alone, *packed])

@@ -67,11 +67,20 @@ def footer(records: list[dict]) -> str:
     devices = sorted({r["device"] for r in records})
     versions = records[0]["versions"]
     mixed = [k for k in versions if len({r["versions"].get(k) for r in records}) > 1]
-    hours = sum(r["wall_seconds"] for r in records) / 3600
+    # the runs of one pack job (couae.core.pack) each record the pack's time: counted once
+    packs: dict[str, float] = {}
+    alone = 0.0
+    for r in records:
+        if "pack" in r:
+            packs[r["pack"]["name"]] = max(packs.get(r["pack"]["name"], 0.0), r["wall_seconds"])
+        else:
+            alone += r["wall_seconds"]
+    hours = (alone + sum(packs.values())) / 3600
+    jobs = len(records) - sum(1 for r in records if "pack" in r) + len(packs)
     text = (
         f"provenance: commit {', '.join(c[:12] + ('-dirty' if c.endswith('-dirty') else '') for c in commits)}; "
         + ", ".join(f"{k} {v}" for k, v in versions.items())
-        + f"; devices: {', '.join(devices)}; total job wall time {hours:.2f} h over {len(records)} jobs"
+        + f"; devices: {', '.join(devices)}; total job wall time {hours:.2f} h over {jobs} jobs"
     )
     if mixed:
         text += f"; WARNING: jobs ran with different versions of {', '.join(mixed)}"
