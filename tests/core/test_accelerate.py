@@ -138,4 +138,22 @@ def test_steps_say_whether_a_graph_can_hold_them(train_data):
     assert not built["learnedae"].graph_safe  # draws its features on the CPU each step
     gan = small_settings("coulombgan")
     decayed = dataclasses.replace(gan, model_params={**gan.model_params, "decay": 0.1})
-    assert not grid_model.build_run(decayed, train_data).step_fn.graph_safe  # lrs set from the CPU each step
+    assert grid_model.build_run(decayed, train_data).step_fn.graph_safe  # its schedule runs on the device
+
+
+def test_the_coulomb_gans_decay_lives_in_tensors_updated_in_place(train_data):
+    """A CUDA graph replays the tensors it captured: after the first step the
+    schedule's lrs and eps are the same tensor objects, moved in place, and
+    the compiled step (Dynamo's trace of it) computes the eager step's numbers."""
+    gan = small_settings("coulombgan", width=0.25, iterations=100, log_every=50, checkpoint_every=100)
+    decayed = dataclasses.replace(gan, model_params={**gan.model_params, "decay": 0.1})
+    run = train(grid_model.build_run(decayed, train_data), 50, 50, 100)
+    step = run.step_fn
+    held = [g["lr"] for opt in step.optimizers().values() for g in opt.param_groups] + [step.kernel.eps]
+    train(run, 100, 50, 100)
+    now = [g["lr"] for opt in step.optimizers().values() for g in opt.param_groups] + [step.kernel.eps]
+    assert all(a is b for a, b in zip(held, now, strict=True)) and all(torch.is_tensor(t) for t in now)
+    assert float(now[0]) == pytest.approx(gan.model_params["generator_lr"] * 0.1 ** (99 / 100))
+    eager = trained(decayed, train_data, 100)
+    compiled = trained(decayed, train_data, 100, compile_mode="compiled", backend="aot_eager")
+    np.testing.assert_allclose(compiled.history_array(), eager.history_array(), rtol=1e-4, atol=1e-5)

@@ -252,3 +252,19 @@ def test_members_come_grouped_by_branch(data):
     members = [Member(run, "a", "", branch=1), Member(run, "b", "", branch=0)]
     with pytest.raises(ValueError, match="grouped by branch"):
         PackRun.build(members, [None, None], run.data)
+
+
+def test_the_coulomb_gans_decay_in_a_pack_is_the_runs_own(tmp_path, data, per_tensor_adam):
+    """Its lrs and eps decay from the step count each run carries (a device tensor schedule)."""
+    runs = jobs(tmp_path, data, [("coulombgan", 0.25, "cited"), ("coulombgan", 0.25, "narrow")], iterations=100)
+    decayed = {"decay": 0.1, "kernel_scale": "absolute"}  # absolute: one eps, so both grids share a branch
+    runs = [dataclasses.replace(j, settings=dataclasses.replace(
+        j.settings, model_params={**j.settings.model_params, **decayed})) for j in runs]  # fmt: skip
+    members = packs.train_pack(runs, "cpu", torch.float64)
+    assert {m.branch for m in members} == {0}
+    for job, member in zip(runs, members, strict=True):
+        ref = alone(job)
+        assert all(torch.equal(x, y) for x, y in zip(tensors(ref).values(), tensors(member.run).values()))
+        assert float(member.run.step_fn.generator_optimizer.param_groups[0]["lr"]) == pytest.approx(
+            job.settings.model_params["generator_lr"] * 0.1 ** (99 / 100)
+        )

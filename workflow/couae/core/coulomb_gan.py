@@ -61,35 +61,55 @@ class CoulombGANStep:
     autocast_dtype = None  # runs in the networks' own precision (float32)
     sampling_network = "generator"
     compile_pays_on_cpu = False  # benchmarks/train_grid.py: compiled runs at 0.7x eager's rate on a CPU
-    _steps: int | None = field(default=None, init=False, repr=False)  # steps taken (None: read at the first call)
     _start: dict = field(default_factory=dict, init=False, repr=False)  # the lrs and eps the schedule starts from
+    _lrs: dict = field(default_factory=dict, init=False, repr=False)  # the decaying lrs, tensors moved in place
 
     def __post_init__(self):
         # before a checkpoint is loaded: its optimisers hold the decayed lrs of their last step
-        self._start = {
-            "generator": [g["lr"] for g in self.generator_optimizer.param_groups],
-            "discriminator": [g["lr"] for g in self.discriminator_optimizer.param_groups],
-            "kernel": self.kernel,
-        }
+        self._start = {name: [float(g["lr"]) for g in opt.param_groups] for name, opt in self.optimizers().items()}
+        self._start["kernel"] = self.kernel
+        if self.decay is None:
+            return
+        # The schedule runs on the device, from tensors made here and moved in place at every
+        # step, so that a CUDA graph replays it and a compiled step sees them as its inputs.
+        # Adam reads a tensor lr where it is fused or capturable (the grid's, and CelebA's on
+        # CUDA); float64 on a CPU gives the numbers of a float lr, float32 on CUDA.
+        device = next(self.generator.parameters()).device
+        dtype = torch.float64 if device.type == "cpu" else torch.float32
+        for name, opt in self.optimizers().items():
+            self._lrs[name] = [torch.tensor(lr, dtype=dtype, device=device) for lr in self._start[name]]
+            self._install(opt, self._lrs[name])
+            # a checkpoint's load_state_dict puts its saved lrs in the groups: put ours back
+            opt.register_load_state_dict_post_hook(lambda opt, lrs=self._lrs[name]: self._install(opt, lrs))
+        if hasattr(self.kernel, "eps"):
+            eps = torch.tensor(float(self.kernel.eps), dtype=torch.float64, device=device)
+            self.kernel = dataclasses.replace(self.kernel, eps=eps)
 
+    @staticmethod
+    def _install(optimizer, lrs) -> None:
+        for group, lr in zip(optimizer.param_groups, lrs, strict=True):
+            group["lr"] = lr
+
+    # Run as it is, also inside a compiled step: Dynamo would take the optimiser's state
+    # at its first call for a constant (no step count yet), and the lrs would never fall.
+    @torch.compiler.disable
     def _schedule(self) -> None:
-        """Set this step's lrs and kernel from the run's progress (decay only)."""
-        if self._steps is None:  # once per process: what the optimiser (a checkpoint's, say) has done
-            state = self.generator_optimizer.state.get(next(iter(self.generator.parameters())), {})
-            self._steps = int(state["step"]) if "step" in state else 0
-        factor = self.decay ** (self._steps / max(self.iterations, 1))
-        for name, opt in (("generator", self.generator_optimizer), ("discriminator", self.discriminator_optimizer)):
-            for group, lr in zip(opt.param_groups, self._start[name], strict=True):
-                group["lr"] = lr * factor
-        start = self._start["kernel"]
-        if hasattr(start, "eps"):
-            self.kernel = dataclasses.replace(start, eps=start.eps * factor)
-        self._steps += 1
+        """Set this step's lrs and kernel eps to decay^(t / T) times their start,
+        t the steps the generator's optimiser has taken (a checkpoint's included)."""
+        state = self.generator_optimizer.state.get(next(iter(self.generator.parameters())), {})
+        device = next(self.generator.parameters()).device
+        steps = state["step"].double() if "step" in state else torch.zeros((), dtype=torch.float64, device=device)
+        factor = self.decay ** (steps.to(device) / max(self.iterations, 1))
+        for name, lrs in self._lrs.items():
+            for start, lr in zip(self._start[name], lrs, strict=True):
+                lr.copy_(start * factor)
+        if hasattr(self.kernel, "eps"):
+            self.kernel.eps.copy_(self._start["kernel"].eps * factor)
 
     @property
     def graph_safe(self) -> bool:
-        """A CUDA graph can hold the step where no schedule changes its lrs from the CPU."""
-        return self.decay is None
+        """A CUDA graph can hold the step: its schedule runs on the device."""
+        return True
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "discriminator": self.discriminator}

@@ -86,8 +86,9 @@ class _MMD2(torch.autograd.Function):
         ctx.norm_x, ctx.norm_y = _within_normaliser(n, biased), _within_normaliser(m, biased)
         value = kxx / ctx.norm_x + kyy / ctx.norm_y - 2.0 * kxy / (n * m)
         if biased:  # the pairs (i, i): constant k(0), no gradient (per leading index for a batch's kernel)
-            k0 = kernel(torch.zeros((), dtype=torch.float64))
-            value = value + (float(k0) if k0.numel() == 1 else k0.reshape(value.shape)) * (1.0 / n + 1.0 / m)
+            # a tensor, never read back on the host: a kernel parameter may live on the device (a decaying eps)
+            k0 = kernel(torch.zeros((), dtype=torch.float64, device=x.device))
+            value = value + (k0 if k0.numel() == 1 else k0.reshape(value.shape)) * (1.0 / n + 1.0 / m)
         return value
 
     @staticmethod

@@ -297,7 +297,11 @@ class PackRun(TrainingRun):
         stacked = self._branch(member).optimizers()
         for name, opt in run.step_fn.optimizers().items():
             for group, stacked_group in zip(opt.param_groups, stacked[name].param_groups, strict=True):
-                group["lr"] = stacked_group["lr"]  # a schedule's (the Coulomb GAN's decay)
+                lr = stacked_group["lr"]  # a schedule's (the Coulomb GAN's decay): a float, or a tensor it moves
+                if torch.is_tensor(group["lr"]):
+                    group["lr"].copy_(lr)
+                else:
+                    group["lr"] = float(lr)
         for own, stacked in self._streams(member):
             own.set_state(stacked.get_state())
         run.block = None
