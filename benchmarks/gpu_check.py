@@ -1,33 +1,44 @@
-"""One prepared run on a GPU: is the CUDA path right, how fast is it, and what
-does that make of the paper's run? (issue 25; run it wherever a GPU is lent).
+"""One prepared run on a GPU: is the CUDA path right, how fast are the packs
+the workflow runs, and what does that make of the paper's run? About 7
+minutes on one H200 (at most 9); the table last, JSON beside it.
 
   a. correctness: each model type's grid step on the device (float32, eager)
-     against float64 on the CPU, over 200 steps; the device's compiled and
-     CUDA-graphed steps against its eager one; CelebA's bf16 autocast against
-     float32; the KDE log-likelihood and the Fréchet distance's features on
-     the device against the CPU; a non-finite loss stops training there too.
-  b. speed: grid run-steps/s per model type (eager) and per compile mode
-     (CouAE), CelebA images/s and FLOP utilisation in bf16 and float32, FID
-     feature throughput; timed with CUDA events after warm-up.
-  c. sharing: 1, 2, 4 and 8 grid training processes on one GPU at once; their
-     summed throughput gives the `grid.gpu_share` to configure.
-  d. projection: the paper configuration's GPU hours per rule from (b) and
-     (c), against the one-hour target.
-  e. with --workflow and Snakemake importable: the quick preset end to end on
-     the GPU, timed.
+     against float64 on the CPU; the device's compiled and CUDA-graphed steps
+     against its eager one (the Coulomb GAN with its decay too); a pack of
+     several rows, widths and both grid variants on the device against each
+     run alone in float64 on the CPU, and graphed against eager; CelebA's bf16
+     autocast against float32; the KDE and the Fréchet distance's features;
+     generation; a non-finite loss stops training there too.
+  b. speed: grid run-steps/s per model type and compile mode (one run), and
+     per pack of the paper configuration as the workflow packs it (auto on a
+     GPU: one pack per model type); CelebA images/s and its FLOP rate against
+     the card's measured matmul rate; FID feature throughput. Timed with CUDA
+     events after a warm-up of as many steps as are timed.
+  c. sharing: 1, 2 and 4 processes each training a pack of the paper's CouAE
+     runs, graphed where the device allows, on one GPU at once; the total
+     rate says how many pack jobs to run side by side (grid.gpu_share).
+  d. slice: the paper's grid rows (VAE, WAE, CouAE; three widths; both
+     variants; 10 seeds), packed as the workflow packs them, trained for
+     100,000 steps (or until its time cap) and timed: what the projection
+     of the paper's rows rests on.
+  e. projection: GPU minutes per rule of the paper configuration from (b),
+     (c) and (d), one pack job at a time and side by side, against the
+     targets, with the assumptions in the table.
+  f. with --workflow and Snakemake importable: the quick preset end to end.
 
-Writes everything to OUT/gpu_check.json and prints a summary; exits 1 when a
-correctness check fails. Refuses to run without CUDA unless --allow-cpu
-(--quick --allow-cpu is the CI's smoke run of this script: tiny sizes).
+Exits 1 when a correctness check fails. Refuses a machine without CUDA
+unless --allow-cpu; --quick shrinks the networks, seeds and the slice but
+keeps the step counts that decide the training loop's blocks (warm-up and
+timing), so its CPU run in the test suite (tests/test_benchmarks.py) goes
+through the code paths of the real sizes.
 
-The device machine has torch but not Snakemake, pytorch-fid or POT; carry
-wheels made here for section e:
-    pip download --only-binary=:all: --python-version 3.11 --platform manylinux2014_x86_64 \\
-        -d wheels snakemake==9.27.1 snakemake-executor-plugin-slurm-jobstep pytorch-fid POT
+The device machine has torch but not Snakemake, pytorch-fid or POT: carry
+the wheels ../shared/gpu/wheels.sh downloads (Python 3.12), then
     python benchmarks/gpu_check.py --out results/gpu_check [--workflow]
 """
 
 import argparse
+import dataclasses
 import importlib.util
 import json
 import math
@@ -49,9 +60,38 @@ from couae.celeba import model as image_model
 from couae.celeba.settings import celeba_training_settings
 from couae.core.training import NonFiniteLossError, train
 from couae.grid import model as grid_model
+from couae.grid import packs
+from couae.grid import settings as GS
 from couae.grid.data import make_splits
 from couae.grid.kde import kde_log_density, kde_test_log_likelihood
 from helpers import REPO, load_config, paper_grid, small_settings
+
+PAPER_ROWS = ["vae", "wae", "couae"]  # the paper's grid rows (Table 1), each at Table 2's three widths
+# the issue's targets, minutes on one GPU
+TARGETS = {"paper grid rows": 15.0, "celeba paper cells": 30.0, "every grid row": 60.0}
+CELEBA_MATMUL_SHARE = 0.5  # CelebA's bf16 FLOP rate over the card's measured bf16 matmul rate
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    """What --quick shrinks; the step counts that decide the loop's blocks stay."""
+
+    seeds: int  # grid seeds per run
+    width: float  # one run's width in (a) and (b)
+    hidden: int  # the grid's hidden units (x1)
+    batch: int  # the packs' batch size
+    celeba_channels: list | None
+    celeba_batch: int
+    correctness_steps: int
+    grid_timed: int  # grid steps timed (and as many warm-up steps first)
+    celeba_timed: int  # CelebA steps timed (and as many warm-up steps first)
+    sharing_seconds: float
+    slice_steps: int  # the slice's steps after its warm-up block
+    slice_seconds: float  # the slice stops at the end of the block that passes this
+
+
+REAL = Sizes(10, 1.0, 128, 100, None, 100, 200, 300, 50, 15.0, 100_000, 90.0)
+QUICK = Sizes(2, 0.25, 16, 20, [8, 16, 32, 64], 16, 20, 300, 50, 2.0, 1_000, 30.0)
 
 
 def probe_experiments(config) -> dict[str, str]:
@@ -66,7 +106,6 @@ def probe_experiments(config) -> dict[str, str]:
 
 EXPERIMENTS = list(probe_experiments(load_config()).values())
 COULOMB = probe_experiments(load_config())["mmd coulomb"]  # the compile modes are timed on CouAE
-TARGET_HOURS = 1.0  # the whole paper configuration on one GPU
 
 
 class Report:
@@ -76,7 +115,7 @@ class Report:
     def check(self, name, value, limit, what):
         ok = bool(value <= limit)
         self.data.setdefault("checks", {})[name] = {"value": float(value), "limit": limit, "ok": ok, "what": what}
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {value:.3g} (limit {limit:g}; {what})")
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {value:.3g} (limit {limit:g}; {what})", flush=True)
         if not ok:
             self.failures.append(name)
 
@@ -88,46 +127,68 @@ def relative(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
 
 
-def grid_data(n=500):
-    return make_splits(paper_grid(), {"train": n, "validation": 2, "test": 2, "reference": 2}, seed=0)["train"]
+def grid_data(variant="narrow", n=500):
+    sizes = {"train": n, "validation": 2, "test": 2, "reference": 2}
+    return make_splits(paper_grid(variant), sizes, seed=0)["train"]
 
 
-def grid_settings(experiment, width, seeds, steps, log_every):
-    return small_settings(experiment, width, seeds=list(range(seeds)), iterations=steps, log_every=log_every,
-                          checkpoint_every=steps)  # fmt: skip
+def grid_settings(experiment, width, seeds, steps, log_every, variant="narrow", **model_params):
+    settings = small_settings(experiment, width, variant, seeds=list(range(seeds)), iterations=steps,
+                              log_every=log_every, checkpoint_every=steps)  # fmt: skip
+    if model_params:
+        settings = dataclasses.replace(settings, model_params={**settings.model_params, **model_params})
+    return settings
 
 
-def correctness(report, device, quick):
+def paper_config(sizes: Sizes, **grid) -> dict:
+    """The paper configuration, its grid shrunk as `sizes` says (seeds, hidden units, batch)."""
+    training = {"seeds": list(range(sizes.seeds)), "batch_size": sizes.batch}
+    over = {"model": {"hidden": sizes.hidden}, "training": training, **grid}
+    return load_config({"grid": over})
+
+
+def device_modes(device) -> list[str]:
+    return ["compiled"] + (["graphed"] if device.type == "cuda" else [])
+
+
+def backend_for(device) -> str:
+    return "inductor" if device.type == "cuda" else "aot_eager"  # inductor's CPU code takes minutes to build
+
+
+# --- a. correctness ------------------------------------------------------------------------
+
+
+def correctness(report, device, sizes):
     data = grid_data()
-    steps, log = (20, 10) if quick else (200, 10)
-    width = 0.25 if quick else 1.0
-    for experiment in EXPERIMENTS:
-        settings = grid_settings(experiment, width, 2 if quick else 4, steps, log)
+    steps, log = sizes.correctness_steps, 10
+    probes = [(e, {}) for e in EXPERIMENTS] + [(probe_experiments(load_config())["coulombgan"], {"decay": 0.1})]
+    for experiment, params in probes:
+        label = experiment + (" decayed" if params else "")
+        settings = grid_settings(experiment, sizes.width, min(sizes.seeds, 4), steps, log, **params)
         ours = first_step_gradients(settings, data, device, torch.float32)
         ref = first_step_gradients(settings, data, "cpu", torch.float64)
-        report.check(f"{experiment}: first step's gradients, {device} vs CPU float64", relative(ours, ref), 1e-4,
+        report.check(f"{label}: first step's gradients, {device} vs CPU float64", relative(ours, ref), 1e-4,
                      "largest difference over the largest gradient")  # fmt: skip
         ref = train(grid_model.build_run(settings, data, "cpu", dtype=torch.float64), steps, log, steps).history_array()
         ours = train(grid_model.build_run(settings, data, device), steps, log, steps).history_array()
         # the first logged losses test the arithmetic; later ones drift apart (CouAE's
         # Coulomb term amplifies any rounding difference ~100x per 100 steps)
-        report.check(f"{experiment}: {device} float32 vs CPU float64, step {log}", relative(ours[0], ref[0]), 1e-3,
+        report.check(f"{label}: {device} float32 vs CPU float64, step {log}", relative(ours[0], ref[0]), 1e-3,
                      "relative loss difference")  # fmt: skip
-        report.data.setdefault("loss_curves", {})[experiment] = {"float64_cpu": ref[:, :, 0].tolist(),
-                                                                 "float32_device": ours[:, :, 0].tolist()}  # fmt: skip
-        modes = ["compiled"] + (["graphed"] if device.type == "cuda" else [])
-        backend = "inductor" if device.type == "cuda" else "aot_eager"
-        for mode in modes if not quick or experiment == COULOMB else []:  # quick: the CPU tests compile the rest
+        report.data.setdefault("loss_curves", {})[label] = {"float64_cpu": ref[:, :, 0].tolist(),
+                                                            "float32_device": ours[:, :, 0].tolist()}  # fmt: skip
+        for mode in device_modes(device) if device.type == "cuda" or experiment == COULOMB else []:
             try:
-                run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=backend)
+                run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=backend_for(device))
             except ValueError as exc:  # a step no graph can hold (the learned kernel's CPU draws)
-                report.data.setdefault("skipped", []).append(f"{experiment} {mode}: {exc}")
+                report.data.setdefault("skipped", []).append(f"{label} {mode}: {exc}")
                 continue
             got = train(run, steps, log, steps).history_array()
-            report.check(f"{experiment}: {mode} vs eager on {device}, step {log}", relative(got[0], ours[0]), 1e-4,
+            report.check(f"{label}: {mode} vs eager on {device}, step {log}", relative(got[0], ours[0]), 1e-4,
                          "relative loss difference")  # fmt: skip
+    pack_correctness(report, device, sizes)
 
-    settings = grid_settings(COULOMB, width, 2, 10, 10)
+    settings = grid_settings(COULOMB, sizes.width, 2, 10, 10)
     ours = grid_model.generate(grid_model.build_run(settings, data, device), 1000)
     ref = grid_model.generate(grid_model.build_run(settings, data, "cpu"), 1000)
     report.check(f"grid generation on {device} vs CPU (same weights)", relative(ours, ref), 1e-5,
@@ -144,11 +205,58 @@ def correctness(report, device, quick):
         stopped = err.step - 11  # 0: it stopped at the first step after the data went bad
     report.check("non-finite loss stops training", stopped, 0, "steps past the first bad one")
 
+    celeba_correctness(report, device, sizes)
+    kde_and_fid_correctness(report, device)
+
+
+def first_step_gradients(settings, data, device, dtype) -> np.ndarray:
+    """Every parameter's gradient from the first update step."""
+    run = grid_model.build_run(settings, data, device, dtype=dtype)
+    train(run, 1, 1, 1)
+    grads = [p.grad.flatten() for net in run.step_fn.networks().values() for p in net.parameters()
+             if p.grad is not None]  # fmt: skip
+    return torch.cat(grads).double().cpu().numpy()
+
+
+def pack_jobs(specs, steps, log_every, seeds, folder):
+    """PackedRuns of (experiment, width, variant), each with a checkpoint file of its own in `folder`."""
+    out = []
+    for experiment, width, variant in specs:
+        settings = grid_settings(experiment, width, seeds, steps, log_every, variant)
+        out.append(packs.PackedRun(settings, grid_data(variant), Path(folder) / f"{experiment}{width}{variant}.pt"))
+    return out
+
+
+def pack_correctness(report, device, sizes):
+    """A pack of the paper's rows at two widths on both variants: on the device
+    against each run alone in float64 on the CPU (first logged losses), and
+    its graphed (or compiled) step against its eager one."""
+    specs = [(e, w, v) for e in PAPER_ROWS for w in (0.25, 1.0) for v in ("cited", "narrow")]
+    steps, log = sizes.correctness_steps, 10
+    with tempfile.TemporaryDirectory() as folder:
+        jobs = pack_jobs(specs, steps, log, min(sizes.seeds, 4), folder)
+        eager = packs.train_pack(jobs, device)
+    for job, member in zip(jobs, eager, strict=True):
+        alone = grid_model.build_run(job.settings, job.train_data, "cpu", dtype=torch.float64)
+        ref = train(alone, steps, log, steps).history_array()
+        ours = member.run.history_array()
+        report.data.setdefault("pack_loss_rows", {})[str(specs[jobs.index(job)])] = ours[0, :, 0].tolist()
+        report.check(f"pack member {specs[jobs.index(job)]} on {device} vs alone, CPU float64, step {log}",
+                     relative(ours[0], ref[0]), 1e-3, "relative loss difference")  # fmt: skip
+    mode = device_modes(device)[-1]
+    with tempfile.TemporaryDirectory() as folder:
+        jobs = pack_jobs(specs, steps, log, min(sizes.seeds, 4), folder)
+        fast = packs.train_pack(jobs, device, compile_mode=mode, backend=backend_for(device))
+    worst = max(relative(f.run.history_array()[0], e.run.history_array()[0]) for f, e in zip(fast, eager, strict=True))
+    report.check(f"pack {mode} vs eager on {device}, step {log}", worst, 1e-4, "largest relative loss difference")
+
+
+def celeba_correctness(report, device, sizes):
     images = np.random.default_rng(0).integers(0, 256, (200, 3, 64, 64), dtype=np.uint8)
     curves = {}
+    model = {"channels": sizes.celeba_channels} if sizes.celeba_channels else {}
     for precision in ["bf16", "none"]:
         over = {"batch_size": 32, "mixed_precision": precision, "iterations": 20, "log_every": 5}
-        model = {"channels": [8, 16, 32, 64]} if quick else {}
         config = load_config({"celeba": {"training": over, "model": model}})
         image_settings = celeba_training_settings(config, COULOMB, 1.0, 0)
         run = image_model.build_run(image_settings, images, device)
@@ -163,6 +271,8 @@ def correctness(report, device, quick):
         diff = np.abs(make(on_device).astype(int) - make(on_cpu).astype(int)).max()
         report.check(f"CelebA {what} on {device} vs CPU (uint8 images)", diff, 2, "largest pixel difference")
 
+
+def kde_and_fid_correctness(report, device):
     rng = np.random.default_rng(1)
     samples, query = rng.normal(size=(2000, 2)), rng.normal(size=(500, 2))
     bandwidths = np.logspace(-2, 0, 5)
@@ -174,6 +284,7 @@ def correctness(report, device, quick):
     lls = [c.test_log_likelihood for c in chosen]
     report.check("KDE test log-likelihood, device vs CPU", relative(*lls), 1e-10, "relative difference")
 
+    images = np.random.default_rng(0).integers(0, 256, (200, 3, 64, 64), dtype=np.uint8)
     extractor = fid.RandomFeatures(64)
     a, b = images[:100], images[100:]
     dist = {}
@@ -184,17 +295,16 @@ def correctness(report, device, quick):
                  "relative difference")  # fmt: skip
 
 
-def first_step_gradients(settings, data, device, dtype) -> np.ndarray:
-    """Every parameter's gradient from the first update step."""
-    run = grid_model.build_run(settings, data, device, dtype=dtype)
-    train(run, 1, 1, 1)
-    grads = [p.grad.flatten() for net in run.step_fn.networks().values() for p in net.parameters()
-             if p.grad is not None]  # fmt: skip
-    return torch.cat(grads).double().cpu().numpy()
+# --- b. speed ------------------------------------------------------------------------------
 
 
 def timed_steps(run, steps, device) -> float:
-    """Seconds per step of `steps` more steps (CUDA events on a GPU)."""
+    """Seconds per step of `steps` steps, after as many untimed ones (the
+    warm-up: a graph's capture, the allocator, cuBLAS's choices). Blocks of
+    `steps` steps, so any run at a multiple of `steps` can be timed."""
+    if run.step % steps:
+        raise ValueError(f"timing starts at a multiple of {steps} steps, not at step {run.step}")
+    train(run, run.step + steps, steps, steps)
     if device.type == "cuda":
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
@@ -205,140 +315,238 @@ def timed_steps(run, steps, device) -> float:
     return _common.timed(lambda: train(run, run.step + steps, steps, steps)) / steps
 
 
-def speed(report, device, quick):
+def speed(report, device, sizes):
     data = grid_data()
-    seeds, steps = (2, 20) if quick else (10, 300)
     grid = {}
     for experiment in EXPERIMENTS:
-        settings = grid_settings(experiment, 0.25 if quick else 1.0, seeds, 10**9, steps)
+        settings = grid_settings(experiment, sizes.width, sizes.seeds, 10**9, sizes.grid_timed)
         run = grid_model.build_run(settings, data, device)
-        train(run, steps, steps, steps)  # warm-up
-        grid[f"{experiment} eager"] = seeds / timed_steps(run, steps, device)
-    settings = grid_settings(COULOMB, 0.25 if quick else 1.0, seeds, 10**9, steps)
-    modes = ["compiled"] + (["graphed"] if device.type == "cuda" else [])
-    for mode in modes:
-        backend = "inductor" if device.type == "cuda" else "aot_eager"
-        run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=backend)
+        grid[f"{experiment} eager"] = sizes.seeds / timed_steps(run, sizes.grid_timed, device)
+    settings = grid_settings(COULOMB, sizes.width, sizes.seeds, 10**9, sizes.grid_timed)
+    for mode in device_modes(device):
         start = time.perf_counter()
-        train(run, steps, steps, steps)
-        grid[f"{COULOMB} {mode} (compile s)"] = time.perf_counter() - start
-        grid[f"{COULOMB} {mode}"] = seeds / timed_steps(run, steps, device)
+        run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=backend_for(device))
+        grid[f"{COULOMB} {mode}"] = sizes.seeds / timed_steps(run, sizes.grid_timed, device)
+        grid[f"{COULOMB} {mode} (s to build, warm up and time)"] = time.perf_counter() - start
     report.data["grid_run_steps_per_s"] = grid
     for name, value in grid.items():
-        print(f"grid {name}: {value:.1f}")
-
-    batch = 16 if quick else 100
-    images = np.random.default_rng(0).integers(0, 256, (batch * 10, 3, 64, 64), dtype=np.uint8)
-    celeba = {}
-    for precision in ["bf16", "none"] if device.type == "cuda" else ["none"]:
-        over = {"training": {"batch_size": batch, "mixed_precision": precision}}
-        if quick:
-            over["model"] = {"channels": [8, 16, 32, 64]}
-        settings = celeba_training_settings(load_config({"celeba": over}), COULOMB, 1.0, 0)
-        run = image_model.build_run(settings, images, device)
-        train(run, 3, 1, 1)
-        per_step = timed_steps(run, 3 if quick else 50, device)
-        celeba[precision] = {"images_per_s": batch / per_step, "s_per_step": per_step,
-                             "tflops_per_s": train_celeba.flops_per_step(run) / per_step / 1e12}  # fmt: skip
-        print(f"CelebA {COULOMB} x1 {precision}: {batch / per_step:.0f} images/s")
-    report.data["celeba"] = celeba
-    report.data["matmul_tflops"] = _common.matmul_rate(device, 512 if quick else 8192)
+        print(f"grid {name}: {value:.1f}", flush=True)
+    pack_speed(report, device, sizes)
+    celeba_speed(report, device, sizes)
 
     extractor = fid.RandomFeatures(2048)
+    images = np.random.default_rng(0).integers(0, 256, (200, 3, 64, 64), dtype=np.uint8)
     start = time.perf_counter()
     fid.features(extractor, images, 50, device)
     report.data["fid_features_images_per_s"] = len(images) / (time.perf_counter() - start)
     print(f"FID features (random-weight stand-in of Inception's output size): "
-          f"{report.data['fid_features_images_per_s']:.0f} images/s")  # fmt: skip
+          f"{report.data['fid_features_images_per_s']:.0f} images/s", flush=True)  # fmt: skip
 
 
-def sharing(report, device, quick):
-    counts = [1, 2] if quick else [1, 2, 4, 8]
-    seconds = 2 if quick else 30
+def workflow_packs(config) -> list:
+    """The pack jobs the workflow runs for `config` on a GPU (grid.training.pack auto)."""
+    return GS.packs(config, on_gpu=True)
+
+
+def built_pack(config, pack, device, folder):
+    """A pack of the workflow's (its runs' real settings, the variants' training data), fresh,
+    its step as auto runs it on a GPU; eager on a CPU (no pack runs there by default, and
+    compiling each branch would take most of the smoke run)."""
+    mode = "auto" if device.type == "cuda" else "eager"
+    jobs = []
+    for variant, experiment, width in pack.runs:
+        settings = GS.grid_training_settings(config, variant, experiment, width, pack.block)
+        data = make_splits(paper_grid(variant), {"train": settings.data["n_train"], "validation": 2, "test": 2,
+                                                 "reference": 2}, seed=0)["train"]  # fmt: skip
+        checkpoint = Path(folder) / f"{variant}_{experiment}_{width}.pt"
+        jobs.append((settings, packs.PackedRun(settings, data, checkpoint)))
+    members = [packs.member(job, device) for _, job in jobs]
+    return packs.build_pack(members, [s for s, _ in jobs], device, torch.float32, mode, backend_for(device))
+
+
+def pack_speed(report, device, sizes):
+    """Each pack the workflow would run for the paper configuration (every grid row), timed."""
+    config = paper_config(sizes)
+    rates = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for pack in workflow_packs(config):
+            start = time.perf_counter()
+            run = built_pack(config, pack, device, folder)
+            per_step = timed_steps(run, sizes.grid_timed, device)
+            rates[pack.name] = {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "s_per_step": per_step,
+                                "run_steps_per_s": len(run.sampler.seeds) / per_step,
+                                "mode": getattr(run.step_fn, "mode", None) or
+                                ", ".join(sorted({getattr(b, "mode", "eager") for b in run.step_fn.branches})),
+                                "s_to_build_and_time": time.perf_counter() - start}  # fmt: skip
+            r = rates[pack.name]
+            print(f"pack {pack.name}: {r['runs']} runs, {r['seeds']} seeds, {1e6 * per_step:.0f} µs a step "
+                  f"({r['run_steps_per_s']:.0f} run-steps/s, {r['mode']})", flush=True)  # fmt: skip
+    report.data["packs"] = rates
+
+
+def celeba_speed(report, device, sizes):
+    batch = sizes.celeba_batch
+    images = np.random.default_rng(0).integers(0, 256, (batch * 10, 3, 64, 64), dtype=np.uint8)
+    celeba = {}
+    for precision in ["bf16", "none"] if device.type == "cuda" else ["none"]:
+        over = {"training": {"batch_size": batch, "mixed_precision": precision}}
+        if sizes.celeba_channels:
+            over["model"] = {"channels": sizes.celeba_channels}
+        settings = celeba_training_settings(load_config({"celeba": over}), COULOMB, 1.0, 0)
+        run = image_model.build_run(settings, images, device)
+        per_step = timed_steps(run, sizes.celeba_timed, device)
+        celeba[precision] = {"images_per_s": batch / per_step, "s_per_step": per_step,
+                             "tflops_per_s": train_celeba.flops_per_step(run) / per_step / 1e12}  # fmt: skip
+        print(f"CelebA {COULOMB} x1 {precision}: {batch / per_step:.0f} images/s", flush=True)
+    report.data["celeba"] = celeba
+    report.data["matmul_tflops"] = _common.matmul_rate(device, 512 if sizes.celeba_channels else 8192)
+
+
+# --- c. sharing ----------------------------------------------------------------------------
+
+
+def sharing(report, device, sizes):
+    """1, 2 and 4 processes each training a pack of the paper's CouAE runs at once."""
+    counts = [1, 2] if sizes is QUICK else [1, 2, 4]
     totals = {}
     for k in counts:
-        cmd = [sys.executable, __file__, "--worker", str(seconds), "--device", str(device)]
-        if quick:
+        cmd = [sys.executable, __file__, "--worker", str(sizes.sharing_seconds), "--device", str(device)]
+        if sizes is QUICK:
             cmd.append("--quick")
         procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(k)]
         outputs = [p.communicate()[0] for p in procs]
         if any(p.returncode for p in procs):
-            raise RuntimeError(f"a grid worker process failed (exit codes {[p.returncode for p in procs]})")
-        rates = [float(text.split()[-1]) for text in outputs]
-        totals[k] = sum(rates)
-        print(f"{k} grid jobs on one {device.type}: {totals[k]:.1f} run-steps/s in all")
+            raise RuntimeError(f"a sharing worker failed (exit codes {[p.returncode for p in procs]})")
+        totals[k] = sum(float(text.split()[-1]) for text in outputs)
+        print(f"{k} pack jobs on one {device.type}: {totals[k]:.1f} run-steps/s in all", flush=True)
     best = max(totals.values())
     jobs = min(k for k, total in totals.items() if total >= 0.9 * best)
     report.data["sharing"] = {"run_steps_per_s": totals, "recommended_jobs_per_gpu": jobs,
-                              "recommended_gpu_share": 1 / jobs}  # fmt: skip
-    print(f"recommended grid.gpu_share: {1 / jobs:g} ({jobs} jobs per GPU reach 90% of the best total)")
+                              "recommended_gpu_share": 1 / jobs, "speedup": best / totals[1]}  # fmt: skip
+    print(f"recommended grid.gpu_share: {1 / jobs:g} ({jobs} pack jobs per GPU reach 90% of the best total)")
 
 
-def worker(seconds, device, quick):
-    """One grid training process for `sharing`: prints its run-steps/s."""
-    settings = grid_settings(COULOMB, 0.25 if quick else 1.0, 2 if quick else 10, 10**9, 50)
-    run = grid_model.build_run(settings, grid_data(), device)
-    train(run, 50, 50, 50)  # warm-up
-    _common.synchronise(device)
-    start, steps = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        train(run, run.step + 50, 50, 50)
-        steps += 50
-    _common.synchronise(device)
-    print(len(settings.seeds) * steps / (time.perf_counter() - start))
+def worker(seconds, device, sizes):
+    """One process of `sharing`: a pack of the paper's CouAE runs, as auto runs it; prints its run-steps/s."""
+    config = paper_config(sizes, rows=[COULOMB])
+    with tempfile.TemporaryDirectory() as folder:
+        run = built_pack(config, workflow_packs(config)[0], device, folder)
+        steps = sizes.grid_timed
+        train(run, steps, steps, steps)  # warm-up and capture
+        _common.synchronise(device)
+        start, done = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            train(run, run.step + steps, steps, steps)
+            done += steps
+        _common.synchronise(device)
+        print(len(run.sampler.seeds) * done / (time.perf_counter() - start))
 
 
-def projection(report):
-    """GPU hours of the paper configuration per rule, from the measured rates."""
+# --- d. slice ------------------------------------------------------------------------------
+
+
+def slice_run(report, device, sizes):
+    """The paper's grid rows as the workflow packs them, trained and timed."""
+    config = paper_config(sizes, rows=PAPER_ROWS)
+    log_every = config["grid"]["training"]["log_every"]
+    if sizes.slice_steps % log_every:
+        raise ValueError(f"the slice's {sizes.slice_steps} steps are not whole blocks of {log_every}")
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for pack in workflow_packs(config):
+            run = built_pack(config, pack, device, folder)
+            train(run, log_every, log_every, log_every)  # warm-up: the capture and the allocator
+            _common.synchronise(device)
+            start, done = time.perf_counter(), 0
+            while done < sizes.slice_steps and time.perf_counter() - start < sizes.slice_seconds:
+                train(run, run.step + log_every, log_every, log_every)
+                done += log_every
+            _common.synchronise(device)
+            seconds = time.perf_counter() - start
+            finite = bool(np.isfinite(run.history_array()).all())
+            out[pack.name] = {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "steps": done,
+                              "seconds": seconds, "s_per_step": seconds / done, "finite_losses": finite}  # fmt: skip
+            print(f"slice {pack.name}: {done} steps of {len(pack.runs)} runs in {seconds:.1f} s "
+                  f"({1e6 * seconds / done:.0f} µs a step)", flush=True)  # fmt: skip
+            report.check(f"slice {pack.name}: every loss finite", 0 if finite else 1, 0, "non-finite losses")
+    report.data["slice"] = out
+
+
+# --- e. projection -------------------------------------------------------------------------
+
+
+def projection(report, sizes):
+    """GPU minutes per rule of the paper configuration, from the measured packs."""
     config = load_config()
-    grid, sharing_ = report.data["grid_run_steps_per_s"], report.data["sharing"]
-    per_job_share = sharing_["run_steps_per_s"][sharing_["recommended_jobs_per_gpu"]] / sharing_["run_steps_per_s"][1]
     iterations = config["grid"]["training"]["iterations"]
-    variants = [v for v, spec in config["grid"]["variants"].items() if not spec.get("skip")]
-    probes, hours = probe_experiments(config), {}
-    for experiment, _width in S.runs(config, "grid"):
-        spec = config["grid"]["experiments"][experiment]
-        probe = probes.get(spec["model"] + (" coulomb" if spec.get("kernel") == "coulomb" else ""))
-        rate = max(v for k, v in grid.items() if k.startswith(probe + " ") and "compile s" not in k)
-        seeds = len(S.seeds(config, "grid"))
-        hours["grid_train"] = hours.get("grid_train", 0) + len(variants) * seeds * iterations / rate / 3600
-    hours["grid_train"] /= per_job_share  # jobs sharing a GPU add up to more than one alone
+    sharing_ = report.data["sharing"]["speedup"]
+    every = {name: r["s_per_step"] for name, r in report.data["packs"].items()}
+    paper_packs = {name: r["s_per_step"] for name, r in report.data["slice"].items()}
+    rows = {}
+
+    def grid_row(label, step_seconds, source):
+        alone = iterations * sum(step_seconds.values()) / 60
+        side = max(alone / sharing_, iterations * max(step_seconds.values()) / 60)
+        rows[label] = {"minutes_one_at_a_time": alone, "minutes_side_by_side": side, "packs": len(step_seconds),
+                       "from": source}  # fmt: skip
+
+    grid_row("paper grid rows", paper_packs, "the slice (d): measured steps of the real packs")
+    grid_row("every grid row", every, f"(b): {sizes.grid_timed} timed steps per pack")
     celeba = min(v["s_per_step"] for v in report.data["celeba"].values())
-    runs = len(S.runs(config, "celeba")) * len(S.seeds(config, "celeba"))
-    hours["celeba_train"] = runs * config["celeba"]["training"]["iterations"] * celeba / 3600
-    report.data["projection_gpu_hours"] = hours
-    total = sum(hours.values())
-    print("paper configuration, GPU hours: " + ", ".join(f"{k} {v:.2f}" for k, v in hours.items()))
-    print(f"ratio projected training / {TARGET_HOURS:g}-hour target: {total / TARGET_HOURS:.2f} "
-          "(evaluation, FID and the theorem jobs not included)")  # fmt: skip
+    celeba_runs = S.runs(config, "celeba")
+    paper_cells = [(e, w) for e, w in celeba_runs if config["celeba"]["experiments"][e].get("paper")]
+    per_run = config["celeba"]["training"]["iterations"] * celeba / 60
+    seeds = len(S.seeds(config, "celeba"))
+    rows["celeba paper cells"] = {"minutes_one_at_a_time": per_run * len(paper_cells) * seeds, "runs": len(paper_cells),
+                                  "from": "(b): x1's step time for every width (an upper bound)"}  # fmt: skip
+    rows["celeba every cell"] = {"minutes_one_at_a_time": per_run * len(celeba_runs) * seeds, "runs": len(celeba_runs),
+                                 "from": "(b): x1's step time for every width (an upper bound)"}  # fmt: skip
+    report.data["projection_minutes"] = rows
+    report.data["projection_assumptions"] = [
+        f"{iterations} steps per grid run, every pack at the measured step time (a step costs the same at any step)",
+        f"side by side: pack jobs sharing one GPU at the measured total speed-up {sharing_:.2f}x (c), never less "
+        "than the slowest pack alone",
+        "evaluation, FID, the tuning rule and the theory jobs not included",
+    ]
+    for label, row in rows.items():
+        side = row.get("minutes_side_by_side")
+        extra = f", {side:.1f} side by side" if side is not None else ""
+        print(f"projected {label}: {row['minutes_one_at_a_time']:.1f} GPU-minutes one job at a time{extra}")
 
 
 def summary(report, device) -> None:
     """The one table printed last: the issue's targets beside what was measured."""
-    grid, celeba, gemm = report.data["grid_run_steps_per_s"], report.data["celeba"], report.data["matmul_tflops"]
+    checks = report.data["checks"]
+    rows = [("correctness checks passed", f"{sum(c['ok'] for c in checks.values())}/{len(checks)}", "all")]
+    grid = report.data["grid_run_steps_per_s"]
     eager = grid[f"{COULOMB} eager"]
-    best_mode = max(
-        (m for m in ["compiled", "graphed"] if f"{COULOMB} {m}" in grid), key=lambda m: grid[f"{COULOMB} {m}"]
-    )
-    rows = [("correctness checks passed", f"{sum(c['ok'] for c in report.data['checks'].values())}"
-             f"/{len(report.data['checks'])}", "all")]  # fmt: skip
-    rows.append((f"grid {COULOMB} run-steps/s, eager", f"{eager:.0f}", ""))
-    rows.append((f"grid {COULOMB} run-steps/s, {best_mode}", f"{grid[f'{COULOMB} {best_mode}']:.0f}",
-                 f"{grid[f'{COULOMB} {best_mode}'] / eager:.1f}x eager (target 20x)"))  # fmt: skip
-    for precision, row in celeba.items():
+    for mode in device_modes(device):
+        rows.append((f"grid {COULOMB} one run, {mode}", f"{grid[f'{COULOMB} {mode}']:.0f}",
+                     f"run-steps/s, {grid[f'{COULOMB} {mode}'] / eager:.1f}x eager"))  # fmt: skip
+    for name, r in report.data["packs"].items():
+        rows.append((f"pack {name} ({r['runs']} runs, {r['mode']})", f"{1e6 * r['s_per_step']:.0f}",
+                     f"µs a step, {r['run_steps_per_s']:.0f} run-steps/s"))  # fmt: skip
+    for name, r in report.data["slice"].items():
+        rows.append((f"slice {name}, {r['steps']} steps", f"{1e6 * r['s_per_step']:.0f}", "µs a step, measured"))
+    gemm = report.data["matmul_tflops"]
+    for precision, row in report.data["celeba"].items():
         dtype = "bfloat16" if precision == "bf16" else "float32"
-        peak = train_celeba.peak_tflops(device, precision, None)
-        mfu = f"MFU {row['tflops_per_s'] / peak:.0%} (target 40%)" if peak else "no known peak"
+        share = row["tflops_per_s"] / gemm[dtype]
+        target = f" (target {CELEBA_MATMUL_SHARE:.0%})" if precision == "bf16" else ""
         rows.append((f"CelebA x1 {precision} images/s", f"{row['images_per_s']:.0f}",
-                     f"{mfu}; {row['tflops_per_s'] / gemm[dtype]:.0%} of measured matmul"))  # fmt: skip
+                     f"{row['tflops_per_s']:.0f} TFLOP/s, {share:.0%} of measured matmul{target}"))  # fmt: skip
     sharing_ = report.data["sharing"]
-    rows.append(("grid.gpu_share", f"{sharing_['recommended_gpu_share']:g}", "measured, 90% of the best total"))
-    total = sum(report.data["projection_gpu_hours"].values())
-    rows.append(("paper run's training, GPU hours", f"{total:.2f}", f"target {TARGET_HOURS:g}"))
+    rows.append(("pack jobs side by side", f"{sharing_['speedup']:.2f}x",
+                 f"grid.gpu_share {sharing_['recommended_gpu_share']:g}"))  # fmt: skip
+    for label, row in report.data["projection_minutes"].items():
+        minutes = row.get("minutes_side_by_side", row["minutes_one_at_a_time"])
+        target = f"target {TARGETS[label]:g}" if label in TARGETS else ""
+        rows.append((f"{label}, GPU-minutes", f"{minutes:.1f}", f"{target}; {row['from']}".strip("; ")))
     width = max(len(r[0]) for r in rows)
     print(f"\n{'':{width}}  {'measured':>10}  against")
     for name, value, against in rows:
         print(f"{name:{width}}  {value:>10}  {against}")
+    print("assumptions: " + "; ".join(report.data["projection_assumptions"]))
 
 
 def workflow(report, device, out):
@@ -364,13 +572,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/gpu_check"))
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--allow-cpu", action="store_true", help="run on the CPU (a smoke test of this script)")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the script, measures nothing")
-    parser.add_argument("--workflow", action="store_true", help="also run the quick preset on the device (e)")
+    parser.add_argument("--quick", action="store_true", help="small networks and slice; the real step counts")
+    parser.add_argument("--workflow", action="store_true", help="also run the quick preset on the device (f)")
     parser.add_argument("--worker", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sizes = QUICK if args.quick else REAL
     device = torch.device("cpu" if args.allow_cpu and not torch.cuda.is_available() else args.device)
     if args.worker is not None:
-        return worker(args.worker, device, args.quick)
+        return worker(args.worker, device, sizes)
     if (device.type != "cuda" or not torch.cuda.is_available()) and not args.allow_cpu:
         sys.exit("gpu_check: no CUDA device here; it checks the GPU path (--allow-cpu runs it on the CPU)")
     torch.backends.cudnn.benchmark = True
@@ -378,13 +587,14 @@ def main() -> None:
     report = Report()
     report.data["device"] = {"name": name, "torch": torch.__version__, "quick": args.quick,
                              "tf32_matmul": torch.backends.cuda.matmul.allow_tf32}  # fmt: skip
-    print(f"gpu_check on {name}, torch {torch.__version__}{' (quick)' if args.quick else ''}")
-    for section in [correctness, speed, sharing]:
-        start = time.perf_counter()
-        section(report, device, args.quick)
-        report.data.setdefault("section_seconds", {})[section.__name__] = time.perf_counter() - start
-    projection(report)
+    print(f"gpu_check on {name}, torch {torch.__version__}{' (quick)' if args.quick else ''}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    for section in [correctness, speed, sharing, slice_run]:
+        start = time.perf_counter()
+        section(report, device, sizes)
+        report.data.setdefault("section_seconds", {})[section.__name__] = time.perf_counter() - start
+        (args.out / "gpu_check.json").write_text(json.dumps(report.data, indent=1, default=str))  # as it goes
+    projection(report, sizes)
     if args.workflow:
         workflow(report, device, args.out)
     report.data["failures"] = report.failures

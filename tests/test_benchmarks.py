@@ -27,7 +27,10 @@ def test_every_benchmark_loads():
 
 def test_gpu_check_runs_end_to_end_on_the_cpu(tmp_path):
     """benchmarks/gpu_check.py is run once on a lent GPU, with no second try to
-    spare: its smoke run here (tiny sizes, the CPU) must go through every section."""
+    spare: its smoke run here (small networks, the CPU) goes through every
+    section with the step counts of the real run (warm-up and timing blocks:
+    a first GPU run crashed on them), and its projection rests on the packs
+    the workflow runs."""
     import json
 
     result = subprocess.run(
@@ -39,9 +42,22 @@ def test_gpu_check_runs_end_to_end_on_the_cpu(tmp_path):
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     assert report["failures"] == [] and all(c["ok"] for c in report["checks"].values())
     model_types = {spec["model"] for spec in load_config()["grid"]["experiments"].values()}
-    assert len([c for c in report["checks"] if "float32 vs CPU float64" in c]) == len(model_types) + 1  # + Coulomb
+    # every model type, CouAE's Coulomb kernel beside a smooth one, and the Coulomb GAN's decay
+    assert len([c for c in report["checks"] if "float32 vs CPU float64" in c]) == len(model_types) + 2
+    assert len([c for c in report["checks"] if c.startswith("pack member")]) == 12
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import gpu_check  # the real sizes' step counts are the quick run's
+
+    assert (gpu_check.QUICK.grid_timed, gpu_check.QUICK.celeba_timed) == (gpu_check.REAL.grid_timed,
+                                                                          gpu_check.REAL.celeba_timed)  # fmt: skip
+    assert set(report["packs"]) == {f"{m}_block0" for m in model_types}
+    assert set(report["slice"]) == {"vae_block0", "mmd_block0"}  # the paper's rows, as auto packs them
+    assert all(r["steps"] == gpu_check.QUICK.slice_steps for r in report["slice"].values())
     assert report["sharing"]["recommended_gpu_share"] in (1.0, 0.5)
-    assert report["projection_gpu_hours"]["grid_train"] > 0
+    minutes = report["projection_minutes"]
+    assert minutes["paper grid rows"]["minutes_one_at_a_time"] > 0 and "the slice" in minutes["paper grid rows"]["from"]
+    table = result.stdout.split("against")[-1]
+    assert "paper grid rows, GPU-minutes" in table and "target 15" in table and "assumptions:" in table
 
 
 def test_gpu_check_refuses_a_machine_without_cuda():
