@@ -61,7 +61,6 @@ from couae.celeba.settings import celeba_training_settings
 from couae.core.training import NonFiniteLossError, train
 from couae.grid import model as grid_model
 from couae.grid import packs
-from couae.grid import settings as GS
 from couae.grid.data import make_splits
 from couae.grid.kde import kde_log_density, kde_test_log_likelihood
 from helpers import REPO, load_config, paper_grid, small_settings
@@ -142,17 +141,11 @@ def grid_settings(experiment, width, seeds, steps, log_every, variant="narrow", 
 
 def paper_config(sizes: Sizes, **grid) -> dict:
     """The paper configuration, its grid shrunk as `sizes` says (seeds, hidden units, batch)."""
-    training = {"seeds": list(range(sizes.seeds)), "batch_size": sizes.batch}
-    over = {"model": {"hidden": sizes.hidden}, "training": training, **grid}
-    return load_config({"grid": over})
+    return _common.paper_config(sizes.seeds, sizes.hidden, sizes.batch, **grid)
 
 
 def device_modes(device) -> list[str]:
     return ["compiled"] + (["graphed"] if device.type == "cuda" else [])
-
-
-def backend_for(device) -> str:
-    return "inductor" if device.type == "cuda" else "aot_eager"  # inductor's CPU code takes minutes to build
 
 
 # --- a. correctness ------------------------------------------------------------------------
@@ -179,7 +172,9 @@ def correctness(report, device, sizes):
                                                             "float32_device": ours[:, :, 0].tolist()}  # fmt: skip
         for mode in device_modes(device) if device.type == "cuda" or experiment == COULOMB else []:
             try:
-                run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=backend_for(device))
+                run = grid_model.build_run(
+                    settings, data, device, compile_mode=mode, backend=_common.backend_for(device)
+                )
             except ValueError as exc:  # a step no graph can hold (the learned kernel's CPU draws)
                 report.data.setdefault("skipped", []).append(f"{label} {mode}: {exc}")
                 continue
@@ -246,7 +241,7 @@ def pack_correctness(report, device, sizes):
     mode = device_modes(device)[-1]
     with tempfile.TemporaryDirectory() as folder:
         jobs = pack_jobs(specs, steps, log, min(sizes.seeds, 4), folder)
-        fast = packs.train_pack(jobs, device, compile_mode=mode, backend=backend_for(device))
+        fast = packs.train_pack(jobs, device, compile_mode=mode, backend=_common.backend_for(device))
     worst = max(relative(f.run.history_array()[0], e.run.history_array()[0]) for f, e in zip(fast, eager, strict=True))
     report.check(f"pack {mode} vs eager on {device}, step {log}", worst, 1e-4, "largest relative loss difference")
 
@@ -325,7 +320,7 @@ def speed(report, device, sizes):
     settings = grid_settings(COULOMB, sizes.width, sizes.seeds, 10**9, sizes.grid_timed)
     for mode in device_modes(device):
         start = time.perf_counter()
-        run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=backend_for(device))
+        run = grid_model.build_run(settings, data, device, compile_mode=mode, backend=_common.backend_for(device))
         grid[f"{COULOMB} {mode}"] = sizes.seeds / timed_steps(run, sizes.grid_timed, device)
         grid[f"{COULOMB} {mode} (s to build, warm up and time)"] = time.perf_counter() - start
     report.data["grid_run_steps_per_s"] = grid
@@ -343,35 +338,14 @@ def speed(report, device, sizes):
           f"{report.data['fid_features_images_per_s']:.0f} images/s", flush=True)  # fmt: skip
 
 
-def workflow_packs(config) -> list:
-    """The pack jobs the workflow runs for `config` on a GPU (grid.training.pack auto)."""
-    return GS.packs(config, on_gpu=True)
-
-
-def built_pack(config, pack, device, folder):
-    """A pack of the workflow's (its runs' real settings, the variants' training data), fresh,
-    its step as auto runs it on a GPU; eager on a CPU (no pack runs there by default, and
-    compiling each branch would take most of the smoke run)."""
-    mode = "auto" if device.type == "cuda" else "eager"
-    jobs = []
-    for variant, experiment, width in pack.runs:
-        settings = GS.grid_training_settings(config, variant, experiment, width, pack.block)
-        data = make_splits(paper_grid(variant), {"train": settings.data["n_train"], "validation": 2, "test": 2,
-                                                 "reference": 2}, seed=0)["train"]  # fmt: skip
-        checkpoint = Path(folder) / f"{variant}_{experiment}_{width}.pt"
-        jobs.append((settings, packs.PackedRun(settings, data, checkpoint)))
-    members = [packs.member(job, device) for _, job in jobs]
-    return packs.build_pack(members, [s for s, _ in jobs], device, torch.float32, mode, backend_for(device))
-
-
 def pack_speed(report, device, sizes):
     """Each pack the workflow would run for the paper configuration (every grid row), timed."""
     config = paper_config(sizes)
     rates = {}
     with tempfile.TemporaryDirectory() as folder:
-        for pack in workflow_packs(config):
+        for pack in _common.workflow_packs(config):
             start = time.perf_counter()
-            run = built_pack(config, pack, device, folder)
+            run = _common.built_pack(config, pack, device, folder)
             per_step = timed_steps(run, sizes.grid_timed, device)
             rates[pack.name] = {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "s_per_step": per_step,
                                 "run_steps_per_s": len(run.sampler.seeds) / per_step,
@@ -430,7 +404,7 @@ def worker(seconds, device, sizes):
     """One process of `sharing`: a pack of the paper's CouAE runs, as auto runs it; prints its run-steps/s."""
     config = paper_config(sizes, rows=[COULOMB])
     with tempfile.TemporaryDirectory() as folder:
-        run = built_pack(config, workflow_packs(config)[0], device, folder)
+        run = _common.built_pack(config, _common.workflow_packs(config)[0], device, folder)
         steps = sizes.grid_timed
         train(run, steps, steps, steps)  # warm-up and capture
         _common.synchronise(device)
@@ -453,8 +427,8 @@ def slice_run(report, device, sizes):
         raise ValueError(f"the slice's {sizes.slice_steps} steps are not whole blocks of {log_every}")
     out = {}
     with tempfile.TemporaryDirectory() as folder:
-        for pack in workflow_packs(config):
-            run = built_pack(config, pack, device, folder)
+        for pack in _common.workflow_packs(config):
+            run = _common.built_pack(config, pack, device, folder)
             train(run, log_every, log_every, log_every)  # warm-up: the capture and the allocator
             _common.synchronise(device)
             start, done = time.perf_counter(), 0
@@ -485,8 +459,7 @@ def projection(report, sizes):
     rows = {}
 
     def grid_row(label, step_seconds, source):
-        alone = iterations * sum(step_seconds.values()) / 60
-        side = max(alone / sharing_, iterations * max(step_seconds.values()) / 60)
+        alone, side = _common.projected_minutes(iterations, step_seconds, sharing_)
         rows[label] = {"minutes_one_at_a_time": alone, "minutes_side_by_side": side, "packs": len(step_seconds),
                        "from": source}  # fmt: skip
 
@@ -503,9 +476,9 @@ def projection(report, sizes):
                                  "from": "(b): x1's step time for every width (an upper bound)"}  # fmt: skip
     report.data["projection_minutes"] = rows
     report.data["projection_assumptions"] = [
+        _common.PROJECTION_FORMULA,
         f"{iterations} steps per grid run, every pack at the measured step time (a step costs the same at any step)",
-        f"side by side: pack jobs sharing one GPU at the measured total speed-up {sharing_:.2f}x (c), never less "
-        "than the slowest pack alone",
+        f"pack jobs sharing one GPU: the measured total speed-up {sharing_:.2f}x (c)",
         "evaluation, FID, the tuning rule and the theory jobs not included",
     ]
     for label, row in rows.items():

@@ -19,7 +19,8 @@ from couae import config as C  # noqa: E402
 from couae import datasets as D  # noqa: E402
 from couae import settings as S  # noqa: E402
 from couae.report import text as T  # noqa: E402
-from couae.runtime.gpu_slots import gpu_claim  # noqa: E402
+from couae.runtime import estimate  # noqa: E402
+from couae.runtime.gpu_slots import gpu_claim, gpu_count  # noqa: E402
 
 # config.yaml's key order (table rows, panels), whatever keys an overlay names
 C.keep_base_order(config, yaml.safe_load((Path(workflow.basedir) / "config.yaml").read_text()))
@@ -38,6 +39,12 @@ for note in START_NOTES:
     logger.warning(note)
 DATASETS = C.in_config(config)  # every data set of the config: its rule file is included
 RUNNING = C.running(config)  # those that run (the others' table cells say "not run")
+# What the training will cost, here and on one GPU, at the measured rates; said
+# once, by the Snakemake the user started (not again by each job's).
+if not (workflow.remote_exec or workflow.subprocess_exec):
+    threads = max(config[d.name]["training"]["threads"] for d in RUNNING) if RUNNING else 1
+    for line in estimate.say(RUNNING, config, gpus=gpu_count(), threads=threads):
+        logger.info(line)
 
 # Each rule runs workflow/scripts/<rule>.py, found on PATH, with the Python that
 # runs Snakemake (the same environment, also on a cluster node that shares the

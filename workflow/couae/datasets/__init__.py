@@ -120,6 +120,22 @@ class Dataset:
         """The layer sizes the width factors multiply (each must keep one unit)."""
         raise NotImplementedError
 
+    def step_cost(self, config, measured: dict) -> float:
+        """One training step's cost with this config's networks against those
+        the rates were `measured` with (rates.yaml's `reference`: the start
+        estimate scales the rates by it). 1: not modelled, or the same."""
+        return 1.0
+
+    def training_jobs(self, config) -> list[tuple[str, int, int]]:
+        """(experiment, seeds, steps) of each of its training jobs with this
+        config, done or not (what the start estimate counts: couae.runtime.estimate)."""
+        per_job, blocks = self.seeds_per_job(config), {}
+        for seed in self.seeds(config):
+            blocks[seed // per_job] = blocks.get(seed // per_job, 0) + 1
+        steps = self.section(config)["training"]["iterations"]
+        every = S.runs(config, self.name)
+        return [(e, n, steps) for _ in self.variants(config) for e, _w in every for n in blocks.values()]
+
     def recon_weight(self, config) -> float:
         """The weight of the squared reconstruction error in its objectives."""
         raise NotImplementedError

@@ -52,6 +52,18 @@ class CelebA(Dataset):
     def recon_weight(self, config) -> float:
         return float(config["celeba"]["training"]["recon_weight"])
 
+    def step_cost(self, config, measured: dict) -> float:
+        """The encoder's convolutions' multiply-adds per batch (the decoder mirrors them) against the measured
+        networks': each stride-2 layer costs its input channels x output channels x its output's pixels."""
+
+        def convolutions(channels, size):
+            sizes = [3, *channels]
+            return sum(a * b * (size >> (k + 1)) ** 2 for k, (a, b) in enumerate(zip(sizes, sizes[1:])))
+
+        own, size = config["celeba"], config["celeba"]["data"]["size"]
+        per_image = convolutions(own["model"]["channels"], size) / convolutions(measured["channels"], size)
+        return per_image * own["training"]["batch_size"] / measured["batch_size"]
+
     def n_train(self, config):
         data = config["celeba"]["data"]
         return (data["standin"]["n_train"], "celeba.data.standin.n_train") if data["kind"] == "standin" else None
