@@ -124,6 +124,13 @@ def test_auto_resolves_by_device_and_step():
     expected = "compiled" if accelerate.cpp_compiler() else "eager"
     assert accelerate.mode_for("auto", "cpu", Step()) == expected
     assert accelerate.mode_for("auto", "cpu", Step(), cpu_compile=False) == "eager"
+    # a short run never compiles under auto (compiling would cost more than it saves); graphs still pay
+    short = accelerate.COMPILE_MIN_STEPS - 1
+    assert accelerate.mode_for("auto", "cuda", Ungraphable(), steps=short) == "eager"
+    assert accelerate.mode_for("auto", "cpu", Step(), steps=short) == "eager"
+    assert accelerate.mode_for("auto", "cuda", Step(), steps=short) == "graphed"
+    assert accelerate.mode_for("auto", "cuda", Ungraphable(), steps=short + 1) == "compiled"
+    assert accelerate.mode_for("compiled", "cpu", Step(), steps=short) == "compiled"  # as asked
     with pytest.raises(ValueError, match="graphed needs CUDA"):
         accelerate.mode_for("graphed", "cpu", Step())
     with pytest.raises(ValueError, match="graphed needs CUDA"):

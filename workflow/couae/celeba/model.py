@@ -100,7 +100,15 @@ def build_run(
     spec = model_type(settings.model)
     if settings.encoder_noise and not spec.takes_encoder_noise:
         raise ValueError(f"{settings.experiment}: encoder_noise is not offered with the {spec.name} model type")
-    step = accelerated(spec.build_step(ImageNetworks(settings, device)), compile_mode, device, False, False, backend)
+    step = accelerated(
+        spec.build_step(ImageNetworks(settings, device)),
+        compile_mode,
+        device,
+        False,
+        False,
+        backend,
+        settings.iterations,
+    )
     sampler = BatchSampler(settings.seeds, len(train_images), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(np.ascontiguousarray(train_images), device=device)
     return TrainingRun(step, sampler, data, prepare=to_model_range)

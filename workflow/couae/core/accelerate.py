@@ -26,7 +26,12 @@ exactly), only the call changes. Modes:
 allows graphs (the grid: launch-bound) and the step can be captured, else
 compiled; on the CPU, compiled for steps whose class says compiling pays
 there (`compile_pays_on_cpu`, measured by benchmarks/train_grid.py) when a C++
-compiler is at hand (inductor's CPU code is C++), else eager.
+compiler is at hand (inductor's CPU code is C++), else eager. A run shorter
+than COMPILE_MIN_STEPS never compiles under auto: compiling costs 9-30 s a
+job on a CPU (benchmarks/train_grid.py) and took most of the 30-81 s of the
+quick preset's 100-step CelebA jobs on an H200, while it saves a few
+milliseconds a step at most. A graph's capture costs a few eager steps, so
+graphs are used at any length.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import torch
 
 MODES = ("auto", "eager", "compiled", "graphed")
 WARMUP = 3  # eager calls on a side stream before capture
+COMPILE_MIN_STEPS = 20_000  # auto compiles no shorter run: 20,000 steps x ~1 ms saved ~ one compile
 
 
 def cpp_compiler() -> str | None:
@@ -45,10 +51,11 @@ def cpp_compiler() -> str | None:
     return shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++") or shutil.which("clang++")
 
 
-def mode_for(requested: str, device, step, graphs: bool = True, cpu_compile: bool = True) -> str:
+def mode_for(requested: str, device, step, graphs: bool = True, cpu_compile: bool = True, steps=None) -> str:
     """The mode `step` runs in: `requested`, with auto resolved for `device`
     (see the module); `graphs` and `cpu_compile` say whether the data set's
-    auto uses CUDA graphs and compiles on the CPU at all."""
+    auto uses CUDA graphs and compiles on the CPU at all; `steps`, the run's
+    length, where known (auto compiles no run shorter than COMPILE_MIN_STEPS)."""
     if requested not in MODES:
         raise ValueError(f"unknown compile mode {requested!r}; known: {', '.join(MODES)}")
     cuda = torch.device(device).type == "cuda"
@@ -57,15 +64,19 @@ def mode_for(requested: str, device, step, graphs: bool = True, cpu_compile: boo
         raise ValueError("compile mode graphed needs CUDA and a step that a graph can hold (graph_safe)")
     if requested != "auto":
         return requested
+    if cuda and graphs and graph_safe:
+        return "graphed"
+    if steps is not None and steps < COMPILE_MIN_STEPS:
+        return "eager"
     if cuda:
-        return "graphed" if graphs and graph_safe else "compiled"
+        return "compiled"
     pays = cpu_compile and getattr(step, "compile_pays_on_cpu", False)
     return "compiled" if pays and cpp_compiler() is not None else "eager"
 
 
-def accelerated(step, requested: str, device, graphs=True, cpu_compile=True, backend="inductor"):
+def accelerated(step, requested: str, device, graphs=True, cpu_compile=True, backend="inductor", steps=None):
     """`step` as it runs under the config's compile mode `requested` (mode_for's arguments)."""
-    mode = mode_for(requested, device, step, graphs, cpu_compile)
+    mode = mode_for(requested, device, step, graphs, cpu_compile, steps)
     return step if mode == "eager" else AcceleratedStep(step, mode, backend)
 
 

@@ -164,14 +164,15 @@ class PackStep:
         return torch.cat(out, 0)
 
 
-def accelerate_pack(step: PackStep, requested: str, device, backend: str = "inductor"):
-    """The pack's step under the compile mode `requested`: captured whole as
-    one CUDA graph where every branch would be graphed, else each branch in its
-    own mode (a branch no graph can hold does not keep the others eager)."""
-    modes = [mode_for(requested, device, b) for b in step.branches]
+def accelerate_pack(step: PackStep, requested: str, device, backend: str = "inductor", steps=None):
+    """The pack's step under the compile mode `requested` (for a run of
+    `steps`): captured whole as one CUDA graph where every branch would be
+    graphed, else each branch in its own mode (a branch no graph can hold does
+    not keep the others eager)."""
+    modes = [mode_for(requested, device, b, steps=steps) for b in step.branches]
     if len(modes) > 1 and all(m == "graphed" for m in modes):
         return AcceleratedStep(step, "graphed", backend)
-    step.branches = [accelerated(b, requested, device, backend=backend) for b in step.branches]
+    step.branches = [accelerated(b, requested, device, backend=backend, steps=steps) for b in step.branches]
     return step
 
 

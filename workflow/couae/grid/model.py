@@ -106,7 +106,7 @@ def build_run(
     """
     seeds = list(settings.seeds if seeds is None else seeds)
     step = settings.model_type.build_step(GridNetworks(settings, seeds, device, dtype, stacked))
-    step = accelerated(step, compile_mode, device, graphs=True, backend=backend)
+    step = accelerated(step, compile_mode, device, graphs=True, backend=backend, steps=settings.iterations)
     sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
     data = torch.as_tensor(train_data, dtype=dtype, device=device)
     return TrainingRun(step, sampler, data)

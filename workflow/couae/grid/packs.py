@@ -100,7 +100,7 @@ def build_pack(
         steps.append(widest.model_type.build_step(BranchNetworks(widest, seeds, device, dtype)))
     data = torch.cat([m.run.data for m in ordered])
     pack = PackRun.build(ordered, steps, data)
-    pack.step_fn = accelerate_pack(pack.step_fn, compile_mode, device, backend)
+    pack.step_fn = accelerate_pack(pack.step_fn, compile_mode, device, backend, settings[0].iterations)
     for m in members:
         m.mode = getattr(pack.step_fn, "mode", None) or getattr(pack.step_fn.branches[m.branch], "mode", "eager")
     return pack

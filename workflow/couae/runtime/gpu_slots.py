@@ -4,14 +4,17 @@ Snakemake's `--resources gpu=N` only counts GPU jobs; it does not say which
 device each should use, and its resources are whole numbers. Each job
 therefore takes a slot itself, with flocks on files in a machine-wide folder:
 
-- a whole-GPU job (CelebA) holds its device's lock exclusively;
-- a job with a share s < 1 of a GPU (grid jobs; `grid.gpu_share`) holds the
-  device's lock shared, so no whole-GPU job starts beside it, and one of
-  round(1 / s) places on that device exclusively. Locally such jobs declare
-  `gpu=0` to Snakemake (a sliver is not a GPU), and these places bound them.
-- a whole-GPU job that finds a device busy holds the device's turnstile while
-  it waits; a share job passes the turnstile before it takes a place, so new
-  grid jobs queue behind a waiting CelebA job rather than starving it.
+- a whole-GPU job (CelebA) holds its device's lock exclusively: one per device;
+- a job with a share s < 1 of a GPU (grid jobs; `grid.gpu_share`) holds one of
+  round(1 / s) places on a device. Locally such jobs declare `gpu=0` to
+  Snakemake (a sliver is not a GPU), and these places bound them.
+
+The two kinds do not wait for each other: a CelebA step is bound by its
+arithmetic and a grid step by the latency of its small kernels (a graphed
+grid step keeps an H200 under 1 % busy), so grid jobs run beside a CelebA
+job rather than queue behind it (the quick preset on an H200 spent most of
+its grid jobs' time waiting for CelebA jobs to release the device when they
+did wait).
 
 Devices are tried in order, waiting while none has room. The job then sees
 only its device (CUDA_VISIBLE_DEVICES). The operating system drops a lock when
@@ -94,22 +97,12 @@ def places(share: float) -> int:
 
 
 def _try_share(index: int, folder: Path, share: float) -> list | None:
-    """The locks that give this process a place on device `index`, or None."""
-    turnstile = _lock(folder / f"gpu{index}.turnstile.lock", fcntl.LOCK_SH)
-    if turnstile is None:  # a whole-GPU job is waiting for this device
-        return None
-    try:
-        device = _lock(folder / f"gpu{index}.lock", fcntl.LOCK_SH)
-        if device is None:
-            return None
-        for place in range(places(share)):
-            held = _lock(folder / f"gpu{index}.{place}.lock", fcntl.LOCK_EX)
-            if held is not None:
-                return [device, held]
-        device.close()
-        return None
-    finally:
-        turnstile.close()
+    """The lock that gives this process a place on device `index`, or None."""
+    for place in range(places(share)):
+        held = _lock(folder / f"gpu{index}.{place}.lock", fcntl.LOCK_EX)
+        if held is not None:
+            return [held]
+    return None
 
 
 def _try_whole(index: int, folder: Path) -> list | None:
@@ -122,28 +115,18 @@ def acquire_slot(n_devices: int, folder: Path, poll_seconds: float = 1.0, share:
     for this process's life. Returns the device's index."""
     folder.mkdir(parents=True, exist_ok=True)
     places(share)  # checks the share
-    turnstile = None  # held by a whole-GPU job while it waits, so that new share jobs queue behind it
     logged = False
-    try:
-        while True:
-            for index in range(n_devices):
-                locks = _try_whole(index, folder) if share >= 1 else _try_share(index, folder, share)
-                if locks is not None:
-                    _held.extend(locks)
-                    return index
-            if share >= 1 and turnstile is None:
-                for index in range(n_devices):
-                    turnstile = _lock(folder / f"gpu{index}.turnstile.lock", fcntl.LOCK_EX)
-                    if turnstile is not None:
-                        break
-            if not logged:
-                what = "a free GPU" if share >= 1 else f"a free place for a {share:g} share of a GPU"
-                log.info("waiting for %s (%d devices, slots in %s)", what, n_devices, folder)
-                logged = True
-            time.sleep(poll_seconds)
-    finally:
-        if turnstile is not None:
-            turnstile.close()
+    while True:
+        for index in range(n_devices):
+            locks = _try_whole(index, folder) if share >= 1 else _try_share(index, folder, share)
+            if locks is not None:
+                _held.extend(locks)
+                return index
+        if not logged:
+            what = "a free GPU" if share >= 1 else f"a free place for a {share:g} share of a GPU"
+            log.info("waiting for %s (%d devices, slots in %s)", what, n_devices, folder)
+            logged = True
+        time.sleep(poll_seconds)
 
 
 def claim_gpu(share: float = 1.0) -> str | None:
