@@ -142,7 +142,10 @@ def test_auto_resolves_by_device_and_step():
 def test_steps_say_whether_a_graph_can_hold_them(train_data):
     built = {e: grid_model.build_run(small_settings(e), train_data).step_fn for e in EXPERIMENTS.values()}
     assert built["couae"].graph_safe and built["vae"].graph_safe and built["coulombgan"].graph_safe
-    assert not built["learnedae"].graph_safe  # draws its features on the CPU each step
+    assert built["learnedae"].graph_safe  # its features are drawn before each block, its checks run after it
+    learned = small_settings("learnedae")
+    pair = dataclasses.replace(learned, model_params={**learned.model_params, "data_dependent": True})
+    assert not grid_model.build_run(pair, train_data).step_fn.graph_safe  # the pair part: not captured yet
     gan = small_settings("coulombgan")
     decayed = dataclasses.replace(gan, model_params={**gan.model_params, "decay": 0.1})
     assert grid_model.build_run(decayed, train_data).step_fn.graph_safe  # its schedule runs on the device

@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -140,7 +141,11 @@ def test_the_kernel_step_increases_the_mmd_and_each_side_follows_its_own_gradien
     for group in step.optimizer.param_groups + step.kernel_optimizer.param_groups:
         group["lr"] = 0.0  # one step that moves nothing, to read the gradients it used
     states = [g.get_state() for g in step.feature_generators]
-    step(x, {"prior": prior})
+
+    def one_step():  # the draws the loop gives a step: the prior's and the step's own features (draw_block)
+        step(x, {"prior": prior, **{name: v[0] for name, v in step.draw_block(1).items()}})
+
+    one_step()
     # the gradients the step used, recomputed from the same features
     for g, state in zip(step.feature_generators, states, strict=True):
         g.set_state(state)
@@ -152,7 +157,7 @@ def test_the_kernel_step_increases_the_mmd_and_each_side_follows_its_own_gradien
     torch.testing.assert_close(step.kernel.spectral.weights[0].grad, kernel_grad)
     step.kernel_optimizer.param_groups[0]["lr"] = kernel_lr  # the codes stay put: only the kernel moves
     for _ in range(30):
-        step(x, {"prior": prior})
+        one_step()
     after = mmd2()
     assert bool((after > 1.5 * before).all()), (before, after)
 
@@ -163,14 +168,20 @@ def test_a_collapsed_kernel_is_reported_once(caplog, monkeypatch):
     run = grid_model.build_run(settings, torch.randn(500, 2).numpy())
     step = run.step_fn
     x, prior = run.data[:100].expand(len(settings.seeds), -1, -1), torch.randn(len(settings.seeds), 100, 2)
+    row = torch.zeros(len(settings.seeds), len(step.term_names))
+
+    def block(k):  # one step, then its block's end (where the check runs)
+        step(x, {"prior": prior, **{name: v[0] for name, v in step.draw_block(1).items()}})
+        step.after_block(k, row)
+
     with caplog.at_level("WARNING"):
-        step(x, {"prior": prior})
+        block(1)
         assert not step.collapsed  # at initialisation E|w|^2 is about 0.07 per seed
         with torch.no_grad():
             step.kernel.spectral.weights[-1].mul_(1e-3)  # frequencies 1000 times smaller: a flat kernel
             step.kernel.spectral.biases[-1].mul_(1e-3)
-        for _ in range(2):
-            step(x, {"prior": prior})
+        for k in (2, 3):
+            block(k)
     assert step.collapsed and caplog.text.count("the learned kernel has collapsed") == 1
 
 
@@ -248,6 +259,48 @@ def test_extra_kernel_steps_move_only_the_kernel():
     kernel_before = [p.detach().clone() for p in step.kernel.parameters()]
     encoder_before = [p.detach().clone() for p in step.encoder.parameters()]
     prior = torch.randn(3, 100, 2, generator=torch.Generator().manual_seed(2))
-    step._kernel_step(run.data[None].expand(3, -1, -1), prior, contextlib.nullcontext())
+    features = step.kernel.draw(step.feature_generators, "cpu")
+    step._kernel_step(run.data[None].expand(3, -1, -1), prior, contextlib.nullcontext(), features)
     assert any(not torch.equal(a, b) for a, b in zip(kernel_before, step.kernel.parameters(), strict=True))
     assert all(torch.equal(a, b) for a, b in zip(encoder_before, step.encoder.parameters(), strict=True))
+
+
+def test_a_blocks_features_are_the_numbers_its_steps_would_draw_one_by_one():
+    """draw_block takes, from each seed's stream, what the steps took themselves
+    (per step its own features, then each extra kernel step's), so the numbers
+    of a run are those of a step that draws as it goes."""
+    settings = small_settings("learnedae", seeds=[0, 1])
+    settings = dataclasses.replace(settings, model_params={**settings.model_params, "kernel_steps": 2})
+    step = grid_model.build_run(settings, torch.randn(100, 2).numpy()).step_fn
+    states = [g.get_state() for g in step.feature_generators]
+    block = step.draw_block(3)
+    assert block["features/spectral"].shape == (3, 2, 2, settings.model_params["features"], 16)
+    for g, state in zip(step.feature_generators, states, strict=True):
+        g.set_state(state)
+    for t in range(3):
+        for k in range(2):
+            one = step.kernel.draw(step.feature_generators, "cpu")
+            assert torch.equal(block["features/spectral"][t][:, k], one.spectral)
+            assert torch.equal(block["features/phase"][t][:, k], one.phase)
+
+
+def test_a_learned_kernel_run_stopped_inside_a_block_resumes_bit_for_bit(tmp_path):
+    """The block's features were drawn at its start: the cut block's checkpoint
+    keeps the streams' state from before it, and the resumed run draws it again."""
+    from couae.core.training import Interrupted, train, try_resume
+
+    settings = small_settings("learnedae", iterations=40, log_every=40, checkpoint_every=40)
+    data = torch.randn(200, 2, generator=torch.Generator().manual_seed(3)).numpy()
+    fp, ckpt = settings.fingerprint(), tmp_path / "ckpt.pt"
+    straight = train(grid_model.build_run(settings, data), 40, 40, 40)
+    calls = []
+    with pytest.raises(Interrupted):
+        train(
+            grid_model.build_run(settings, data), 40, 40, 40, ckpt, fp, stop=lambda: calls.append(1) or len(calls) > 15
+        )
+    resumed = grid_model.build_run(settings, data)
+    assert try_resume(resumed, ckpt, fp) and resumed.block["done"] == 16
+    train(resumed, 40, 40, 40)
+    for a, b in zip(straight.step_fn.kernel.parameters(), resumed.step_fn.kernel.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert np.array_equal(straight.history_array(), resumed.history_array())

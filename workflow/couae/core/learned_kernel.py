@@ -170,18 +170,26 @@ class LearnedKernel(nn.Module):
     def n_parts(self) -> int:
         return 1 if self.pair is None else 2
 
-    def draw(self, generators: list[torch.Generator], device, dtype=torch.float32) -> FeatureDraws:
-        """This step's features from one generator per seed (drawn on the CPU:
-        the same numbers on any device)."""
+    def draw(self, generators: list[torch.Generator], device, dtype=torch.float32, times=None) -> FeatureDraws:
+        """Features from one generator per seed (drawn on the CPU: the same
+        numbers on any device): one set, (S, N, h) as a step uses them, or
+        `times` sets one after another, (times, S, N, h)."""
         s, h = self.settings, self.latent_dim
         parts = {"spectral": [], "phase": [], "pair": [], "pair_phase": []}
         for gen in generators:
-            parts["spectral"].append(torch.randn(s.features, h, generator=gen))
-            parts["phase"].append(_phases(s.features, gen))
-            if self.pair is not None:
-                parts["pair"].append(torch.randn(s.pair_features, h, generator=gen))
-                parts["pair_phase"].append(_phases(s.pair_features, gen))
-        stacked = {k: torch.stack(v).to(device, dtype) if v else None for k, v in parts.items()}
+            own = {k: [] for k in parts}
+            for _ in range(times or 1):
+                own["spectral"].append(torch.randn(s.features, h, generator=gen))
+                own["phase"].append(_phases(s.features, gen))
+                if self.pair is not None:
+                    own["pair"].append(torch.randn(s.pair_features, h, generator=gen))
+                    own["pair_phase"].append(_phases(s.pair_features, gen))
+            for k, v in own.items():
+                if v:
+                    parts[k].append(torch.stack(v))
+        stacked = {k: torch.stack(v, 1).to(device, dtype) if v else None for k, v in parts.items()}
+        if times is None:
+            stacked = {k: None if v is None else v[0] for k, v in stacked.items()}
         return FeatureDraws(**stacked)
 
     def frequencies(self, draws: FeatureDraws) -> torch.Tensor:
@@ -358,7 +366,13 @@ class LearnedKernelObjective:
 class LearnedKernelStep:
     """The autoencoder's descent step and the kernel's ascent step, simultaneous
     (both from the same batch and features, each network moved by its own
-    objective's gradient only), with one optimiser each."""
+    objective's gradient only), with one optimiser each.
+
+    Its random features are drawn a block of steps at a time, before the block
+    (`draw_block`), from each seed's own stream in the order the steps use
+    them: the step itself draws nothing on the CPU, so a CUDA graph can hold
+    it. The Gram matrix's smallest eigenvalue and the collapse check run at
+    block ends (`after_block`), outside the step."""
 
     encoder: nn.Module
     decoder: nn.Module
@@ -371,11 +385,17 @@ class LearnedKernelStep:
     autocast_dtype: torch.dtype | None = None
     term_names: tuple[str, ...] = TERM_NAMES
     sampling_network = "decoder"
-    graph_safe = False  # draws its features on the CPU each step, and checks the Gram matrix's eigenvalues
     compile_pays_on_cpu = False  # benchmarks/train_grid.py: compiled runs at eager's rate on a CPU (0.96x)
     seeds: tuple[int, ...] = ()  # (the sensitivity check's fixed draws come from each seed's own stream)
-    calls: int = 0  # steps this process has taken (for the collapse check)
+    checked: int = 0  # the last COLLAPSE_CHECK_EVERY-step mark the collapse was checked at (this process)
     collapsed: bool = False  # said once per process
+    last: tuple | None = None  # the last step's codes, prior draws and features (for the Gram check)
+
+    @property
+    def graph_safe(self) -> bool:
+        """A CUDA graph can hold the step; not with the pair-dependent part, whose
+        checkpointed row blocks and Jacobians have not been captured yet."""
+        return self.kernel.pair is None
 
     def networks(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder, "kernel": self.kernel}
@@ -389,14 +409,32 @@ class LearnedKernelStep:
     def generators(self) -> dict[str, torch.Generator]:
         return {f"kernel_features/{k}": g for k, g in enumerate(self.feature_generators)}
 
+    def draw_block(self, n_steps: int) -> dict[str, torch.Tensor]:
+        """The features of `n_steps` steps, from each seed's stream in the order
+        the steps draw them (per step: its own, then each extra kernel step's):
+        (n_steps, S, kernel_steps, ...) per part, on the CPU."""
+        k = self.objective.settings.kernel_steps
+        drawn = self.kernel.draw(self.feature_generators, "cpu", times=n_steps * k)
+        return {
+            f"features/{name}": value.unflatten(0, (n_steps, k)).transpose(1, 2)
+            for name, value in vars(drawn).items()
+            if value is not None
+        }
+
+    @staticmethod
+    def _features(draws, k: int, dtype) -> FeatureDraws:
+        """The k-th set of this step's features (0: the step's own; k > 0: extra kernel step k's)."""
+        parts = {name.split("/", 1)[1]: value[:, k].to(dtype) for name, value in draws.items() if "/" in name}
+        return FeatureDraws(**parts)
+
     def __call__(self, x, draws):
         dtype = next(self.kernel.parameters()).dtype
-        features = self.kernel.draw(self.feature_generators, x.device, dtype)
+        features = self._features(draws, 0, dtype)
         autocast = contextlib.nullcontext()
         if self.autocast_dtype is not None:
             autocast = torch.autocast(x.device.type, dtype=self.autocast_dtype)
-        for _ in range(self.objective.settings.kernel_steps - 1):  # the kernel's extra ascent steps, codes fixed
-            self._kernel_step(x, draws["prior"], autocast)
+        for k in range(1, self.objective.settings.kernel_steps):  # the kernel's extra ascent steps, codes fixed
+            self._kernel_step(x, draws["prior"], autocast, self._features(draws, k, dtype))
         with autocast:
             terms, codes = self.objective.terms(self.kernel, features, self.encoder, self.decoder, x, draws["prior"])
         ae_params = list(self.encoder.parameters()) + list(self.decoder.parameters())
@@ -405,15 +443,27 @@ class LearnedKernelStep:
         set_own_gradients((terms[:, 0].sum(), ae_params), (-terms[:, 3].sum(), list(self.kernel.parameters())))
         self.optimizer.step()
         self.kernel_optimizer.step()
-        eigen = smallest_eigenvalue(self.kernel, codes.detach(), draws["prior"].to(codes.dtype), features)
-        self.calls += 1
-        if not self.collapsed and self.calls % COLLAPSE_CHECK_EVERY == 0:
-            self._check_collapse()
-        return torch.cat([terms.detach(), eigen[:, None]], dim=-1)
+        self.last = (codes.detach(), draws["prior"].to(codes.dtype), features)
+        return torch.cat([terms.detach(), torch.zeros_like(terms[:, :1])], dim=-1)  # min_eigenvalue: after_block
 
-    def _kernel_step(self, x, z_prior, autocast) -> None:
-        """One ascent step of the kernel's networks alone, on fresh features and this batch's codes."""
-        features = self.kernel.draw(self.feature_generators, x.device, next(self.kernel.parameters()).dtype)
+    def after_block(self, step: int, row: torch.Tensor) -> None:
+        """At a block's end (`step`): its history `row` (S, terms) takes the
+        smallest eigenvalue of the kernel's Gram matrix on the block's last
+        step (its codes, prior draws and features), and every
+        COLLAPSE_CHECK_EVERY steps the collapse is checked."""
+        if self.last is not None:
+            training = self.kernel.training
+            self.kernel.eval()  # a diagnostic: the critic's power iteration stays where the training left it
+            try:
+                row[:, TERM_NAMES.index("min_eigenvalue")] = smallest_eigenvalue(self.kernel, *self.last).to(row)
+            finally:
+                self.kernel.train(training)
+        if not self.collapsed and step // COLLAPSE_CHECK_EVERY != self.checked:
+            self.checked = step // COLLAPSE_CHECK_EVERY
+            self._check_collapse()
+
+    def _kernel_step(self, x, z_prior, autocast, features: FeatureDraws) -> None:
+        """One ascent step of the kernel's networks alone, on fresh `features` and this batch's codes."""
         with torch.no_grad(), autocast:
             codes = _at_least_float32(self.encoder(x))
         objective = self.objective.kernel_objective(self.kernel, features, codes, z_prior)

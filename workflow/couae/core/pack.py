@@ -154,10 +154,27 @@ class PackStep:
     def generators(self):
         return self._named("generators")
 
+    def draw_block(self, n_steps: int) -> dict[str, torch.Tensor]:
+        """The branches' own block draws (`UpdateStep.draw_block`), named '<branch>/<draw>'."""
+        out = {}
+        for b, step in enumerate(self.branches):
+            if getattr(step, "draw_block", None) is not None:
+                out.update({f"{b}/{name}": v for name, v in step.draw_block(n_steps).items()})
+        return out
+
+    def after_block(self, step: int, row: torch.Tensor) -> None:
+        """Each branch fills its own seeds' rows of the block's history row."""
+        start = 0
+        for branch, size in zip(self.branches, self.sizes, strict=True):
+            if getattr(branch, "after_block", None) is not None:
+                branch.after_block(step, row[start : start + size, : len(branch.term_names)])
+            start += size
+
     def __call__(self, x, draws):
         out, start = [], 0
         for b, (step, size) in enumerate(zip(self.branches, self.sizes, strict=True)):
-            own = {name: draws[f"{b}/{name}"] for name in step.gaussian_draws()}
+            prefix = f"{b}/"
+            own = {name[len(prefix) :]: v for name, v in draws.items() if name.startswith(prefix)}
             terms = step(x[start : start + size], own)
             out.append(F.pad(terms, (0, self.n_terms - terms.shape[-1])))
             start += size
@@ -213,7 +230,9 @@ class PackRun(TrainingRun):
             pack.block = {
                 "done": members[0].run.block["done"],
                 "terms": torch.cat([pack._padded(m.run.block["terms"]) for m in members], 1),
-                "sampler": pack.sampler.state_dict(),  # each run's sampler already stands at its block's start
+                # each run's sampler and streams already stand at its block's start
+                "sampler": pack.sampler.state_dict(),
+                "streams": {name: g.get_state() for name, g in pack.step_fn.generators().items()},
             }
         return pack
 
@@ -307,10 +326,17 @@ class PackRun(TrainingRun):
             own.set_state(stacked.get_state())
         run.block = None
         if self.block is not None:
+            streams = self.block.get("streams") or {}
             run.block = {
                 "done": self.block["done"],
                 "terms": self.block["terms"][:, member.seeds, :n].clone(),
                 "sampler": self.block["sampler"][self.members.index(member)],
+                "streams": {
+                    name: streams[f"{member.branch}/{stream}/{member.offset + index}"]
+                    for name in member.run.step_fn.generators()
+                    for stream, index in [_stream_index(name)]
+                    if f"{member.branch}/{stream}/{member.offset + index}" in streams
+                },
             }
 
     def _own_snapshot(self, member: Member, state: dict) -> dict:

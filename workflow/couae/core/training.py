@@ -115,6 +115,13 @@ class UpdateStep(Protocol):
         returns the detached loss terms (S, len(term_names))."""
         ...
 
+    # Optional, for a step whose work a CUDA graph must hold whole:
+    # draw_block(n_steps) -> {name: (n_steps, S, ...)}: the random numbers its next
+    #     n_steps steps take from its own streams, drawn before the block (each
+    #     step then finds its share in `draws`);
+    # after_block(step, row): at a block's end, fill the terms of its history
+    #     row (S, terms) that are measured outside the step.
+
 
 def set_own_gradients(*losses_and_params: tuple[torch.Tensor, list[nn.Parameter]]) -> None:
     """Set each parameter group's .grad to the gradient of its own loss only:
@@ -306,6 +313,10 @@ class TrainingRun:
         self.block = state.get("block")  # checkpoints written at block ends have none
         if self.block is not None:
             self.sampler.load_state_dict(self.block["sampler"])
+            streams = self.block.get("streams") or {}  # a step drawing by blocks redraws the cut block from its start
+            for name, gen in own.items():
+                if name in streams:
+                    gen.set_state(streams[name].to("cpu"))
 
     def history_array(self) -> np.ndarray:
         """(n_rows, n_seeds, n_terms) array of block-mean loss terms."""
@@ -450,11 +461,17 @@ def train(
     last_checkpoint = run.step if run.step > 0 else None
     progress = _Progress(run, total_steps, progress_seconds)
     stop = stop if checkpoint_path is not None else None  # stopping without a checkpoint would lose the work
+    draw_block = getattr(run.step_fn, "draw_block", None)
+    after_block = getattr(run.step_fn, "after_block", None)
     while run.step < total_steps:
         block_start = time.perf_counter()
         n = min(log_every, total_steps - run.step)
         before = run.sampler.state_dict()  # a block cut short is drawn again from here
+        streams = None
         draws = run.sampler.draw(n)
+        if draw_block is not None:  # the step's own draws too, from its streams' state before the block
+            streams = {name: gen.get_state() for name, gen in run.step_fn.generators().items()}
+            draws.update(draw_block(n))
         idx = draws.pop("idx").to(device, non_blocking=True)
         # drawn in float32; the model may run in float64
         draws = {k: v.to(device, non_blocking=True).to(run.dtype) for k, v in draws.items()}
@@ -470,14 +487,17 @@ def train(
                 progress.log(run.step + t + 1)
             if stop is not None and stop() and t + 1 < n:
                 run.check_finite(terms[: t + 1], last_checkpoint)
-                run.block = {"done": t + 1, "terms": terms[: t + 1].cpu(), "sampler": before}
+                run.block = {"done": t + 1, "terms": terms[: t + 1].cpu(), "sampler": before, "streams": streams}
                 run.training_seconds += time.perf_counter() - block_start
                 run.save_checkpoint(checkpoint_path, fingerprint)
                 raise Interrupted(run.step + t + 1, checkpoint_path)
         run.check_finite(terms, last_checkpoint)
         run.step += n
         run.history_steps.append(run.step)
-        run.history.append(terms.mean(0).cpu())  # also waits for the device
+        row = terms.mean(0)
+        if after_block is not None:
+            after_block(run.step, row)
+        run.history.append(row.cpu())  # also waits for the device
         if run.step in snapshot_steps:
             run.snapshots[run.step] = snapshot(run)
         run.training_seconds += time.perf_counter() - block_start
