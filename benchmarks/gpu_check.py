@@ -112,6 +112,16 @@ class Report:
     def __init__(self):
         self.data, self.failures = {}, []
 
+    def attempt(self, name, fn):
+        """fn(), or None with a failed check named `name` where it raises: one
+        failing part (a step a graph cannot capture, say) must not end the one run."""
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 (reported, with its type and message, as a failed check)
+            self.data.setdefault("errors", {})[name] = f"{type(exc).__name__}: {exc}"
+            self.check(name, 1, 0, f"raised {type(exc).__name__}: {str(exc)[:300]}")
+            return None
+
     def check(self, name, value, limit, what):
         ok = bool(value <= limit)
         self.data.setdefault("checks", {})[name] = {"value": float(value), "limit": limit, "ok": ok, "what": what}
@@ -172,16 +182,20 @@ def correctness(report, device, sizes):
         report.data.setdefault("loss_curves", {})[label] = {"float64_cpu": ref[:, :, 0].tolist(),
                                                             "float32_device": ours[:, :, 0].tolist()}  # fmt: skip
         for mode in device_modes(device) if device.type == "cuda" or experiment == COULOMB else []:
-            try:
+            if mode == "graphed" and not grid_model.build_run(settings, data, "cpu").step_fn.graph_safe:
+                report.data.setdefault("skipped", []).append(f"{label} {mode}: its step says no graph can hold it")
+                continue
+
+            def accelerated_history(mode=mode, settings=settings):
                 run = grid_model.build_run(
                     settings, data, device, compile_mode=mode, backend=_common.backend_for(device)
                 )
-            except ValueError as exc:  # a step no graph can hold (the learned kernel's CPU draws)
-                report.data.setdefault("skipped", []).append(f"{label} {mode}: {exc}")
-                continue
-            got = train(run, steps, log, steps).history_array()
-            report.check(f"{label}: {mode} vs eager on {device}, step {log}", relative(got[0], ours[0]), 1e-4,
-                         "relative loss difference")  # fmt: skip
+                return train(run, steps, log, steps).history_array()
+
+            got = report.attempt(f"{label}: {mode} on {device} runs", accelerated_history)
+            if got is not None:
+                report.check(f"{label}: {mode} vs eager on {device}, step {log}", relative(got[0], ours[0]), 1e-4,
+                             "relative loss difference")  # fmt: skip
     pack_correctness(report, device, sizes)
 
     settings = grid_settings(COULOMB, sizes.width, 2, 10, 10)
@@ -240,11 +254,16 @@ def pack_correctness(report, device, sizes):
         report.check(f"pack member {specs[jobs.index(job)]} on {device} vs alone, CPU float64, step {log}",
                      relative(ours[0], ref[0]), 1e-3, "relative loss difference")  # fmt: skip
     mode = device_modes(device)[-1]
-    with tempfile.TemporaryDirectory() as folder:
-        jobs = pack_jobs(specs, steps, log, min(sizes.seeds, 4), folder)
-        fast = packs.train_pack(jobs, device, compile_mode=mode, backend=_common.backend_for(device))
-    worst = max(relative(f.run.history_array()[0], e.run.history_array()[0]) for f, e in zip(fast, eager, strict=True))
-    report.check(f"pack {mode} vs eager on {device}, step {log}", worst, 1e-4, "largest relative loss difference")
+
+    def accelerated_pack():
+        with tempfile.TemporaryDirectory() as folder:
+            jobs = pack_jobs(specs, steps, log, min(sizes.seeds, 4), folder)
+            return packs.train_pack(jobs, device, compile_mode=mode, backend=_common.backend_for(device))
+
+    fast = report.attempt(f"pack {mode} on {device} runs", accelerated_pack)
+    if fast is not None:
+        worst = max(relative(f.run.history_array()[0], e.run.history_array()[0]) for f, e in zip(fast, eager))
+        report.check(f"pack {mode} vs eager on {device}, step {log}", worst, 1e-4, "largest relative loss difference")
 
 
 def celeba_correctness(report, device, sizes):
@@ -345,16 +364,22 @@ def pack_speed(report, device, sizes):
     rates = {}
     with tempfile.TemporaryDirectory() as folder:
         for pack in _common.workflow_packs(config):
-            start = time.perf_counter()
-            run = _common.built_pack(config, pack, device, folder)
-            per_step = timed_steps(run, sizes.grid_timed, device)
-            rates[pack.name] = {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "s_per_step": per_step,
-                                "run_steps_per_s": len(run.sampler.seeds) / per_step,
-                                "mode": getattr(run.step_fn, "mode", None) or
-                                ", ".join(sorted({getattr(b, "mode", "eager") for b in run.step_fn.branches})),
-                                "s_to_build_and_time": time.perf_counter() - start}  # fmt: skip
-            r = rates[pack.name]
-            print(f"pack {pack.name}: {r['runs']} runs, {r['seeds']} seeds, {1e6 * per_step:.0f} µs a step "
+
+            def timed_pack(pack=pack):
+                start = time.perf_counter()
+                run = _common.built_pack(config, pack, device, folder)
+                per_step = timed_steps(run, sizes.grid_timed, device)
+                modes = {getattr(b, "mode", "eager") for b in run.step_fn.branches}
+                return {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "s_per_step": per_step,
+                        "run_steps_per_s": len(run.sampler.seeds) / per_step,
+                        "mode": getattr(run.step_fn, "mode", None) or ", ".join(sorted(modes)),
+                        "s_to_build_and_time": time.perf_counter() - start}  # fmt: skip
+
+            r = report.attempt(f"pack {pack.name} timed", timed_pack)
+            if r is None:
+                continue
+            rates[pack.name] = r
+            print(f"pack {pack.name}: {r['runs']} runs, {r['seeds']} seeds, {1e6 * r['s_per_step']:.0f} µs a step "
                   f"({r['run_steps_per_s']:.0f} run-steps/s, {r['mode']})", flush=True)  # fmt: skip
     report.data["packs"] = rates
 
@@ -370,12 +395,20 @@ def celeba_speed(report, device, sizes):
             over["model"] = {"channels": sizes.celeba_channels}
         settings = celeba_training_settings(load_config({"celeba": over}), COULOMB, 1.0, 0)
         for mode in ["eager", "auto"] if device.type == "cuda" else ["eager"]:
-            run = image_model.build_run(settings, images, device, compile_mode=mode)
-            per_step = timed_steps(run, sizes.celeba_timed, device)
-            name = f"{precision} {getattr(run.step_fn, 'mode', 'eager')}"
+
+            def timed_images(mode=mode, settings=settings):
+                run = image_model.build_run(settings, images, device, compile_mode=mode)
+                per_step = timed_steps(run, sizes.celeba_timed, device)
+                return getattr(run.step_fn, "mode", "eager"), per_step, train_celeba.flops_per_step(run)
+
+            got = report.attempt(f"CelebA {precision} {mode} timed", timed_images)
+            if got is None:
+                continue
+            ran, per_step, flops = got
+            name = f"{precision} {ran}"
             celeba[name] = {"images_per_s": batch / per_step, "s_per_step": per_step, "precision": precision,
                             "workflow": mode == "auto" or device.type != "cuda",  # as the workflow runs it
-                            "tflops_per_s": train_celeba.flops_per_step(run) / per_step / 1e12}  # fmt: skip
+                            "tflops_per_s": flops / per_step / 1e12}  # fmt: skip
             print(f"CelebA {COULOMB} x1 {name}: {batch / per_step:.0f} images/s", flush=True)
     report.data["celeba"] = celeba
     report.data["matmul_tflops"] = _common.matmul_rate(device, 512 if sizes.celeba_channels else 8192)
@@ -433,21 +466,29 @@ def slice_run(report, device, sizes):
     out = {}
     with tempfile.TemporaryDirectory() as folder:
         for pack in _common.workflow_packs(config):
-            run = _common.built_pack(config, pack, device, folder)
-            train(run, log_every, log_every, log_every)  # warm-up: the capture and the allocator
-            _common.synchronise(device)
-            start, done = time.perf_counter(), 0
-            while done < sizes.slice_steps and time.perf_counter() - start < sizes.slice_seconds:
-                train(run, run.step + log_every, log_every, log_every)
-                done += log_every
-            _common.synchronise(device)
-            seconds = time.perf_counter() - start
-            finite = bool(np.isfinite(run.history_array()).all())
-            out[pack.name] = {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "steps": done,
-                              "seconds": seconds, "s_per_step": seconds / done, "finite_losses": finite}  # fmt: skip
-            print(f"slice {pack.name}: {done} steps of {len(pack.runs)} runs in {seconds:.1f} s "
-                  f"({1e6 * seconds / done:.0f} µs a step)", flush=True)  # fmt: skip
-            report.check(f"slice {pack.name}: every loss finite", 0 if finite else 1, 0, "non-finite losses")
+
+            def trained(pack=pack):
+                run = _common.built_pack(config, pack, device, folder)
+                train(run, log_every, log_every, log_every)  # warm-up: the capture and the allocator
+                _common.synchronise(device)
+                start, done = time.perf_counter(), 0
+                while done < sizes.slice_steps and time.perf_counter() - start < sizes.slice_seconds:
+                    train(run, run.step + log_every, log_every, log_every)
+                    done += log_every
+                _common.synchronise(device)
+                seconds = time.perf_counter() - start
+                finite = bool(np.isfinite(run.history_array()).all())
+                return {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "steps": done, "seconds": seconds,
+                        "s_per_step": seconds / done, "finite_losses": finite}  # fmt: skip
+
+            r = report.attempt(f"slice {pack.name} runs", trained)
+            if r is None:
+                continue
+            out[pack.name] = r
+            print(f"slice {pack.name}: {r['steps']} steps of {r['runs']} runs in {r['seconds']:.1f} s "
+                  f"({1e6 * r['s_per_step']:.0f} µs a step)", flush=True)  # fmt: skip
+            report.check(f"slice {pack.name}: every loss finite", 0 if r["finite_losses"] else 1, 0,
+                         "non-finite losses")  # fmt: skip
     report.data["slice"] = out
 
 
@@ -458,36 +499,38 @@ def projection(report, sizes):
     """GPU minutes per rule of the paper configuration, from the measured packs."""
     config = load_config()
     iterations = config["grid"]["training"]["iterations"]
-    sharing_ = report.data["sharing"]["speedup"]
-    every = {name: r["s_per_step"] for name, r in report.data["packs"].items()}
-    paper_packs = {name: r["s_per_step"] for name, r in report.data["slice"].items()}
+    sharing_ = report.data.get("sharing", {}).get("speedup", 1.0)
+    every = {name: r["s_per_step"] for name, r in report.data.get("packs", {}).items()}
+    paper_packs = {name: r["s_per_step"] for name, r in report.data.get("slice", {}).items()}
     rows = {}
 
     def grid_row(label, step_seconds, source):
+        if not step_seconds:
+            return  # nothing measured (its part failed: see the checks)
         alone, side = _common.projected_minutes(iterations, step_seconds, sharing_)
         rows[label] = {"minutes_one_at_a_time": alone, "minutes_side_by_side": side, "packs": len(step_seconds),
                        "from": source}  # fmt: skip
 
     grid_row("paper grid rows", paper_packs, "the slice (d): measured steps of the real packs")
     grid_row("every grid row", every, f"(b): {sizes.grid_timed} timed steps per pack")
-    precision = config["celeba"]["training"]["mixed_precision"]
-    ran = [v for v in report.data["celeba"].values() if v["workflow"]]
-    celeba = min(v["s_per_step"] for v in [v for v in ran if v["precision"] == precision] or ran)
-    celeba_runs = S.runs(config, "celeba")
-    paper_cells = [(e, w) for e, w in celeba_runs if config["celeba"]["experiments"][e].get("paper")]
-    per_run = config["celeba"]["training"]["iterations"] * celeba / 60
-    seeds = len(S.seeds(config, "celeba"))
-    rows["celeba paper cells"] = {"minutes_one_at_a_time": per_run * len(paper_cells) * seeds, "runs": len(paper_cells),
-                                  "from": "(b): x1's step time for every width (an upper bound)"}  # fmt: skip
-    rows["celeba every cell"] = {"minutes_one_at_a_time": per_run * len(celeba_runs) * seeds, "runs": len(celeba_runs),
-                                 "from": "(b): x1's step time for every width (an upper bound)"}  # fmt: skip
-    report.data["projection_minutes"] = rows
     report.data["projection_assumptions"] = [
         _common.PROJECTION_FORMULA,
         f"{iterations} steps per grid run, every pack at the measured step time (a step costs the same at any step)",
         f"pack jobs sharing one GPU: the measured total speed-up {sharing_:.2f}x (c)",
         "evaluation, FID, the tuning rule and the theory jobs not included",
     ]
+    precision = config["celeba"]["training"]["mixed_precision"]
+    ran = [v for v in report.data.get("celeba", {}).values() if v["workflow"]]
+    if ran:  # else its part failed: see the checks
+        celeba = min(v["s_per_step"] for v in [v for v in ran if v["precision"] == precision] or ran)
+        celeba_runs = S.runs(config, "celeba")
+        paper_cells = [(e, w) for e, w in celeba_runs if config["celeba"]["experiments"][e].get("paper")]
+        per_run = config["celeba"]["training"]["iterations"] * celeba / 60
+        seeds = len(S.seeds(config, "celeba"))
+        source = "(b): x1's step time for every width (an upper bound)"
+        for label, cells in (("celeba paper cells", paper_cells), ("celeba every cell", celeba_runs)):
+            rows[label] = {"minutes_one_at_a_time": per_run * len(cells) * seeds, "runs": len(cells), "from": source}
+    report.data["projection_minutes"] = rows
     for label, row in rows.items():
         side = row.get("minutes_side_by_side")
         extra = f", {side:.1f} side by side" if side is not None else ""
@@ -498,27 +541,29 @@ def summary(report, device) -> None:
     """The one table printed last: the issue's targets beside what was measured."""
     checks = report.data["checks"]
     rows = [("correctness checks passed", f"{sum(c['ok'] for c in checks.values())}/{len(checks)}", "all")]
-    grid = report.data["grid_run_steps_per_s"]
-    eager = grid[f"{COULOMB} eager"]
+    grid = report.data.get("grid_run_steps_per_s", {})
+    eager = grid.get(f"{COULOMB} eager")
     for mode in device_modes(device):
-        rows.append((f"grid {COULOMB} one run, {mode}", f"{grid[f'{COULOMB} {mode}']:.0f}",
-                     f"run-steps/s, {grid[f'{COULOMB} {mode}'] / eager:.1f}x eager"))  # fmt: skip
-    for name, r in report.data["packs"].items():
+        if eager and f"{COULOMB} {mode}" in grid:
+            rows.append((f"grid {COULOMB} one run, {mode}", f"{grid[f'{COULOMB} {mode}']:.0f}",
+                         f"run-steps/s, {grid[f'{COULOMB} {mode}'] / eager:.1f}x eager"))  # fmt: skip
+    for name, r in report.data.get("packs", {}).items():
         rows.append((f"pack {name} ({r['runs']} runs, {r['mode']})", f"{1e6 * r['s_per_step']:.0f}",
                      f"µs a step, {r['run_steps_per_s']:.0f} run-steps/s"))  # fmt: skip
-    for name, r in report.data["slice"].items():
+    for name, r in report.data.get("slice", {}).items():
         rows.append((f"slice {name}, {r['steps']} steps", f"{1e6 * r['s_per_step']:.0f}", "µs a step, measured"))
-    gemm = report.data["matmul_tflops"]
-    for name, row in report.data["celeba"].items():
+    gemm = report.data.get("matmul_tflops", {})
+    for name, row in report.data.get("celeba", {}).items():
         dtype = "bfloat16" if row["precision"] == "bf16" else "float32"
         share = row["tflops_per_s"] / gemm[dtype]
         target = f" (target {CELEBA_MATMUL_SHARE:.0%})" if row["precision"] == "bf16" else ""
         rows.append((f"CelebA x1 {name} images/s", f"{row['images_per_s']:.0f}",
                      f"{row['tflops_per_s']:.0f} TFLOP/s, {share:.0%} of measured matmul{target}"))  # fmt: skip
-    sharing_ = report.data["sharing"]
-    rows.append(("pack jobs side by side", f"{sharing_['speedup']:.2f}x",
-                 f"grid.gpu_share {sharing_['recommended_gpu_share']:g}"))  # fmt: skip
-    for label, row in report.data["projection_minutes"].items():
+    sharing_ = report.data.get("sharing")
+    if sharing_:
+        rows.append(("pack jobs side by side", f"{sharing_['speedup']:.2f}x",
+                     f"grid.gpu_share {sharing_['recommended_gpu_share']:g}"))  # fmt: skip
+    for label, row in report.data.get("projection_minutes", {}).items():
         minutes = row.get("minutes_side_by_side", row["minutes_one_at_a_time"])
         target = f"target {TARGETS[label]:g}" if label in TARGETS else ""
         rows.append((f"{label}, GPU-minutes", f"{minutes:.1f}", f"{target}; {row['from']}".strip("; ")))
@@ -571,7 +616,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for section in [correctness, speed, sharing, slice_run]:
         start = time.perf_counter()
-        section(report, device, sizes)
+        report.attempt(
+            f"section {section.__name__} ran to its end", lambda section=section: section(report, device, sizes)
+        )
         report.data.setdefault("section_seconds", {})[section.__name__] = time.perf_counter() - start
         (args.out / "gpu_check.json").write_text(json.dumps(report.data, indent=1, default=str))  # as it goes
     projection(report, sizes)

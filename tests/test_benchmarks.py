@@ -56,6 +56,10 @@ def test_gpu_check_runs_end_to_end_on_the_cpu(tmp_path):
     assert report["sharing"]["recommended_gpu_share"] in (1.0, 0.5)
     minutes = report["projection_minutes"]
     assert minutes["paper grid rows"]["minutes_one_at_a_time"] > 0 and "the slice" in minutes["paper grid rows"]["from"]
+    # one failing part is a failed check, and the run goes on to its table
+    trial = gpu_check.Report()
+    assert trial.attempt("a part", lambda: 1 / 0) is None and trial.failures == ["a part"]
+    assert "ZeroDivisionError" in trial.data["errors"]["a part"] and trial.attempt("fine", lambda: 3) == 3
     table = result.stdout.split("against")[-1]
     assert "paper grid rows, GPU-minutes" in table and "target 15" in table and "assumptions:" in table
 
