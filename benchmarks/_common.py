@@ -60,7 +60,7 @@ def workflow_packs(config) -> list:
     return GS.packs(config, on_gpu=True)
 
 
-def built_pack(config, pack, device, folder, mode: str | None = None):
+def built_pack(config, pack, device, folder, mode: str | None = None, streams: bool = False):
     """A fresh pack of the workflow's (its runs' real settings, each variant's
     training data), its checkpoints in `folder`; its step as auto runs it on a
     GPU, eager on a CPU (no pack runs there by default, and compiling each
@@ -80,7 +80,7 @@ def built_pack(config, pack, device, folder, mode: str | None = None):
         members.append(
             packs.member(packs.PackedRun(s, data, Path(folder) / f"{variant}_{experiment}_{width}.pt"), device)
         )
-    return packs.build_pack(members, settings, device, torch.float32, mode, backend_for(device))
+    return packs.build_pack(members, settings, device, torch.float32, mode, backend_for(device), streams)
 
 
 def projected_minutes(iterations: int, step_seconds: dict[str, float], sharing: float) -> tuple[float, float]:

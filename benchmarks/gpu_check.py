@@ -264,6 +264,18 @@ def pack_correctness(report, device, sizes):
     if fast is not None:
         worst = max(relative(f.run.history_array()[0], e.run.history_array()[0]) for f, e in zip(fast, eager))
         report.check(f"pack {mode} vs eager on {device}, step {log}", worst, 1e-4, "largest relative loss difference")
+    if device.type == "cuda":
+
+        def on_streams():
+            with tempfile.TemporaryDirectory() as folder:
+                jobs = pack_jobs(specs, steps, log, min(sizes.seeds, 4), folder)
+                return packs.train_pack(jobs, device, compile_mode=mode, streams=True)
+
+        side = report.attempt(f"pack {mode} on streams on {device} runs", on_streams)
+        if side is not None:
+            worst = max(relative(f.run.history_array()[0], e.run.history_array()[0]) for f, e in zip(side, eager))
+            report.check(f"pack {mode} on streams vs eager on {device}, step {log}", worst, 1e-4,
+                         "largest relative loss difference")  # fmt: skip
 
 
 def celeba_correctness(report, device, sizes):
@@ -362,12 +374,17 @@ def pack_speed(report, device, sizes):
     """Each pack the workflow would run for the paper configuration (every grid row), timed."""
     config = paper_config(sizes)
     rates = {}
+    # on CUDA the packs of several branches also with each branch on its own stream (grid.training.pack_streams)
+    variants = [(pack, False) for pack in _common.workflow_packs(config)]
+    if device.type == "cuda":
+        variants += [(pack, True) for pack in _common.workflow_packs(config) if len({e for _, e, _ in pack.runs}) > 1]
     with tempfile.TemporaryDirectory() as folder:
-        for pack in _common.workflow_packs(config):
+        for pack, streams in variants:
+            name = pack.name + (" streams" if streams else "")
 
-            def timed_pack(pack=pack):
+            def timed_pack(pack=pack, streams=streams):
                 start = time.perf_counter()
-                run = _common.built_pack(config, pack, device, folder)
+                run = _common.built_pack(config, pack, device, folder, streams=streams)
                 per_step = timed_steps(run, sizes.grid_timed, device)
                 modes = {getattr(b, "mode", "eager") for b in run.step_fn.branches}
                 return {"runs": len(pack.runs), "seeds": len(run.sampler.seeds), "s_per_step": per_step,
@@ -375,11 +392,11 @@ def pack_speed(report, device, sizes):
                         "mode": getattr(run.step_fn, "mode", None) or ", ".join(sorted(modes)),
                         "s_to_build_and_time": time.perf_counter() - start}  # fmt: skip
 
-            r = report.attempt(f"pack {pack.name} timed", timed_pack)
+            r = report.attempt(f"pack {name} timed", timed_pack)
             if r is None:
                 continue
-            rates[pack.name] = r
-            print(f"pack {pack.name}: {r['runs']} runs, {r['seeds']} seeds, {1e6 * r['s_per_step']:.0f} µs a step "
+            rates[name] = r
+            print(f"pack {name}: {r['runs']} runs, {r['seeds']} seeds, {1e6 * r['s_per_step']:.0f} µs a step "
                   f"({r['run_steps_per_s']:.0f} run-steps/s, {r['mode']})", flush=True)  # fmt: skip
     report.data["packs"] = rates
 
@@ -500,7 +517,7 @@ def projection(report, sizes):
     config = load_config()
     iterations = config["grid"]["training"]["iterations"]
     sharing_ = report.data.get("sharing", {}).get("speedup", 1.0)
-    every = {name: r["s_per_step"] for name, r in report.data.get("packs", {}).items()}
+    every = {name: r["s_per_step"] for name, r in report.data.get("packs", {}).items() if " " not in name}
     paper_packs = {name: r["s_per_step"] for name, r in report.data.get("slice", {}).items()}
     rows = {}
 

@@ -268,3 +268,13 @@ def test_the_coulomb_gans_decay_in_a_pack_is_the_runs_own(tmp_path, data, per_te
         assert float(member.run.step_fn.generator_optimizer.param_groups[0]["lr"]) == pytest.approx(
             job.settings.model_params["generator_lr"] * 0.1 ** (99 / 100)
         )
+
+
+def test_branch_streams_are_cudas_alone(tmp_path, data):
+    """grid.training.pack_streams puts each branch on a CUDA stream of its own; on a CPU a pack with it
+    computes exactly what one without it does (the streams' effect is measured by benchmarks/gpu_check.py)."""
+    specs = [("couae", 0.25, "narrow"), ("vae", 0.25, "cited")]
+    plain = packs.train_pack(jobs(tmp_path / "plain", data, specs, iterations=50), "cpu", torch.float64)
+    side = packs.train_pack(jobs(tmp_path / "side", data, specs, iterations=50), "cpu", torch.float64, streams=True)
+    for a, b in zip(plain, side, strict=True):
+        assert all(torch.equal(x, y) for x, y in zip(tensors(a.run).values(), tensors(b.run).values(), strict=True))

@@ -13,6 +13,7 @@ GRID_GPU_SHARE = float(config["grid"]["gpu_share"])
 GRID_GPU = gpu_resource(GRID_DEVICE, GRID_GPU_SHARE)
 GRID_GPU_SHARE_ARG = gpu_share_param(GRID_GPU_SHARE)
 GRID_COMPILE = S.Untracked(config["grid"]["training"]["compile"])  # how the step runs, not what it computes
+GRID_STREAMS = S.Untracked(str(config["grid"]["training"]["pack_streams"]).lower())  # likewise
 GRID_MAIN_WIDTHS = S.main_widths(config, "grid")  # experiment -> the width label of Table 1 and Figure 2
 
 
@@ -110,10 +111,12 @@ for pack in GRID_PACKS:
             runs=S.as_json(GRID.pack_runs(config, pack)),
             device=GRID_DEVICE,
             compile=GRID_COMPILE,
+            streams=GRID_STREAMS,
             share=GRID_GPU_SHARE_ARG,
         shell:
             "grid_pack.py --name {params.name} --runs {params.runs:q} --device {params.device}"
-            " --compile {params.compile} --gpu-share {params.share} --threads {threads} > {log} 2>&1"
+            " --compile {params.compile} --streams {params.streams} --gpu-share {params.share}"
+            " --threads {threads} > {log} 2>&1"
 
 
 rule grid_evaluate:

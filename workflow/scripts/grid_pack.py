@@ -31,6 +31,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--compile", default="eager", choices=MODES, help="how the step runs (couae.core.accelerate)")
     parser.add_argument("--gpu-share", type=float, default=1.0, help="the share of a GPU this job takes")
+    parser.add_argument("--streams", choices=["true", "false"], default="false", help="each branch on its own "
+                        "CUDA stream (grid.training.pack_streams)")  # fmt: skip
     args = parser.parse_args()
     device = start_device_job(args.threads, args.device, args.gpu_share)
     runs = json.loads(args.runs)
@@ -49,7 +51,9 @@ def main() -> int:
             model.save_losses(member.run, out_dirs[member.checkpoint_path])
 
     def train(stop):
-        return packs.train_pack(jobs, device, compile_mode=args.compile, on_progress=save_losses, stop=stop)
+        return packs.train_pack(
+            jobs, device, compile_mode=args.compile, on_progress=save_losses, stop=stop, streams=args.streams == "true"
+        )
 
     def save_outputs(k, run):
         model.save_block(run, jobs[k].settings, runs[k]["out_dir"], runs[k]["snapshots"])

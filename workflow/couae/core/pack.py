@@ -126,10 +126,14 @@ class PackStep:
     sampling_network = None  # a pack generates nothing: each member's own run does
     autocast_dtype = None
 
-    def __init__(self, branches: list, sizes: list[int]):
+    def __init__(self, branches: list, sizes: list[int], streams: bool = False):
         self.branches, self.sizes = branches, sizes
         self.n_terms = max(len(b.term_names) for b in branches)
         self.term_names = tuple(f"term{k}" for k in range(self.n_terms))
+        # on CUDA, each branch on a stream of its own: a graph captured from them replays the
+        # branches side by side instead of one after the other (their kernels are latency-bound)
+        self.streams = streams and len(branches) > 1
+        self._streams: list | None = None
 
     @property
     def graph_safe(self) -> bool:
@@ -171,13 +175,25 @@ class PackStep:
             start += size
 
     def __call__(self, x, draws):
+        side = self.streams and x.is_cuda
+        if side and self._streams is None:
+            self._streams = [torch.cuda.Stream(x.device) for _ in self.branches]
+        main = torch.cuda.current_stream(x.device) if side else None
         out, start = [], 0
         for b, (step, size) in enumerate(zip(self.branches, self.sizes, strict=True)):
             prefix = f"{b}/"
             own = {name[len(prefix) :]: v for name, v in draws.items() if name.startswith(prefix)}
-            terms = step(x[start : start + size], own)
+            if side:  # forks from the main stream, joins it below (a graph's capture records both)
+                self._streams[b].wait_stream(main)
+                with torch.cuda.stream(self._streams[b]):
+                    terms = step(x[start : start + size], own)
+            else:
+                terms = step(x[start : start + size], own)
             out.append(F.pad(terms, (0, self.n_terms - terms.shape[-1])))
             start += size
+        if side:
+            for stream in self._streams:
+                main.wait_stream(stream)
         return torch.cat(out, 0)
 
 
@@ -201,7 +217,7 @@ class PackRun(TrainingRun):
     members: list[Member]
 
     @classmethod
-    def build(cls, members: list[Member], branch_steps: list, data: torch.Tensor) -> PackRun:
+    def build(cls, members: list[Member], branch_steps: list, data: torch.Tensor, streams: bool = False) -> PackRun:
         """A pack of `members` (in pack order, grouped by branch, each with its
         `branch` set) on the branches' steps, starting from each member's run."""
         order = [m.branch for m in members]
@@ -221,7 +237,7 @@ class PackRun(TrainingRun):
         steps = {(m.run.step, None if m.run.block is None else m.run.block["done"]) for m in members}
         if len(steps) != 1:
             raise ValueError(f"a pack's members start from one step; these from {sorted(steps, key=str)}")
-        pack = cls(PackStep(branch_steps, sizes), PackSampler(members, branches), data)
+        pack = cls(PackStep(branch_steps, sizes, streams), PackSampler(members, branches), data)
         pack.members = members
         for member in members:
             pack._import(member)

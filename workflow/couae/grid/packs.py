@@ -82,10 +82,17 @@ def member(job: PackedRun, device, dtype=torch.float32) -> Member:
 
 
 def build_pack(
-    members: list[Member], settings: list[GridTraining], device, dtype, compile_mode="eager", backend="inductor"
+    members: list[Member],
+    settings: list[GridTraining],
+    device,
+    dtype,
+    compile_mode="eager",
+    backend="inductor",
+    streams: bool = False,
 ) -> PackRun:
     """The pack of `members` (their `settings`, in the same order): one branch
-    per branch key, in order of first appearance."""
+    per branch key, in order of first appearance; `streams`: on CUDA, each
+    branch on a stream of its own (grid.training.pack_streams)."""
     keys = [branch_key(s) for s in settings]
     order = list(dict.fromkeys(keys))
     ranked = sorted(range(len(members)), key=lambda k: order.index(keys[k]))
@@ -99,7 +106,7 @@ def build_pack(
         widest = dataclasses.replace(settings[own[0]], width=max(settings[k].width for k in own), seeds=tuple(seeds))
         steps.append(widest.model_type.build_step(BranchNetworks(widest, seeds, device, dtype)))
     data = torch.cat([m.run.data for m in ordered])
-    pack = PackRun.build(ordered, steps, data)
+    pack = PackRun.build(ordered, steps, data, streams)
     pack.step_fn = accelerate_pack(pack.step_fn, compile_mode, device, backend, settings[0].iterations)
     for m in members:
         m.mode = getattr(pack.step_fn, "mode", None) or getattr(pack.step_fn.branches[m.branch], "mode", "eager")
@@ -114,6 +121,7 @@ def train_pack(
     backend: str = "inductor",
     on_progress=None,
     stop=None,
+    streams: bool = False,
 ) -> list[Member]:
     """Resume each run from its checkpoint and train every unfinished one to
     the end in packs; returns the members in the order of `jobs` (each run's
@@ -124,7 +132,7 @@ def train_pack(
     by_member = {id(m): s for m, s in zip(members, settings, strict=True)}
 
     def build(group):
-        return build_pack(group, [by_member[id(m)] for m in group], device, dtype, compile_mode, backend)
+        return build_pack(group, [by_member[id(m)] for m in group], device, dtype, compile_mode, backend, streams)
 
     first = settings[0]
     train_members(
