@@ -22,14 +22,19 @@ def test_rule_conda_environment_pins_what_requirements_pin():
 
 
 def rules_and_commands():
+    """(rule, the executable its shell runs) of every rule, also those defined
+    under an `if` or in a loop (a pack's rule: `name: f"grid_pack_{...}"`, its
+    script named for the part before the first placeholder)."""
     for path in sorted((REPO / "workflow/rules").glob("*.smk")):
         text = path.read_text()
-        for match in re.finditer(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, re.M | re.S):
-            body = match.group(2)
-            if re.findall(r"^    (\w+):", body, re.M) == ["input"]:
+        for match in re.finditer(r"^(\s*)rule(?: (\w+))?:\n(.*?)(?=^\s*rule[ :]|\Z)", text, re.M | re.S):
+            indent, name, body = match.groups()
+            if name is None:
+                name = re.search(r'name:\s*\n\s*f"(\w+?)_\{', body).group(1)
+            if re.findall(rf"^{indent}    (\w+):", body, re.M) == ["input"]:
                 continue  # a data set's target rule (snakemake grid): inputs only, no job of its own
             shell = re.search(r'shell:\s*\n\s*"(\S+)', body)
-            yield match.group(1), shell.group(1) if shell else None
+            yield name, shell.group(1) if shell else None
 
 
 def test_every_rule_runs_its_own_executable_script():

@@ -15,7 +15,7 @@ PROFILES = ["default", "slurm", "cluster-generic"]
 def rule_names() -> set[str]:
     names = set()
     for path in [REPO / "Snakefile", *sorted((REPO / "workflow/rules").glob("*.smk"))]:
-        names |= set(re.findall(r"^rule (\w+):", path.read_text(), re.M))
+        names |= set(re.findall(r"^\s*rule (\w+):", path.read_text(), re.M))  # also rules defined under an if
     return names
 
 

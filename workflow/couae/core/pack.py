@@ -186,15 +186,20 @@ class PackStep:
             if side:  # forks from the main stream, joins it below (a graph's capture records both)
                 self._streams[b].wait_stream(main)
                 with torch.cuda.stream(self._streams[b]):
-                    terms = step(x[start : start + size], own)
+                    terms = self.padded(step(x[start : start + size], own))
+                terms.record_stream(main)  # made on the branch's stream, read on the main one after the join
             else:
-                terms = step(x[start : start + size], own)
-            out.append(F.pad(terms, (0, self.n_terms - terms.shape[-1])))
+                terms = self.padded(step(x[start : start + size], own))
+            out.append(terms)
             start += size
         if side:
             for stream in self._streams:
                 main.wait_stream(stream)
         return torch.cat(out, 0)
+
+    def padded(self, terms: torch.Tensor) -> torch.Tensor:
+        """A branch's terms (S, its terms) with zeros up to the pack's count."""
+        return F.pad(terms, (0, self.n_terms - terms.shape[-1]))
 
 
 def accelerate_pack(step: PackStep, requested: str, device, backend: str = "inductor", steps=None):
@@ -245,7 +250,7 @@ class PackRun(TrainingRun):
         if members[0].run.block is not None:
             pack.block = {
                 "done": members[0].run.block["done"],
-                "terms": torch.cat([pack._padded(m.run.block["terms"]) for m in members], 1),
+                "terms": torch.cat([pack.step_fn.padded(m.run.block["terms"]) for m in members], 1),
                 # each run's sampler and streams already stand at its block's start
                 "sampler": pack.sampler.state_dict(),
                 "streams": {name: g.get_state() for name, g in pack.step_fn.generators().items()},
@@ -256,9 +261,6 @@ class PackRun(TrainingRun):
 
     def _branch(self, member: Member):
         return self.step_fn.branches[member.branch]
-
-    def _padded(self, terms: torch.Tensor) -> torch.Tensor:
-        return F.pad(terms, (0, self.step_fn.n_terms - terms.shape[-1]))
 
     def _network_tensors(self, member: Member):
         """(member tensor, stacked tensor) of every network parameter and buffer."""
