@@ -145,3 +145,50 @@ def test_the_decay_schedule_follows_the_optimisers_step_count_across_a_resume(tm
     train(resumed, 40, 10, 20)
     for a, b in zip(whole.step_fn.generator.parameters(), resumed.step_fn.generator.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_leave_one_out_targets_against_a_double_loop():
+    """Phi(y_i) = mean_{j != i} k(y_i, y_j) - mean_j k(y_i, x_j) and Phi(x_i) = mean_j k(x_i, y_j) -
+    mean_{j != i} k(x_i, x_j); the kept self pair differs from it by what the pair itself adds."""
+    from couae.core.coulomb_gan import leave_one_out_targets
+
+    gen = torch.Generator().manual_seed(4)
+    real = torch.randn(1, 5, 2, generator=gen, dtype=torch.float64)
+    fake = torch.randn(1, 4, 2, generator=gen, dtype=torch.float64)
+
+    def k(a, b):
+        return float(((a - b).square().sum() + PLUMMER.eps**2) ** (-PLUMMER.exponent / 2))
+
+    at_real, at_fake = leave_one_out_targets(PLUMMER, real, fake)
+    for i in range(5):
+        own = sum(k(real[0, i], real[0, j]) for j in range(5) if j != i) / 4
+        other = sum(k(real[0, i], fake[0, j]) for j in range(4)) / 4
+        assert at_real[0, i].item() == pytest.approx(own - other, rel=1e-12)
+    for i in range(4):
+        other = sum(k(fake[0, i], real[0, j]) for j in range(5)) / 5
+        own = sum(k(fake[0, i], fake[0, j]) for j in range(4) if j != i) / 3
+        assert at_fake[0, i].item() == pytest.approx(other - own, rel=1e-12)
+    # the kept self pair: the mean over all 5 pairs is (k(0) + 4 x the others' mean) / 5, so it adds
+    # (k(0) - the others' mean) / 5 to each real point's target (about k(0) / N where k(0) dominates)
+    others = torch.tensor([sum(k(real[0, i], real[0, j]) for j in range(5) if j != i) / 4 for i in range(5)],
+                          dtype=torch.float64)  # fmt: skip
+    kept = potential(PLUMMER, real, real, fake)[0]
+    torch.testing.assert_close(kept - at_real[0], (PLUMMER.eps**-PLUMMER.exponent - others) / 5)
+
+
+def test_the_decay_horizon_is_decay_steps_where_given():
+    """The GAN paper decays lrs and eps over 1,000,000 steps whatever the run's length: decay^(t / horizon)."""
+    from couae.core.training import train
+    from couae.grid import model as grid_model
+    from couae.grid.data import GridMixture
+
+    settings = small_settings("coulombgan", variant="narrow", iterations=20, seeds=[0], log_every=10,
+                              checkpoint_every=20)  # fmt: skip
+    settings = dataclasses.replace(settings, model_params={**settings.model_params, "decay": 0.1, "decay_steps": 1000})
+    mixture = GridMixture(settings.data["per_axis"], settings.data["spacing"], settings.data["std"])
+    run = train(grid_model.build_run(settings, mixture.sample(200, np.random.default_rng(0))), 20, 10, 20)
+    lr = float(run.step_fn.generator_optimizer.param_groups[0]["lr"])
+    assert lr == pytest.approx(settings.model_params["generator_lr"] * 0.1 ** (19 / 1000))
+    assert not run.step_fn.leave_out  # self_pairs: keep, the authors' code
+    loo = dataclasses.replace(settings, model_params={**settings.model_params, "self_pairs": "leave_out"})
+    assert grid_model.build_run(loo, mixture.sample(200, np.random.default_rng(0))).step_fn.leave_out

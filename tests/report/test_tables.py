@@ -60,6 +60,17 @@ def test_table1_keeps_config_order_and_paper_cells_per_variant(sections):
     assert (t1[t1.dataset == "celeba"].status == "not run").all()
 
 
+def test_a_shortened_run_shows_the_papers_value_but_no_difference(grid_evals):
+    """400 of the paper's 3,000,000 steps are not comparable with the paper: "ours - paper" stays empty."""
+    args = ("grid", grid_evals, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow"], REFERENCES)
+    short = build_table1(results_of(*args, iterations=400))
+    full = build_table1(results_of(*args, iterations=3_000_000))
+    for table in (short, full):
+        assert (table[table.row == "vae"].paper_mean == -4.4).all()
+    assert short[short.status == "ours"].difference.isna().all()
+    assert full[full.status == "ours"].difference.notna().any()
+
+
 def test_table1_shows_each_experiment_at_its_main_width(grid_evals):
     main = {"vae": 1.0, "mine": 0.5, "couae": 1.0}
     (section,) = results_of("grid", grid_evals, LABELS, main, [0.5, 1.0], SEEDS, ["narrow"], REFERENCES)

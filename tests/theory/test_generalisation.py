@@ -70,9 +70,19 @@ def test_applicability_per_kernel(name, params, dim, expected_k, failures):
     assert k_bound == (pytest.approx(expected_k) if expected_k is not None else None)
     if k_bound is not None:  # K = k(z, z), the kernel's largest value
         assert float(kernel(torch.zeros((), dtype=torch.float64))) == pytest.approx(k_bound)
-    trained = SimpleNamespace(model="mmd", latent_dim=dim)
+    trained = SimpleNamespace(model="mmd", latent_dim=dim, theorem2_data_failure=None)  # CelebA's: bounded pixels
     assert assumption_failures(trained, kernel) == failures
     assert assumption_failures(SimpleNamespace(model="vae", latent_dim=64), None) == ["vae objective, not eq. (2)"]
+
+
+def test_the_grids_gaussian_data_break_the_bounded_support_in_every_row():
+    from couae.celeba.settings import CelebATraining
+    from couae.grid.settings import GridTraining
+
+    kernel = make_kernel("imq", 8, scales=SCALES)  # otherwise every assumption holds
+    grid = SimpleNamespace(model="mmd", latent_dim=8, theorem2_data_failure=GridTraining.theorem2_data_failure)
+    assert assumption_failures(grid, kernel) == ["Gaussian data: unbounded support (the theorem needs [-M, M]^d)"]
+    assert CelebATraining.theorem2_data_failure is None  # pixels in [-1, 1]
 
 
 def test_an_unbounded_kernel_is_evaluated_with_its_range_over_the_codes():
@@ -105,7 +115,7 @@ def test_the_estimate_of_l_is_unbiased_against_a_closed_form():
     MMD^2 = 2 (c / (c + 4))^(h/2) (1 - exp(-|m|^2 / (c + 4))); errors 0.5 on average."""
     h, n, lam, shift = 3, 400, 10.0, torch.tensor([0.6, 0.0, 0.0], dtype=torch.float64)
     trained = SimpleNamespace(model="mmd", kernel="gaussian", kernel_params={"scales": [1.0]}, latent_dim=h,
-                              lam=lam, recon_weight=2.0)  # fmt: skip
+                              lam=lam, recon_weight=2.0, theorem2_data_failure=None)  # fmt: skip
     c = 2.0 * h
     exact_mmd2 = 2 * (c / (c + 4)) ** (h / 2) * (1 - math.exp(-float(shift @ shift) / (c + 4)))
 
@@ -131,7 +141,7 @@ def test_the_independent_sample_estimate_is_unbiased_against_a_closed_form():
     same closed form), its spread that of one N-sample estimate."""
     h, n, lam, shift = 3, 200, 10.0, torch.tensor([0.6, 0.0, 0.0], dtype=torch.float64)
     trained = SimpleNamespace(model="mmd", kernel="gaussian", kernel_params={"scales": [1.0]}, latent_dim=h,
-                              lam=lam, recon_weight=2.0)  # fmt: skip
+                              lam=lam, recon_weight=2.0, theorem2_data_failure=None)  # fmt: skip
     c = 2.0 * h
     expected = 2.0 * 0.25 + lam * 2 * (c / (c + 4)) ** (h / 2) * (1 - math.exp(-float(shift @ shift) / (c + 4)))
 

@@ -89,7 +89,7 @@ def test_quick_preset_makes_tables_and_figure(quick_run):
         assert list(grid.row) == experiments  # config order
         assert (grid.n_seeds == N_SEEDS).all() and grid["mean"].notna().all()
         couae = grid[grid.row == "couae"].iloc[0]
-        assert couae.paper_mean == -4.3 and couae.difference == pytest.approx(couae["mean"] + 4.3)
+        assert couae.paper_mean == -4.3 and np.isnan(couae.difference)  # a shortened run: not compared
         refs = block[block.status == "reference"]
         assert len(refs) == 2 and refs.iloc[0]["mean"] == pytest.approx(ceiling, abs=0.05)
         assert refs["mean"].max() > grid["mean"].max()  # no model beats its data set's true density

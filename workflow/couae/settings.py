@@ -22,6 +22,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from . import kernels, models
 from .parameters import ConfigError, resolve  # noqa: F401  (ConfigError: raised by the builders; re-exported)
@@ -115,6 +116,7 @@ def table_experiments(config, dataset: str) -> dict:
         },
         "widths": list(dataset_widths(config, dataset).values()),
         "seeds": seeds(config, dataset),
+        "iterations": config[dataset]["training"]["iterations"],
     }
 
 
@@ -214,6 +216,8 @@ class TrainingSettings(JobSettings):
     log_every: int
     checkpoint_every: int
     lam: float | None = optional(key="lambda")  # weight of the MMD term, for the model types that have one
+    # where the data set's data break Theorem 2's bounded support (x in [-M, M]^d), why; None: they do not
+    theorem2_data_failure: ClassVar[str | None] = None
 
     @property
     def model_type(self) -> models.ModelType:

@@ -15,10 +15,14 @@ batch energy F = 1/2 (biased MMD^2 between the real and generated batches),
 which the game drives to zero; its kernel is the experiment's kernel (the
 Plummer kernel by default).
 
-With `decay`, both learning rates and the kernel's eps fall geometrically
-over the run, reaching `decay` times their start at the last step (the GAN
-paper decays both). The schedule is read off the generator optimiser's own
-step count, so a resumed run continues it exactly.
+With `decay`, both learning rates and the kernel's eps fall geometrically,
+reaching `decay` times their start at the horizon (the run's last step, or
+`decay_steps`: the GAN paper decays both over 1,000,000 steps on its grid).
+The schedule is read off the generator optimiser's own step count, so a
+resumed run continues it exactly. `leave_out` drops each point's pair with
+itself from its own sample's mean in the targets; the authors' code keeps it,
+which adds k(0) / N to every real point's target and takes it from every
+generated one's (1 / (N eps) for the Plummer kernel with exponent 1).
 """
 
 from __future__ import annotations
@@ -40,6 +44,20 @@ def potential(kernel, points: torch.Tensor, real: torch.Tensor, fake: torch.Tens
     return kernel(pairwise_sq_dist(points, real)).mean(-1) - kernel(pairwise_sq_dist(points, fake)).mean(-1)
 
 
+def _mean_over_others(kernel, points: torch.Tensor) -> torch.Tensor:
+    """mean_{j != i} k(p_i, p_j) for every point of `points` (..., n, d): (..., n)."""
+    values = kernel(pairwise_sq_dist(points, points))
+    return (values.sum(-1) - values.diagonal(dim1=-2, dim2=-1)) / (points.shape[-2] - 1)
+
+
+def leave_one_out_targets(kernel, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Phi at each real and generated point with the point's pair with itself
+    left out of its own sample's mean: (Phi(real), Phi(fake))."""
+    at_real = _mean_over_others(kernel, real) - kernel(pairwise_sq_dist(real, fake)).mean(-1)
+    at_fake = kernel(pairwise_sq_dist(fake, real)).mean(-1) - _mean_over_others(kernel, fake)
+    return at_real, at_fake
+
+
 def _flat(samples: torch.Tensor) -> torch.Tensor:
     """(S, B, ...) samples as (S, B, d) vectors: images are points of R^(3 x 64 x 64) to the kernel."""
     return samples.flatten(2)
@@ -56,7 +74,8 @@ class CoulombGANStep:
     discriminator_optimizer: torch.optim.Optimizer
     latent_dim: int
     decay: float | None = None  # lrs and eps reach this factor at `iterations`; None: constant
-    iterations: int = 0
+    iterations: int = 0  # the decay's horizon (the run's length, or model_params.decay_steps)
+    leave_out: bool = False  # the targets without each point's pair with itself (self_pairs: leave_out)
     term_names: tuple[str, ...] = TERM_NAMES
     autocast_dtype = None  # runs in the networks' own precision (float32)
     sampling_network = "generator"
@@ -128,6 +147,8 @@ class CoulombGANStep:
         points, without gradient: (Phi(real), Phi(fake))."""
         real, fake = _flat(real.detach()), _flat(fake.detach())
         with torch.no_grad():
+            if self.leave_out:
+                return leave_one_out_targets(self.kernel, real, fake)
             return potential(self.kernel, real, real, fake), potential(self.kernel, fake, real, fake)
 
     def __call__(self, x, draws):

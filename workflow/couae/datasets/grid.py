@@ -249,6 +249,8 @@ class Grid(Dataset):
         return [
             f"grid: {t['iterations']} iterations, batch {t['batch_size']}, lambda {t['lambda']:g}; "
             f"KDE bandwidth chosen by {_selection(config)}.",
+            "grid log-likelihood: nats per 2-D test point. The paper does not state its unit; read per dimension or "
+            "in log10 its values become reachable under the cited grid's ceiling (docs/results.md).",
             *self.experiment_notes(config),
             *tuned,
         ]

@@ -31,6 +31,7 @@ class GridTraining(TrainingSettings):
 
     # The paper's grid objective is mean ||x - g(f(x))||^2: the reconstruction is unweighted.
     recon_weight: ClassVar[float] = 1.0
+    theorem2_data_failure: ClassVar[str | None] = "Gaussian data: unbounded support (the theorem needs [-M, M]^d)"
 
     data: Mapping  # the GridData the job trains on: a checkpoint never resumes on other data
     hidden: int

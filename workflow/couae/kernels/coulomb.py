@@ -16,8 +16,8 @@ The Green's function is singular at 0, so it is smoothed, in one of two ways
 
 Eq. (3) of the paper carries the Green's function's constant, 1/(2 pi) for
 h = 2 and 1/((h - 2) S_h) for h > 2 (S_h the area of the unit sphere); the
-paper's experiments (and its slides) leave it out, which rescales lambda.
-`normalised: true` puts it back.
+paper does not say whether its experiments keep it. We leave it out by
+default, which rescales lambda; `normalised: true` puts it back.
 """
 
 from __future__ import annotations

@@ -33,6 +33,16 @@ class CoulombGAN(ModelType):
             "both lrs and the kernel's eps reach this factor at the end, geometrically (the GAN paper decays "
             "them; its rate is not given); null: constant",
         ),
+        "decay_steps": Parameter(
+            {"type": ["integer", "null"], "minimum": 1},
+            "the steps over which the lrs and eps reach `decay` (the GAN paper's grid: 1,000,000); null: the run's "
+            "iterations",
+        ),
+        "self_pairs": Parameter(
+            {"enum": ["keep", "leave_out"]},
+            "the potential's targets with each point's pair with itself (the authors' code: keep, which adds "
+            "k(0) / N to a real point's target) or without it (leave_out)",
+        ),
         "kernel_scale": Parameter(
             {"enum": ["absolute", "spacing", "std"]},
             "the kernel's eps as given, or in units of the data's mode spacing or its modes' standard deviation "
@@ -95,5 +105,6 @@ class CoulombGAN(ModelType):
             networks.adam(discriminator.parameters(), p["discriminator_lr"], betas),
             latent,
             decay=p["decay"],
-            iterations=s.iterations,
+            iterations=p["decay_steps"] or s.iterations,
+            leave_out=p["self_pairs"] == "leave_out",
         )

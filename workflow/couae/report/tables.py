@@ -95,6 +95,7 @@ class Results:
     main_widths: dict  # experiment -> the width Table 1 shows (x1 where it runs, else its largest)
     widths: list  # every width some experiment runs at
     reference: pd.DataFrame | None = None  # the variant's reference rows (its ceilings), if it has any
+    shortened: bool = False  # trained for fewer iterations than the paper's: its "ours - paper" stays empty
 
 
 def check_rows(evals: pd.DataFrame, dataset: str, seeds) -> None:
@@ -129,11 +130,13 @@ def read_evaluations(paths) -> pd.DataFrame | None:
 
 
 def results_of(
-    dataset: str, evals, labels, main_widths: dict, widths, seeds, variants=("",), references=None
+    dataset: str, evals, labels, main_widths: dict, widths, seeds, variants=("",), references=None, iterations=None
 ) -> list[Results]:
     """`Results` of one dataset from its per-seed evaluations, one per variant
-    (`variants`; "" for a data set without), with the variant's reference rows.
-    The rows are checked first (`check_rows`)."""
+    (`variants`; "" for a data set without), with the variant's reference rows;
+    `iterations`, its training length (fewer than the paper's: a shortened run,
+    not compared with the paper). The rows are checked first (`check_rows`)."""
+    shortened = iterations is not None and iterations != paper.iterations(dataset)
     metric = paper.metric(dataset).column
     ran = evals is not None and len(evals) > 0
     if ran:
@@ -145,7 +148,7 @@ def results_of(
         rows = evals[evals["variant"] == variant] if ran else None
         summary = summarise(rows, metric) if rows is not None and len(rows) else None
         reference = references[references["variant"] == variant] if references is not None else None
-        sections.append(Results(dataset, variant, summary, labels, main_widths, list(widths), reference))
+        sections.append(Results(dataset, variant, summary, labels, main_widths, list(widths), reference, shortened))
     return sections
 
 
@@ -165,8 +168,8 @@ def _row(results: Results, row, paper_column, width, stats, paper_cell, status):
         "std": stats["std"] if stats is not None else np.nan,
         "paper_mean": pm,
         "paper_std": np.nan if ps is None else ps,
-        # a value made under a caveat is not comparable with the paper's
-        "difference": np.nan if marks else mean - pm,
+        # a value made under a caveat, or by a shortened run, is not comparable with the paper's
+        "difference": np.nan if marks or results.shortened else mean - pm,
         "status": status,
         "caveats": marks,
     }

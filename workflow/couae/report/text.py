@@ -55,7 +55,8 @@ def theorem2_notes(config) -> list[str]:
     t2 = config["theory"]["theorem2"]
     return [
         "xi: the largest squared reconstruction error ||x - g(f(x))||^2 over the training and validation "
-        "data, with the encoder's mean code (VAE), per seed; N = n_train, the training points.",
+        "data, with the encoder's mean code (VAE), per seed; N = n_train, the training points. A sample maximum: "
+        "a lower bound on the supremum over the data domain that the theorem needs, so t is too small if anything.",
         "spearman_xi_vs_metric: over the seeds and widths of one experiment; the claimed trend (larger xi, "
         "worse test metric) makes it negative for a log-likelihood, positive for FID.",
         f"the bound: with probability >= 1 - delta (delta = {t2['delta']:g}, split equally over its four terms), "
@@ -68,9 +69,9 @@ def theorem2_notes(config) -> list[str]:
         "(the logarithmic Coulomb kernel of h = 2) the theorem does not apply; K is then the kernel's range over "
         "the codes' and prior draws' span (2 x their largest norm), the K it would need on a latent domain of "
         "that size.",
-        "assumptions: 'hold' where eq. (2)'s objective, h > 2 and a bounded non-negative kernel all hold, else "
-        "which fail; the numbers are shown either way. Not checked per row: the grid's Gaussian data are "
-        "unbounded (the theorem asks for [-M, M]^d) and no code is confined to a compact set.",
+        "assumptions: 'hold' where eq. (2)'s objective, h > 2, a bounded non-negative kernel and data of bounded "
+        "support (the theorem asks for [-M, M]^d; the grid's Gaussians are unbounded) all hold, else which fail; "
+        "the numbers are shown either way. Not checked: whether the codes stay in a compact set.",
         "theorem_gap: what Theorem 2 bounds, |L_hat - L| with L_hat = eq. (2) on an independent sample the "
         "networks never saw (grid: a fresh draw of N points; CelebA: a random half of the validation split, at "
         "most N images: independent_size), against one prior draw; the theorem is a Hoeffding bound for a fixed "

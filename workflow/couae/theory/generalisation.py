@@ -56,13 +56,15 @@ def objective_failure(trained) -> str | None:
 
 def assumption_failures(trained, kernel) -> list[str]:
     """Which of the theorem's assumptions a trained model breaks (empty: all
-    those checked here hold: eq. (2)'s objective, h > 2, a bounded non-negative kernel)."""
+    those checked here hold: eq. (2)'s objective, h > 2, a bounded non-negative
+    kernel, data of bounded support)."""
     failure = objective_failure(trained)
     if failure is not None:
         return [failure]
     failures = [] if trained.latent_dim > 2 else [f"h = {trained.latent_dim} (the theorem needs h > 2)"]
     _, why = kernel.theorem2_bound()  # each kernel says whether it is bounded and non-negative
-    return failures + ([why] if why else [])
+    data = trained.theorem2_data_failure  # each data set's settings say whether its data are bounded
+    return failures + ([why] if why else []) + ([data] if data else [])
 
 
 def _inverted(scale: float, n_effective: int, delta: float) -> float:
