@@ -72,6 +72,7 @@ class LearnedKernelSettings:
     jacobian_pairs: int  # pairs on which Omega's Jacobian term is estimated by autograd
     alpha: float  # alpha2: Omega's weight in the kernel's objective (KernelNet: 5)
     lr_ratio: float  # the kernel's Adam lr / the autoencoder's (KernelNet: 0.01)
+    kernel_optimizer: str  # "adam" (with adam_betas) or "sgd"
     adam_betas: tuple[float, float]  # the kernel's Adam (KernelNet: (0.5, 0.9))
     normalise: bool  # with both parts, halve their sum so k(z, z) is about 1, not 2
     gram_check_points: int  # codes and prior draws per step whose Gram matrix's smallest eigenvalue is logged
@@ -515,9 +516,13 @@ def build_learned_step(encoder, decoder, settings, seeds, device, autocast_dtype
     objective = LearnedKernelObjective(kernel_settings, settings.lam, settings.recon_weight)
     ae_params = list(encoder.parameters()) + list(decoder.parameters())
     optimizer = torch.optim.Adam(ae_params, lr=settings.lr, betas=tuple(settings.adam_betas), fused=fused)
-    kernel_optimizer = torch.optim.Adam(
-        kernel.parameters(), lr=settings.lr * kernel_settings.lr_ratio, betas=kernel_settings.adam_betas, fused=fused
-    )
+    kernel_lr = settings.lr * kernel_settings.lr_ratio
+    if kernel_settings.kernel_optimizer == "sgd":
+        kernel_optimizer = torch.optim.SGD(kernel.parameters(), lr=kernel_lr)
+    else:
+        kernel_optimizer = torch.optim.Adam(
+            kernel.parameters(), lr=kernel_lr, betas=kernel_settings.adam_betas, fused=fused
+        )
     generators = [torch_generator(s, "train/kernel-features") for s in seeds]
     networks = (encoder, decoder, kernel, objective, optimizer, kernel_optimizer)
     return LearnedKernelStep(*networks, settings.latent_dim, generators, autocast_dtype, seeds=tuple(seeds))

@@ -25,6 +25,10 @@ class LearnedKernelAutoencoder(ModelType):
         "jacobian_pairs": Parameter(COUNT, "pairs for Omega's Jacobian term (autograd)"),
         "alpha": Parameter({"type": "number", "minimum": 0}, "weight of Omega in the kernel's objective (eq. 9)"),
         "lr_ratio": Parameter({"type": "number", "exclusiveMinimum": 0}, "kernel lr / autoencoder lr"),
+        "kernel_optimizer": Parameter(
+            {"enum": ["adam", "sgd"]},
+            "the kernel's optimiser: Adam with adam_betas, or plain SGD (lr x lr_ratio either way)",
+        ),
         "adam_betas": Parameter(BETAS, "the kernel's Adam betas (KernelNet's MMD-GAN: 0.5, 0.9)"),
         "normalise": Parameter({"type": "boolean"}, "with both parts, halve their sum so k(z, z) is about 1"),
         "gram_check_points": Parameter(COUNT, "codes + prior draws whose Gram matrix's smallest eigenvalue is logged"),
