@@ -12,10 +12,20 @@ seeds). The interval decides the direction:
   opposes when it lies below -margin, unclear otherwise (for "A <= B" the
   mirror image).
 
+The paper's comparison claims are tested together (about twenty in a full
+run), so a direction counts only where it survives Holm's correction over
+all of them: each claim has one-sided p-values for its side of the threshold
+and for the other side (Welch's t test, or the bootstrap's tail), and it
+supports (opposes) where its Holm-adjusted p for (against) is at most
+1 - confidence. The interval shown is the claim's own, uncorrected; a claim
+whose interval clears the threshold but whose adjusted p does not says so.
+
 The verdict is the direction where nothing stands in the way: reproduced
 (supports), contradicted (opposes), else inconclusive, with the reasons
-(interval spans the threshold, one seed, a shortened run, stand-in data,
-test-only features). Theorem 1's claims count runs of the particle flows.
+(interval spans the threshold, not significant after the correction, one
+seed, a shortened run, stand-in data, test-only features). Theorem 1's
+claims count runs of the particle flows (no correction: each is its own
+count of runs).
 """
 
 from __future__ import annotations
@@ -56,6 +66,10 @@ COLUMNS = [
     "paper_a",
     "paper_b",
     "paper_effect",
+    "p_for",
+    "p_against",
+    "holm_for",
+    "holm_against",
     "direction",
     "verdict",
     "reasons",
@@ -76,6 +90,48 @@ def interval(a, b, settings: ClaimsSettings, stream: str) -> tuple[float, float]
     tail = (1 - settings.confidence) / 2
     low, high = np.quantile(diffs, [tail, 1 - tail])
     return float(low), float(high)
+
+
+def _threshold(claimed: str, margin: float) -> float:
+    """The value of A - B the claim is measured against: 0, or -margin / +margin for 'at least as good'."""
+    if claimed in (">=", "<="):
+        return -margin if claimed == ">=" else margin
+    return 0.0
+
+
+def p_values(a, b, claimed: str, margin: float, settings: ClaimsSettings, stream: str) -> tuple[float, float]:
+    """One-sided p-values (for, against) of the claim: that A - B lies beyond
+    its threshold on the claimed side, and on the other side. Welch's t test,
+    or with the bootstrap the share of resampled differences on the wrong
+    side (its own seeded stream). NaN with fewer than two seeds a side."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or len(b) < 2:
+        return float("nan"), float("nan")
+    threshold = _threshold(claimed, margin)
+    up = claimed in (">", ">=")
+    if settings.interval == "welch":
+        greater = stats.ttest_ind(a - threshold, b, equal_var=False, alternative="greater").pvalue
+        less = stats.ttest_ind(a - threshold, b, equal_var=False, alternative="less").pvalue
+    else:
+        rng = numpy_rng(settings.seed, f"claims/p/{stream}")
+        n = settings.bootstrap_resamples
+        diffs = rng.choice(a, (n, len(a))).mean(1) - rng.choice(b, (n, len(b))).mean(1)
+        greater, less = float((diffs <= threshold).mean()), float((diffs >= threshold).mean())
+    return (float(greater), float(less)) if up else (float(less), float(greater))
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values, in the order given (NaN stays NaN
+    and does not count towards the family's size)."""
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    finite = np.flatnonzero(~np.isnan(p))
+    order = finite[np.argsort(p[finite], kind="stable")]
+    m, running = len(order), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[index]))
+        out[index] = running
+    return out
 
 
 def direction(claimed: str, low: float, high: float, margin: float) -> str:
@@ -122,8 +178,10 @@ class _Comparisons:
         vb, marks_b = self.values(eb, wb, column)
         if len(va) == 0 or len(vb) == 0:
             return  # not run: Tables 1-2 show the paper's cell as "not run"
-        low, high = interval(va, vb, self.settings, f"{self.variant or self.dataset}/{claim}")
-        found = direction(claimed, low, high, margin)
+        stream = f"{self.variant or self.dataset}/{claim}"
+        low, high = interval(va, vb, self.settings, stream)
+        p_for, p_against = p_values(va, vb, claimed, margin, self.settings, stream)
+        found = direction(claimed, low, high, margin)  # the claim's own interval; corrected in `correct`
         reasons = []
         if min(len(va), len(vb)) < 2:
             reasons.append("one seed: no interval")
@@ -155,6 +213,10 @@ class _Comparisons:
                 "paper_a": paper_a,
                 "paper_b": paper_b,
                 "paper_effect": paper_a - paper_b,
+                "p_for": p_for,
+                "p_against": p_against,
+                "holm_for": np.nan,
+                "holm_against": np.nan,
                 "direction": found,
                 "verdict": NO_CLAIM if source == EXTENSION else verdict(found, reasons),
                 "reasons": "; ".join(
@@ -294,6 +356,10 @@ def _theorem1_claims(table: pd.DataFrame, settings: ClaimsSettings) -> list[dict
                         "paper_a": np.nan,
                         "paper_b": np.nan,
                         "paper_effect": np.nan,
+                        "p_for": np.nan,
+                        "p_against": np.nan,
+                        "holm_for": np.nan,
+                        "holm_against": np.nan,
                         "direction": found,
                         "verdict": verdict(found, reasons),
                         "reasons": "; ".join(reasons),
@@ -312,8 +378,31 @@ def claims_table(evaluations, theorem1: pd.DataFrame, settings: ClaimsSettings):
         evals = evals if "variant" in evals else evals.assign(variant="")
         for variant in dict.fromkeys(evals["variant"]):
             rows += _dataset_claims(dataset, variant, evals[evals["variant"] == variant], settings)
-    rows += _theorem1_claims(theorem1, settings)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = correct(pd.DataFrame(rows, columns=COLUMNS), settings)
+    return pd.concat([table, pd.DataFrame(_theorem1_claims(theorem1, settings), columns=COLUMNS)], ignore_index=True)
+
+
+def correct(table: pd.DataFrame, settings: ClaimsSettings) -> pd.DataFrame:
+    """Holm's correction over the paper's comparison claims (not the extension
+    rows, which claim nothing): a direction stands where its adjusted p is at
+    most 1 - confidence; the verdicts and reasons follow."""
+    table = table.copy()
+    family = table["source"] != EXTENSION
+    if not family.any():
+        return table
+    alpha = 1.0 - settings.confidence
+    table.loc[family, "holm_for"] = holm(table.loc[family, "p_for"].to_numpy())
+    table.loc[family, "holm_against"] = holm(table.loc[family, "p_against"].to_numpy())
+    size = int(table.loc[family, "p_for"].notna().sum())
+    for index in table.index[family]:
+        row = table.loc[index]
+        found = SUPPORTS if row.holm_for <= alpha else OPPOSES if row.holm_against <= alpha else UNCLEAR
+        reasons = [r for r in row.reasons.split("; ") if r]
+        if found == UNCLEAR and row.direction != UNCLEAR:  # its own interval cleared the threshold; the family's not
+            adjusted = row.holm_for if row.direction == SUPPORTS else row.holm_against
+            reasons.insert(0, f"not significant after Holm's correction over {size} claims (adjusted p {adjusted:.3g})")
+        table.loc[index, ["direction", "verdict", "reasons"]] = [found, verdict(found, reasons), "; ".join(reasons)]
+    return table
 
 
 def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:

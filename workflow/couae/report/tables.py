@@ -368,6 +368,10 @@ def write_claims(table: pd.DataFrame, out_stem, notes: list[str]) -> None:
             ],
             "n": [f"{r.n_a}" + (f" / {r.n_b}" if r.n_b else "") for r in table.itertuples()],
             "paper A - B": table["paper_effect"].map(number),
+            "p (Holm)": [
+                f"{number(r.p_for, 2)} ({number(r.holm_for, 2)})" if pd.notna(r.p_for) else ""
+                for r in table.itertuples()
+            ],  # fmt: skip
             "verdict": table["verdict"],
             "reasons": table["reasons"],
         }

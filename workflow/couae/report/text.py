@@ -145,8 +145,11 @@ def claims_notes(config) -> list[str]:
     return [
         f"effect: mean of A minus mean of B over seeds, in the metric's units; interval: {how} at "
         f"{c['confidence']:.0%}; paper_effect: the same difference of the paper's values.",
-        "direction: supports when the interval excludes the threshold on the claimed side (0; for 'at least as "
-        f"good' claims -margin, margin {margins}), opposes when it excludes it on the other side, unclear otherwise.",
+        "direction: supports when the claim is significant on the claimed side of its threshold (0; for 'at least "
+        f"as good' claims -margin, margin {margins}) after Holm's correction over every comparison claim of the "
+        "table (the extension rows excepted): its one-sided p (p_for; Welch's t test, or the bootstrap's tail), "
+        f"adjusted (holm_for), at most {1 - c['confidence']:.2g}; opposes likewise on the other side (p_against, "
+        "holm_against); unclear otherwise. The interval shown is the claim's own, uncorrected.",
         "verdict: reproduced or contradicted as the direction says; inconclusive when it is unclear or when a "
         "reason stands in the way (one seed, a shortened run, stand-in data, test-only features), listed in "
         "reasons.",
