@@ -40,6 +40,7 @@ def test_the_tuning_rule_picks_the_better_of_two_settings(tmp_path):
     assert len(table) == 2 and table.chosen.sum() == 1
     chosen = table[table.chosen].iloc[0]
     assert "generator_lr = 0.001" in chosen.settings and chosen.score > table[~table.chosen].score.iloc[0]
+    assert table.std_narrow.notna().all() and (table.std_narrow >= 0).all()  # each candidate's spread over seeds
     tuned = yaml.safe_load((tmp_path / "results/tuning/tuned.yaml").read_text())
     gan = tuned["grid"]["experiments"]["coulombgan"]
     assert gan == {"model_params": {"generator_lr": 1.0e-3}, "kernel_params": {"eps": 0.3}}  # read back exactly

@@ -131,8 +131,9 @@ class Grid(Dataset):
         return [
             f"every extension row's candidates (grid.tuning.rows, every combination) at one budget: "
             f"{self.tuning_budget(config)}, on every grid variant; score: the KDE log-likelihood of the generated "
-            "samples on the validation split (the test split untouched), mean over seeds (mean_<variant>) and "
-            "over variants (score); chosen: the best score. fewest_modes_covered: the fewest modes a seed covers.",
+            "samples on the validation split (the test split untouched), mean over seeds (mean_<variant>, with its "
+            "sample std over seeds, std_<variant>) and over variants (score); chosen: the best score, whatever the "
+            "spread. fewest_modes_covered: the fewest modes a seed covers.",
             "results/tuning/tuned.yaml runs the chosen settings: --configfile results/tuning/tuned.yaml.",
         ]
 

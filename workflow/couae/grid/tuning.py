@@ -59,14 +59,19 @@ def describe(overrides: dict) -> str:
 
 def choose(rows: pd.DataFrame) -> pd.DataFrame:
     """Per row and candidate: the mean validation log-likelihood over seeds per
-    variant, their mean over variants (the score), the modes covered at worst,
-    and which candidate is chosen (the best score; the first on a tie)."""
-    per_variant = (
-        rows.groupby(["experiment", "candidate", "settings", "variant"], sort=False)["validation_log_likelihood"]
-        .mean()
-        .unstack("variant")
+    variant and its sample std over seeds (the spread a choice is made
+    against), their mean over variants (the score), the modes covered at
+    worst, and which candidate is chosen (the best score; the first on a tie)."""
+    grouped = rows.groupby(["experiment", "candidate", "settings", "variant"], sort=False)["validation_log_likelihood"]
+    per_variant = grouped.mean().unstack("variant")
+    spread = grouped.std(ddof=1).unstack("variant")
+    summary = (
+        per_variant.mean(axis=1)
+        .rename("score")
+        .to_frame()
+        .join(per_variant.add_prefix("mean_"))
+        .join(spread.add_prefix("std_"))
     )
-    summary = per_variant.mean(axis=1).rename("score").to_frame().join(per_variant.add_prefix("mean_"))
     worst = rows.groupby(["experiment", "candidate", "settings"], sort=False)["modes_covered"].min()
     summary = summary.join(worst.rename("fewest_modes_covered")).reset_index()
     best = summary.groupby("experiment", sort=False)["score"].transform("max")
