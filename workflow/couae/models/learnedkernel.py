@@ -13,6 +13,14 @@ BETA = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 BETAS = {"type": "array", "items": BETA, "minItems": 2, "maxItems": 2}
 
 
+# KernelNet's own settings for its kernel (Zhou, Chen, Xu, section 4.1; ../shared/notes/related-models.md,
+# section 2.2), per variant: what a row of this type is measured against in its notes.
+KERNELNET = {
+    "Rep-GAN-DK": {"kernel_steps": 1, "lr_ratio": 0.5, "adam_betas": (0.5, 0.999), "alpha": 0.01},
+    "MMD-GAN": {"kernel_steps": 5, "lr_ratio": 0.01, "adam_betas": (0.5, 0.9), "alpha": 5.0},
+}
+
+
 class LearnedKernelAutoencoder(ModelType):
     name = "learnedkernel"
     summary = "MMD autoencoder whose kernel (KernelNet's random-feature kernel) is trained to maximise the MMD"
@@ -68,6 +76,36 @@ class LearnedKernelAutoencoder(ModelType):
     def theorem2_failure(self, settings) -> str | None:
         return "learned kernel, fitted to the training codes (the theorem needs a kernel fixed before the data)"
 
+    def note(self, params, data_weight: float) -> str:
+        """What the row is, and where it departs from KernelNet: the kernel's parts, the Omega band and the
+        critic (not in KernelNet's autoencoder), and each optimiser setting against the KernelNet variant whose
+        settings it is closest to."""
+        said = [
+            "KernelNet's kernel with its data-dependent part (DK)"
+            if params["data_dependent"]
+            else "the data-independent part alone: IKL (Li et al. 2019), KernelNet's baseline, not KernelNet"
+        ]
+        floor, ceiling = params["omega_floor"], params["omega_ceiling"]
+        if ceiling is not None:
+            where = f"outside [{floor:g}, {ceiling:g}]" if floor is not None else f"above {ceiling:g}"
+            said.append(f"Omega penalised only {where} (not in KernelNet: alpha Omega)")
+        if params["critic_features"]:
+            said.append(f"on a {params['critic_features']}-feature critic (KernelNet's GANs' critic; its autoencoder "
+                        "has none)")  # fmt: skip
+        if params["spectral_init"] != "pytorch":
+            said.append("g scaled to unit bandwidth at the start (not KernelNet's)")
+        ours = {key: tuple(params[key]) if key == "adam_betas" else params[key] for key in KERNELNET["MMD-GAN"]}
+        name, theirs = min(KERNELNET.items(), key=lambda kv: sum(ours[k] != v for k, v in kv[1].items()))
+        off = [
+            f"{key} {_value(ours[key])} ({name}: {_value(value)})"
+            for key, value in theirs.items()
+            if ours[key] != value
+        ]
+        if params["kernel_optimizer"] != "adam":
+            off.append(f"kernel optimiser {params['kernel_optimizer']} (KernelNet: Adam)")
+        said.append(f"{name}'s optimiser settings" + (f" but {', '.join(off)}" if off else ""))
+        return "; ".join(said)
+
     def caveats(self, diagnostics: dict) -> list[str]:
         from ..core.learned_kernel import BLIND_MMD2
         from ..report.caveats import BLIND_KERNEL
@@ -83,3 +121,7 @@ class LearnedKernelAutoencoder(ModelType):
         return build_learned_step(
             encoder, decoder, s, networks.seeds, networks.device, networks.autocast, fused=networks.fused
         )
+
+
+def _value(value) -> str:
+    return f"({', '.join(f'{v:g}' for v in value)})" if isinstance(value, tuple | list) else f"{value:g}"
