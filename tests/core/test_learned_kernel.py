@@ -342,3 +342,40 @@ def test_the_kernels_adam_at_kernelnets_betas_drifts_on_a_zero_mean_objective():
     assert (drift() < 0.985).all()  # the row's Adam, betas (0.5, 0.9)
     assert ((drift(adam_betas=[0.9, 0.999]) - 1).abs() < 0.01).all()
     assert ((drift(kernel_optimizer="sgd", lr_ratio=57.1) - 1).abs() < 0.01).all()
+
+
+def test_the_data_dependent_part_against_a_hand_computation():
+    """On 3 points, each pair by hand: mu and sigma of the pair network on (z_i, z_j) and (z_j, z_i),
+    averaged; w_n = mu + e_n * sigma; k = (2 / P) sum_n cos(w_n . z_i + b_n) cos(w_n . z_j + b_n)."""
+    kernel = LearnedKernel(2, kernel_settings(data_dependent=True, pair_features=7), seeds=[2]).double()
+    points = torch.randn(1, 3, 2, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    draws = kernel.draw(generators(1), "cpu", torch.float64)
+    with torch.no_grad():
+        gram = kernel.pair_gram(points, draws)[0]
+
+        def moments(a, b):
+            mu, raw = kernel.pair(torch.cat([a, b])[None, None]).reshape(2, 2)
+            return mu, torch.nn.functional.softplus(raw)
+
+        for i in range(3):
+            for j in range(3):
+                (mu1, s1), (mu2, s2) = moments(points[0, i], points[0, j]), moments(points[0, j], points[0, i])
+                mu, sigma = (mu1 + mu2) / 2, (s1 + s2) / 2
+                total = 0.0
+                for e, b in zip(draws.pair[0], draws.pair_phase[0], strict=True):
+                    w = mu + e * sigma
+                    total += math.cos(float(w @ points[0, i]) + b) * math.cos(float(w @ points[0, j]) + b)
+                assert gram[i, j].item() == pytest.approx(2 * total / 7, rel=1e-10, abs=1e-12)
+
+
+def test_the_rows_notes_say_what_each_is_and_where_it_departs_from_kernelnet():
+    from couae import settings as S
+    from couae.models import model_type
+    from helpers import load_config
+
+    spec, config = model_type("learnedkernel"), load_config()
+    ikl = spec.note(S.experiment_model_params(config, "grid", "learnedae"), 1.0)
+    assert "IKL (Li et al. 2019), KernelNet's baseline, not KernelNet" in ikl and "Omega penalised only above 4" in ikl
+    assert "16-feature critic" in ikl and "MMD-GAN's optimiser settings but kernel_steps 1 (MMD-GAN: 5)" in ikl
+    dk = spec.note(S.experiment_model_params(config, "grid", "kernelnet"), 1.0)
+    assert dk == "KernelNet's kernel with its data-dependent part (DK); Rep-GAN-DK's optimiser settings"
