@@ -56,8 +56,9 @@ def test_matched_distances_find_the_permutation():
 
 
 SMALL = flow_settings(
-    n_particles=5, n_runs=4, steps=1500, lr=0.2, max_step=0.1, final_max_step=1e-3, tolerance=0.02, seed=1
-)
+    n_particles=5, n_runs=4, steps=1500, lr=0.2, max_step=0.1, final_max_step=1e-3, tolerance=0.02, seed=1,
+    step_rule="gradient", particles_above_dim=False,
+)  # fmt: skip
 
 
 def test_small_coulomb_flow_reaches_the_global_minimum():
@@ -130,3 +131,52 @@ def test_a_flow_records_whether_its_misses_ended_at_critical_points():
     missed = round((1 - row.fraction_global) * row.runs)
     assert missed > 0 and 0 < row.missed_at_critical <= missed and row.median_off_balance < settings.critical_balance
     assert row.particles == settings.n_particles
+
+
+def test_the_normalised_rule_moves_every_particle_by_the_cap_along_its_force():
+    """step_rule normalised: whatever the force's size (a power law's falls as d^-(h-1)), a particle moves
+    by the step's cap along the force; the gradient rule moves it by lr N |grad| where that is below the cap.
+    N = max(n_particles, h + 1) with particles_above_dim."""
+    import torch
+
+    from couae.theory.flows import descend, particles
+
+    settings = dataclasses.replace(SMALL, particles_above_dim=True)
+    assert particles(settings, 8) == 9 and particles(settings, 2) == 5
+    kernel = paper_kernel("coulomb", 8, eps=0.01)
+    targets, start = torch.randn(2, 9, 8, dtype=torch.float64), 3.0 + torch.randn(2, 9, 8, dtype=torch.float64)
+    normalised = descend(kernel, start, targets, 1, dataclasses.replace(settings, step_rule="normalised"),
+                         lambda t: 0.05)  # fmt: skip
+    torch.testing.assert_close((normalised - start).norm(dim=-1), torch.full((2, 9), 0.05, dtype=torch.float64))
+    gradient = descend(kernel, start, targets, 1, settings, lambda t: 0.05)
+    assert float((gradient - start).norm(dim=-1).max()) < 0.01  # far away, the force is tiny
+
+
+def test_the_second_order_check_tells_a_saddle_from_a_spurious_minimum():
+    """Two samples at (-1, 0) and (1, 0). A saddle: two particles on the axis between them at (0, +-a),
+    the flow's own balance of attraction and repulsion (by symmetry no force along x); moving them apart
+    along x lowers the MMD, so perturbed they escape. A spurious minimum: under a narrow Gaussian (C = 1)
+    both particles in the well of the sample at (-3, 0), the other sample at (3, 0) out of reach; perturbed,
+    they return."""
+    import torch
+
+    from couae.theory.flows import descend, force_balance, perturbed_escapes
+
+    settings = dataclasses.replace(SMALL, step_rule="gradient")
+    gen = torch.Generator().manual_seed(0)
+
+    def settle(kernel, start, targets, steps=3000):
+        x = descend(kernel, start, targets, steps, settings, lambda t: 0.01)
+        net, total = force_balance(kernel, x, targets)
+        assert float((net.norm(dim=-1) / total).max()) < 1e-6  # a critical point
+        return x
+
+    wide = make_kernel("gaussian", 2, scales=[1.0])
+    targets = torch.tensor([[[-1.0, 0.0], [1.0, 0.0]]], dtype=torch.float64)
+    saddle = settle(wide, torch.tensor([[[0.0, 0.5], [0.0, -0.5]]], dtype=torch.float64), targets)
+    assert float(saddle[..., 0].abs().max()) == 0.0 and float(saddle[0, 0, 1]) > 0
+    assert perturbed_escapes(wide, saddle, targets, settings, gen).all()
+    narrow = make_kernel("gaussian", 2, scales=[0.25])
+    apart = torch.tensor([[[-3.0, 0.0], [3.0, 0.0]]], dtype=torch.float64)
+    minimum = settle(narrow, torch.tensor([[[-3.0, 0.3], [-3.0, -0.3]]], dtype=torch.float64), apart)
+    assert not perturbed_escapes(narrow, minimum, apart, settings, gen).any()

@@ -318,13 +318,17 @@ class Theorem1Settings(JobSettings):
     params: Mapping
     dims: tuple[int, ...]
     n_particles: int
+    particles_above_dim: bool  # N = max(n_particles, h + 1): Assumption 1 (N > h) holds in every dimension
     n_runs: int
     steps: int
+    step_rule: str  # "gradient": lr N grad, capped; "normalised": the cap along grad's direction
     lr: float
     max_step: float
     final_max_step: float
     tolerance: float
     critical_balance: float  # a run that missed the minimum ended at a critical point: forces off its samples cancel
+    balance_sensitivity: tuple[float, ...]  # other thresholds whose counts the claims report beside
+    second_order: Mapping  # {perturbation, steps, escape}: a critical point perturbed and continued (saddle or not)
     noise_levels: tuple[float, ...]
     noise_decay: float
     seed: int

@@ -73,6 +73,7 @@ COLUMNS = [
     "direction",
     "verdict",
     "reasons",
+    "critical_by_balance",  # Theorem 1: the misses at a critical point at each force-balance threshold
 ]
 
 
@@ -222,6 +223,7 @@ class _Comparisons:
                 "reasons": "; ".join(
                     (["extension row: the paper has no value for it"] if source == EXTENSION else []) + reasons
                 ),
+                "critical_by_balance": "",
             }
         )
 
@@ -300,20 +302,28 @@ def _theorem1_direction(role: str, r, settings: ClaimsSettings) -> tuple[str, li
     had vanished); one still moving says nothing yet (not converged)."""
     k, n = int(round(r["fraction_global"] * r["runs"])), int(r["runs"])
     critical = int(r["missed_at_critical"])
+    # the second-order check: a critical point whose run escaped when perturbed is a saddle, not a minimum
+    saddles = int(r.get("missed_at_saddle", 0))
+    minima = critical - saddles
     moved = not np.isclose(r["median_worst_distance"], r["median_start_worst_distance"], rtol=1e-2)
     remark = settings.theorem1_remarks.get(r["flow"], {}).get(str(r["dim"]), "")
+    at_saddles = f"the {saddles} runs that missed at a critical point escaped it when perturbed: saddles"
     if role == REACHES:
         if k == n:
             return SUPPORTS, []
         if r["particles"] <= r["dim"]:
             return UNCLEAR, [f"Assumption 1 (N > h) fails: N = {r['particles']} particles in h = {r['dim']}"]
-        if critical:  # a spurious critical point: against the theorem, unless the kernel's smoothing made it
+        if minima:  # a spurious minimum: against the theorem, unless the kernel's smoothing made it
             return OPPOSES, [f"our smoothing may cause it: {remark}"] if remark else []
+        if saddles:
+            return UNCLEAR, [f"not converged: {at_saddles}, which the theorem allows"]
         if not moved:
             return UNCLEAR, ["the flow stalled: its particles did not move"]
         return UNCLEAR, [f"not converged: the {n - k} runs that missed the minimum were still moving"]
-    if critical:
+    if minima:
         return SUPPORTS, []
+    if saddles:
+        return UNCLEAR, [f"{at_saddles}, not spurious minima"]
     if k < n:
         return UNCLEAR, [f"not converged: the {n - k} runs that missed the minimum were still moving"]
     return UNCLEAR, ["every run reached it: a stall was not observed"]
@@ -363,6 +373,7 @@ def _theorem1_claims(table: pd.DataFrame, settings: ClaimsSettings) -> list[dict
                         "direction": found,
                         "verdict": verdict(found, reasons),
                         "reasons": "; ".join(reasons),
+                        "critical_by_balance": r.get("critical_by_balance", ""),
                     }
                 )
     return rows

@@ -46,9 +46,13 @@ def theorem1_notes(config) -> list[str]:
         "runs); median_start_worst_distance: the same at the start. Equal: the flow stalled (forces too "
         "weak at that distance, as a power-law Coulomb kernel's in high h); different but above the "
         "tolerance: the particles moved and ended elsewhere (a spurious minimum, or not yet converged).",
-        f"{t['n_particles']} particles, {t['steps']} steps; noise > 0: gradient evaluated at positions "
+        (f"max({t['n_particles']}, h + 1) particles (N > h: Assumption 1)" if t["particles_above_dim"]
+         else f"{t['n_particles']} particles")
+        + f", {t['steps']} steps ({t['step_rule']} rule); noise > 0: gradient evaluated at positions "
         f"plus Gaussian noise of that initial scale, decaying by {t['noise_decay']:g} per step.",
-    ]
+        "missed_at_critical: runs that missed the minimum with the forces off their samples balanced; "
+        "missed_at_saddle: of those, the runs that escaped when perturbed (saddles, not minima).",
+    ]  # fmt: skip
 
 
 def theorem2_notes(config) -> list[str]:
@@ -154,7 +158,11 @@ def claims_notes(config) -> list[str]:
         "reason stands in the way (one seed, a shortened run, stand-in data, test-only features), listed in "
         "reasons.",
         "Theorem 1 rows count runs of plain descent (noise 0) that end with every particle on a distinct sample, "
-        "with a Clopper-Pearson interval; a flow whose particles did not move is inconclusive, not contradicted.",
+        "with a Clopper-Pearson interval; a flow whose particles did not move is inconclusive, not contradicted. "
+        "A run that missed the minimum counts as a spurious minimum only where it ended at a critical point (the "
+        "forces off its samples balanced below theory.theorem1.critical_balance) and stayed there when perturbed "
+        "and continued (theory.theorem1.second_order); one that escaped was at a saddle, which the theorem allows. "
+        "critical_by_balance gives the count of critical misses at other thresholds (set after seeing the runs).",
     ] + [note for dataset in datasets.in_config(config) for note in dataset.caveat_notes(config)]
 
 
