@@ -389,3 +389,51 @@ def test_a_seed_whose_learned_kernel_went_blind_is_marked_in_its_evaluation_row(
     evaluation, gap = grid_evaluation_settings(load_config()), gap_settings(load_config())
     rows = evaluate_job("narrow", settings, *zip(*paths, strict=True), splits, evaluation, gap)
     assert list(rows.caveats) == ["", "", caveats.BLIND_KERNEL]
+
+
+def test_every_seed_may_train_on_its_own_split(train_data):
+    """grid.data.split_per_seed: each seed draws n_train points of its own (the data's seed, a stream per
+    training seed), its batches come from them only, and it trains as it would alone; off (the default),
+    the settings have no such key, so their fingerprints are those of before."""
+    from couae.grid.data import GridMixture, seed_train_split
+
+    base = small_settings("couae", iterations=40, log_every=20)
+    assert "split_per_seed" not in base.data
+    own = dataclasses.replace(base, data={**base.data, "split_per_seed": True})
+    run = grid_model.build_run(own, train_data)
+    n = base.data["n_train"]
+    assert run.data.shape == (3 * n, 2)
+    mixture = GridMixture(base.data["per_axis"], base.data["spacing"], base.data["std"])
+    for k, seed in enumerate(own.seeds):
+        split = seed_train_split(mixture, n, base.data["seed"], seed)
+        np.testing.assert_array_equal(run.data[k * n : (k + 1) * n].double().numpy(), split.astype(np.float32))
+        assert grid_model.seed_splits(own, {"train": train_data}, seed)["train"] is not train_data
+    idx = grid_model.build_run(own, train_data).sampler.draw(50)["idx"]
+    assert all(((idx[:, k] >= k * n) & (idx[:, k] < (k + 1) * n)).all() for k in range(3))
+    together = train(run, 40, 20, 40)
+    alone = train(grid_model.build_run(own, train_data, seeds=[own.seeds[1]]), 40, 20, 40)
+    for a, b in zip(stack_tensors(together), stack_tensors(alone), strict=True):
+        torch.testing.assert_close(a[1:2], b, rtol=1e-5, atol=1e-6)
+
+
+def test_an_own_split_is_what_the_seeds_evaluation_reconstructs(tmp_path, data_file):
+    """xi and the training errors of a seed with its own split are measured on that split."""
+    from couae.grid.evaluation import evaluate_job
+    from couae.grid.settings import grid_evaluation_settings
+    from couae.settings import gap_settings
+    from helpers import load_config
+
+    base = dataclasses.replace(small_settings("couae", iterations=20, log_every=20), n_generated=200)
+    own = dataclasses.replace(base, data={**base.data, "split_per_seed": True})
+    splits = dict(np.load(data_file))
+    run = train(grid_model.build_run(own, splits["train"]), 20, 20, 20)
+    paths = write_seed_files(tmp_path, run, own)
+    config = load_config()
+    rows = evaluate_job("narrow", own, *zip(*paths, strict=True), splits, grid_evaluation_settings(config),
+                        gap_settings(config))  # fmt: skip
+    for k, seed in enumerate(own.seeds):
+        split = grid_model.seed_splits(own, splits, seed)["train"]
+        errors = grid_model.reconstruction_errors(grid_model.seed_weights(run, k, own), split)
+        assert rows.recon_train_max[k] == pytest.approx(errors.max(), rel=1e-6)
+        shared = grid_model.reconstruction_errors(grid_model.seed_weights(run, k, own), splits["train"])
+        assert rows.recon_train_max[k] != pytest.approx(shared.max(), rel=1e-6)

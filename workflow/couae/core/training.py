@@ -222,22 +222,25 @@ class AutoencoderStep:
 class BatchSampler:
     """Minibatch indices and the update step's named Gaussian draws, one
     independent generator per seed (stream 'train'). Per generator and block,
-    the indices are drawn first, then each Gaussian draw in the step's order."""
+    the indices are drawn first, then each Gaussian draw in the step's order.
+    With `per_seed_data`, the data hold one training set of n_data points per
+    seed, one after another, and seed k's indices point into its own."""
 
-    def __init__(self, seeds, n_data: int, batch_size: int, gaussian_draws: dict[str, int]):
+    def __init__(self, seeds, n_data: int, batch_size: int, gaussian_draws: dict[str, int], per_seed_data=False):
         if batch_size > n_data:
             raise ValueError(f"batch size {batch_size} exceeds the {n_data} training samples")
         self.seeds = list(seeds)
         self.n_data, self.batch_size = n_data, batch_size
         self.gaussian_draws = dict(gaussian_draws)
         self.generators = [torch_generator(s, "train") for s in self.seeds]
+        self.offsets = [k * n_data if per_seed_data else 0 for k in range(len(self.seeds))]
 
     def draw(self, n_steps: int) -> dict[str, torch.Tensor]:
         """Tensors with leading dims (n_steps, n_seeds): 'idx' and each Gaussian draw."""
         per_seed = {name: [] for name in ["idx", *self.gaussian_draws]}
         shape = (n_steps, self.batch_size)
-        for gen in self.generators:
-            per_seed["idx"].append(torch.randint(0, self.n_data, shape, generator=gen))
+        for gen, offset in zip(self.generators, self.offsets, strict=True):
+            per_seed["idx"].append(torch.randint(0, self.n_data, shape, generator=gen) + offset)
             for name, dim in self.gaussian_draws.items():
                 per_seed[name].append(torch.randn(*shape, dim, generator=gen))
         return {name: torch.stack(tensors, 1) for name, tensors in per_seed.items()}

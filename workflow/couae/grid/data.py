@@ -52,3 +52,9 @@ def make_splits(mixture: GridMixture, sizes: dict[str, int], seed: int) -> dict[
     if missing:
         raise ValueError(f"split sizes missing for: {', '.join(sorted(missing))}")
     return {name: mixture.sample(sizes[name], numpy_rng(seed, f"grid/{name}")) for name in SPLITS}
+
+
+def seed_train_split(mixture: GridMixture, n_train: int, seed: int, training_seed: int) -> np.ndarray:
+    """The training split of one training seed where every seed draws its own
+    (grid.data.split_per_seed): from the data's `seed`, its own stream."""
+    return mixture.sample(n_train, numpy_rng(seed, f"grid/train/seed{training_seed}"))

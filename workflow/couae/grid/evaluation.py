@@ -19,7 +19,7 @@ from ..settings import GapSettings
 from ..theory.generalisation import objective_failure, theorem2_row
 from .data import GridMixture
 from .kde import bandwidth_grid, kde_test_log_likelihood
-from .model import errors_and_codes, load_autoencoder, load_weights
+from .model import errors_and_codes, load_autoencoder, load_weights, seed_splits
 from .settings import GridData, GridEvaluation, GridTraining
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,8 @@ def evaluate_job(
     for seed, weights_path, samples_path in zip(trained.seeds, weights_paths, samples_paths, strict=True):
         weights = load_weights(weights_path, trained, seed)
         samples = load_array(samples_path, "generated samples")
-        rows.append({"variant": variant, **evaluate_seed(weights, samples, splits, settings, gap)})
+        own = seed_splits(trained, splits, seed)  # its own training split where every seed has one
+        rows.append({"variant": variant, **evaluate_seed(weights, samples, own, settings, gap)})
         log.info("%s %s x%g seed %d: test log-likelihood %.4f", variant, trained.experiment, trained.width, seed,
                  rows[-1]["test_log_likelihood"])  # fmt: skip
     return pd.DataFrame(rows)

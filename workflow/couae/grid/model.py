@@ -23,7 +23,8 @@ from ..models import model_type
 from ..runtime.atomic import save_dataframe_csv, save_numpy, save_torch
 from ..runtime.loading import load_torch
 from ..settings import ForeignFileError
-from .settings import GridTraining
+from .data import GridMixture, seed_train_split
+from .settings import GridData, GridTraining
 
 DATA_DIM = 2
 
@@ -107,9 +108,26 @@ def build_run(
     seeds = list(settings.seeds if seeds is None else seeds)
     step = settings.model_type.build_step(GridNetworks(settings, seeds, device, dtype, stacked))
     step = accelerated(step, compile_mode, device, graphs=True, backend=backend, steps=settings.iterations)
-    sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws())
-    data = torch.as_tensor(train_data, dtype=dtype, device=device)
+    points, per_seed = training_points(settings, train_data, seeds)
+    sampler = BatchSampler(seeds, len(train_data), settings.batch_size, step.gaussian_draws(), per_seed)
+    data = torch.as_tensor(points, dtype=dtype, device=device)
     return TrainingRun(step, sampler, data)
+
+
+def seed_splits(settings: GridTraining, splits: dict, seed: int) -> dict:
+    """The splits one seed trained and is evaluated on: `splits` (the data file's), with the seed's own
+    training split where every seed draws one (grid.data.split_per_seed)."""
+    if not settings.data.get("split_per_seed"):
+        return splits
+    mixture = GridMixture.from_settings(GridData.from_dict(settings.data))
+    return {**splits, "train": seed_train_split(mixture, settings.data["n_train"], settings.data["seed"], seed)}
+
+
+def training_points(settings: GridTraining, train_data: np.ndarray, seeds) -> tuple[np.ndarray, bool]:
+    """The points the run trains on, and whether they hold one training split per seed (one after another)."""
+    if not settings.data.get("split_per_seed"):
+        return train_data, False
+    return np.concatenate([seed_splits(settings, {"train": train_data}, s)["train"] for s in seeds]), True
 
 
 @torch.no_grad()

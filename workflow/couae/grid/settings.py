@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..settings import JobSettings, TrainingSettings, experiments, runs, seeds, training_fields
+from ..settings import JobSettings, TrainingSettings, experiments, optional, runs, seeds, training_fields
 
 DATASET = "grid"
 
@@ -53,6 +53,8 @@ class GridData(JobSettings):
     n_validation: int
     n_test: int
     n_reference: int
+    # every training seed draws its own training split (absent: one shared by every seed, as before)
+    split_per_seed: bool | None = optional()
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ class GridEvaluation(JobSettings):
 
 def grid_data_settings(config, variant: str) -> GridData:
     mixture = {k: v for k, v in config[DATASET]["variants"][variant].items() if k not in ("description", "skip")}
-    return GridData.from_dict({**mixture, **config[DATASET]["data"]})
+    data = dict(config[DATASET]["data"])
+    if not data.pop("split_per_seed", False):  # the shared split: the settings (and fingerprints) of before
+        return GridData.from_dict({**mixture, **data})
+    return GridData.from_dict({**mixture, **data, "split_per_seed": True})
 
 
 def seed_blocks(config) -> dict[int, list[int]]:
