@@ -31,6 +31,15 @@ def small_settings(experiment="couae", width=0.5, variant="narrow", **training):
     return GS.grid_training_settings(load_config({"grid": {"training": train}}), variant, experiment, width)
 
 
+def unknown_name(known) -> str:
+    """A name no registry entry has (a test's example of an unknown kernel, model type or data set): not a
+    plausible one such as "laplace", which docs/extending.md's walkthrough adds."""
+    name = "nosuch"
+    while name in set(known):
+        name += "x"
+    return name
+
+
 def standin_inception_state_dict():
     """TEST ONLY: the FID Inception's architecture (as pytorch_fid.inception.
     fid_inception_v3 builds it) with random weights, to exercise the real
