@@ -25,6 +25,7 @@ def test_every_benchmark_loads():
     assert result.stdout.count("loaded") == len(list(bench.glob("*.py")))
 
 
+@pytest.mark.slow
 def test_gpu_check_runs_end_to_end_on_the_cpu(tmp_path):
     """benchmarks/gpu_check.py is run once on a lent GPU, with no second try to
     spare: its smoke run here (small networks, the CPU) goes through every

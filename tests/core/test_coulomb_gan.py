@@ -84,6 +84,7 @@ def test_each_network_moves_by_its_own_loss_only():
     assert terms[0, 0] >= 0  # the Plummer energy is half a squared MMD
 
 
+@pytest.mark.slow
 def test_a_grid_smoke_run_covers_at_least_20_of_the_25_modes():
     from couae.core.training import train
     from couae.grid import model as grid_model

@@ -308,6 +308,7 @@ def test_a_learned_kernel_run_stopped_inside_a_block_resumes_bit_for_bit(tmp_pat
     assert np.array_equal(straight.history_array(), resumed.history_array())
 
 
+@pytest.mark.slow
 def test_the_kernels_adam_at_kernelnets_betas_drifts_on_a_zero_mean_objective():
     """The constructed case behind the row's collapse (issue 35): codes and prior draws both fresh from
     N(0, I) every step, so the kernel's objective MMD^2 - penalty (ceiling 4: no penalty) has mean 0 for

@@ -181,6 +181,7 @@ def data_file(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_script_resumes_after_sigkill_bit_identical(tmp_path, data_file):
     settings = dataclasses.replace(
         small_settings("couae", iterations=4000, log_every=100, checkpoint_every=500), n_generated=500
@@ -213,6 +214,7 @@ def test_script_resumes_after_sigkill_bit_identical(tmp_path, data_file):
             assert all(torch.equal(wa[part][k], wb[part][k]) for k in wa[part])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGUSR1])
 def test_a_signal_inside_a_block_checkpoints_there_and_the_resumed_run_is_bit_identical(tmp_path, data_file, stop):
     """A scheduler's SIGTERM (time limit, preemption) or its warning SIGUSR1:

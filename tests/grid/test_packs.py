@@ -72,6 +72,7 @@ UNPADDED = [("couae", 0.25, "narrow"), ("couae", 0.25, "cited"), ("wae", 0.25, "
             ("coulombgan", 0.25, "cited"), ("coulombgan", 0.25, "narrow"), ("learnedae", 0.25, "narrow")]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_pack_without_padding_is_bit_identical_to_each_run_alone(tmp_path, data, per_tensor_adam):
     runs = jobs(tmp_path, data, UNPADDED, snapshots=[100])
     members = packs.train_pack(runs, "cpu", torch.float64)
