@@ -234,3 +234,24 @@ def test_waes_median_rbf_equals_a_hand_computation():
     assert kernel.theorem2_bound()[0] is None and kernel.data_dependent
     with pytest.raises(ValueError, match="set from each batch"):
         kernel.value_and_slope(torch.zeros(3))
+
+
+def test_a_kernel_that_forgot_its_dataclass_decorator_is_named(monkeypatch):
+    """Its parameter() fields would be plain class attributes; asked for, it says what is missing."""
+    from couae import kernels
+    from helpers import unknown_name
+
+    name = unknown_name(kernels.names())
+    monkeypatch.setattr(kernels.REGISTRY, "_items", dict(kernels.REGISTRY._items))  # the test's kernel leaves no trace
+
+    class Forgetful(kernels.Kernel):
+        summary = "a kernel without its decorator"
+        scale: float = kernels.parameter({"type": "number"}, "a scale")
+
+        def value_and_slope(self, sq_dist):
+            return sq_dist, sq_dist
+
+    Forgetful.name = name
+    kernels.REGISTRY.add(Forgetful)
+    with pytest.raises(TypeError, match=rf"kernel '{name}': its class .*Forgetful is not decorated with @dataclass"):
+        kernels.kernel_class(name)

@@ -349,3 +349,13 @@ def test_an_overlay_naming_an_experiment_leaves_the_rows_in_config_yaml_order(tm
     C.keep_base_order(merged, yaml.safe_load((tmp_path / "base.yaml").read_text()))
     assert list(merged["e"]) == ["x", "y", "z", "new"] and list(merged["e"]["z"]) == ["v", "n", "w"]
     assert list(merged["e"]["z"]["n"]) == ["a", "b"] and merged["e"]["z"]["n"]["b"] == 5
+
+
+def test_a_config_section_without_its_data_sets_adapter_is_named():
+    """A data set's section added to the config (and its schema) without couae/datasets/<name>.py."""
+    config = load_config()
+    config["ring"] = {"training": {"iterations": 10}}
+    with pytest.raises(
+        S.ConfigError, match="config section 'ring' has no data set adapter: add couae/datasets/ring.py"
+    ):
+        C.check_config(config)

@@ -121,11 +121,21 @@ def config_warnings(config) -> list[str]:
     return found
 
 
+# The config's sections that are not a data set's; every other section needs its data set's adapter.
+SHARED_SECTIONS = ("device", "theory", "claims")
+
+
 def check_config(config) -> None:
     """Cross-field rules the JSON schema cannot state. Raises ConfigError."""
     bad = _non_finite(dict(config), "")
     if bad:
         raise ConfigError(f"{bad[0]}: {bad[1]} is not a finite number")
+    orphans = [name for name in config if name not in SHARED_SECTIONS and name not in datasets.names()]
+    if orphans:
+        raise ConfigError(
+            f"config section {orphans[0]!r} has no data set adapter: add couae/datasets/{orphans[0]}.py "
+            "(docs/extending.md, 'A data set'), or remove the section"
+        )
     for dataset in in_config(config):
         _check_components(config, dataset.name)
         _check_training(config, dataset)

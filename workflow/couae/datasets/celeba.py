@@ -68,9 +68,6 @@ class CelebA(Dataset):
         data = config["celeba"]["data"]
         return (data["standin"]["n_train"], "celeba.data.standin.n_train") if data["kind"] == "standin" else None
 
-    def training_settings(self, config, experiment, width, seed: int, **_):
-        return C.celeba_training_settings(config, experiment, width, seed)
-
     def start_check(self, config):
         return C.start_check(config)
 

@@ -72,9 +72,6 @@ class Grid(Dataset):
     def n_train(self, config):
         return config["grid"]["data"]["n_train"], "grid.data.n_train"
 
-    def training_settings(self, config, experiment, width, variant: str, block: int | None = None, **_):
-        return G.grid_training_settings(config, variant, experiment, width, block)
-
     def check(self, config) -> None:
         grid = config["grid"]
         if not self.variants(config):

@@ -94,7 +94,13 @@ class Kernel:
 
 def kernel_class(name: str, key: str | None = None) -> type[Kernel]:
     """The kernel called `name`; `key` is the config key that named it (for the error)."""
-    return REGISTRY.get(name, key)
+    cls = REGISTRY.get(name, key)
+    if "__dataclass_fields__" not in cls.__dict__:  # its parameter() fields would be class attributes, not fields
+        raise TypeError(
+            f"kernel {name!r}: its class {cls.__module__}.{cls.__qualname__} is not decorated with "
+            "@dataclass(frozen=True, kw_only=True), so its parameters are not fields (docs/extending.md)"
+        )
+    return cls
 
 
 def names() -> list[str]:
