@@ -5,16 +5,28 @@ import select
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from helpers import REPO, load_config
 
-HOLDER = """
-import os, sys, time
+# A child that is to run as another user switches once its modules are loaded (the
+# interpreter may live where only root can read, as pyenv's under /root does).
+SWITCH_USER = """
+import os, sys
 sys.path.insert(0, {lib!r})
-from couae.runtime.gpu_slots import claim_gpu
-claim_gpu()
+{imports}
+if os.environ.get("AS_UID"):
+    uid = int(os.environ["AS_UID"])
+    os.setgid(uid)
+    os.setgroups([])
+    os.setuid(uid)
+    os.umask(0o022)
+"""
+
+HOLDER = SWITCH_USER.replace("{imports}", "from couae.runtime.gpu_slots import claim_gpu\nimport select, time") + """
+claim_gpu(float(os.environ.get("SHARE", "1")))
 print(os.environ["CUDA_VISIBLE_DEVICES"], flush=True)
 if sys.argv[1] == "fail":
     raise SystemExit(3)
@@ -23,14 +35,15 @@ while not os.path.exists(sys.argv[2]):
 """
 
 
-def start(tmp_path, mode="hold", env_extra=None):
+def start(tmp_path, mode="hold", env_extra=None, uid=None, code=HOLDER):
     env = dict(os.environ, COUAE_GPU_COUNT="2", COUAE_GPU_SLOT_DIR=str(tmp_path / "slots"))
     env.pop("CUDA_VISIBLE_DEVICES", None)
     env.update(env_extra or {})
-    code = HOLDER.format(lib=str(REPO / "workflow"))
-    return subprocess.Popen(
-        [sys.executable, "-c", code, mode, str(tmp_path / "release")], env=env, stdout=subprocess.PIPE, text=True
-    )
+    if uid is not None:
+        env["AS_UID"] = str(uid)
+    code = code.format(lib=str(REPO / "workflow"))
+    return subprocess.Popen([sys.executable, "-c", code, mode, str(tmp_path / "release")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
 def first_line(proc, timeout=20.0):
@@ -133,3 +146,86 @@ def test_shares_of_one_gpu_go_to_jobs_side_by_side_and_beside_a_whole_gpu_job(tm
     assert gpu_slots.places(0.25) == 4 and gpu_slots.places(0.3) == 3
     with pytest.raises(ValueError, match="a GPU share is in"):
         gpu_slots.places(0.0)
+
+
+OTHER_USERS = (65534, 1)  # nobody, daemon: present on every Debian-like system
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching between two users needs root")
+
+
+@pytest.fixture
+def machine_tmp():
+    """A folder every user can reach, as /tmp is (pytest's own is its user's alone)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="couae-users-"))
+    folder.chmod(0o1777)
+    yield folder
+    shutil.rmtree(folder)
+
+
+@needs_root
+@pytest.mark.parametrize("share", ["1", "0.5"])
+def test_two_users_share_the_gpus_of_one_machine(machine_tmp, share):
+    """The first user's job makes the slot folder; the second user's jobs use it and
+    see the first's claims: with one GPU, whole-GPU jobs wait for each other, and at
+    share 0.5 two jobs (one per user) run on it while a third waits."""
+    one_gpu = {"COUAE_GPU_COUNT": "1", "SHARE": share}
+    first = start(machine_tmp, env_extra=one_gpu, uid=OTHER_USERS[0])
+    assert first_line(first) == "0"
+    folder = machine_tmp / "slots"
+    assert folder.stat().st_mode & 0o7777 == 0o1777, oct(folder.stat().st_mode)
+    waiting = []
+    if share == "0.5":
+        beside = start(machine_tmp, env_extra=one_gpu, uid=OTHER_USERS[1])
+        assert first_line(beside) == "0", beside.stderr.read()
+        waiting.append(beside)
+    second = start(machine_tmp, env_extra=one_gpu, uid=OTHER_USERS[1])
+    assert not select.select([second.stdout], [], [], 2.0)[0], "a second user's job took a slot already held"
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert first_line(second) == "0", second.stderr.read()
+    (machine_tmp / "release").touch()
+    for proc in [second, *waiting]:
+        assert proc.wait(timeout=20) == 0, proc.stderr.read()
+
+
+JOB_START = SWITCH_USER.replace("{imports}", "import torch\nfrom couae.runtime import devices, gpu_slots, jobs") + """
+jobs.start_device_job(1, "auto")
+"""
+
+
+def test_a_slot_folder_this_user_cannot_write_is_named_with_the_fix(machine_tmp):
+    """A folder an older version left 0755 (or any folder this user cannot write):
+    the job stops with a message naming it and what to do, not a traceback."""
+    folder = machine_tmp / "slots"
+    folder.mkdir(mode=0o755)
+    user = None
+    if os.geteuid() == 0:  # root writes anywhere: the job runs as another user
+        user = OTHER_USERS[0]
+    else:
+        folder.chmod(0o555)
+    job = start(machine_tmp, uid=user, code=JOB_START)
+    out, err = job.communicate(timeout=60)
+    assert job.returncode == 1, err
+    assert f"cannot create gpu0.lock in the GPU slot folder {folder}" in err, err
+    assert "chmod 1777" in err and "COUAE_GPU_SLOT_DIR" in err and "Traceback" not in err, err
+
+
+def test_lock_files_are_opened_read_only_and_widened_for_other_users(tmp_path):
+    """A lock file made under a narrow umask, or by an older version, becomes readable
+    by all when its owner next opens it; a file nobody may write still locks."""
+    from couae.runtime import gpu_slots
+
+    folder = tmp_path / "slots"
+    folder.mkdir(mode=0o700)
+    lock = folder / "gpu0.lock"
+    lock.touch(mode=0o600)
+    lock.chmod(0o600)
+    held = gpu_slots._try_whole(0, folder)
+    assert held and lock.stat().st_mode & 0o444 == 0o444
+    held[0].close()
+    gpu_slots.prepare_slot_dir(folder)
+    assert folder.stat().st_mode & 0o7777 == 0o1777
+    lock.chmod(0o444)
+    assert gpu_slots._try_whole(0, folder), "a read-only lock file could not be locked"

@@ -21,6 +21,13 @@ only its device (CUDA_VISIBLE_DEVICES). The operating system drops a lock when
 the process ends in any way, success, error or SIGKILL, so a slot is never
 left taken by a dead job.
 
+Every user of the machine shares one folder, so that their jobs see each
+other's claims: it is made sticky and writable by all (like /tmp: each user
+removes only their own files), lock files are made readable by all, and they
+are opened read-only (flock needs no write access). A folder an older version
+made 0755 is widened by its owner's next job; until then other users are told
+whom to ask.
+
 Where CUDA_VISIBLE_DEVICES is already set (a cluster scheduler such as SLURM
 assigns devices itself) nothing is done.
 """
@@ -42,6 +49,13 @@ SLOT_DIR_ENV = "COUAE_GPU_SLOT_DIR"  # default: <tmp>/couae-gpu-slots
 GPU_COUNT_ENV = "COUAE_GPU_COUNT"  # overrides detection; tests simulate devices with it
 
 _held = []  # open lock files: the slot is held as long as the process lives
+
+SHARED_FOLDER = 0o1777  # sticky, every user may add files
+SHARED_LOCK = 0o444  # every user may open it (read-only is enough for flock)
+
+
+class GpuSlotError(OSError):
+    """The slot folder cannot be used by this user; the message says what to do."""
 
 
 def gpu_count() -> int:
@@ -78,9 +92,53 @@ def slot_dir() -> Path:
     return Path(os.environ.get(SLOT_DIR_ENV, Path(tempfile.gettempdir()) / "couae-gpu-slots"))
 
 
+def _fix_for(folder: Path) -> str:
+    try:
+        import pwd
+
+        owner = pwd.getpwuid(folder.stat().st_uid).pw_name
+    except (OSError, KeyError):
+        owner = "its owner"
+    return (
+        f"ask {owner} to run `chmod 1777 {folder}` (any job of theirs does it too), or set {SLOT_DIR_ENV} to "
+        f"a folder every user of this machine can write (users who share a GPU must share the folder), or "
+        f"set device: cpu"
+    )
+
+
+def prepare_slot_dir(folder: Path) -> None:
+    """Make `folder` (created where missing) usable by every user; raise
+    GpuSlotError naming it and the fix where this user cannot use it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GpuSlotError(f"cannot create the GPU slot folder {folder}: {exc.strerror}; set {SLOT_DIR_ENV} "
+                           f"to a folder every user of this machine can write, or set device: cpu") from exc  # fmt: skip
+    status = folder.stat()
+    if status.st_uid == os.geteuid() and status.st_mode & SHARED_FOLDER != SHARED_FOLDER:
+        os.chmod(folder, SHARED_FOLDER)
+    elif not os.access(folder, os.X_OK):
+        raise GpuSlotError(f"the GPU slot folder {folder} cannot be entered by this user; {_fix_for(folder)}")
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, SHARED_LOCK)
+    except PermissionError as exc:  # a lock file another user has not made yet, in a folder not open to all
+        raise GpuSlotError(f"cannot create {path.name} in the GPU slot folder {path.parent} "
+                           f"({exc.strerror}); {_fix_for(path.parent)}") from exc  # fmt: skip
+    except OSError as exc:  # a read-only file system, say
+        raise GpuSlotError(f"cannot use the GPU slot folder {path.parent} ({exc.strerror}); set {SLOT_DIR_ENV} "
+                           f"to a folder every user of this machine can write, or set device: cpu") from exc  # fmt: skip
+    status = os.fstat(fd)
+    if status.st_uid == os.geteuid() and status.st_mode & SHARED_LOCK != SHARED_LOCK:
+        os.fchmod(fd, status.st_mode | SHARED_LOCK)  # the umask narrowed it, or an older version made it
+    return fd
+
+
 def _lock(path: Path, mode: int):
     """An open file holding flock `mode` on `path`, or None where it is taken."""
-    handle = open(path, "a+")
+    handle = os.fdopen(_open_lock_file(path), "rb")
     try:
         fcntl.flock(handle, mode | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -113,7 +171,7 @@ def _try_whole(index: int, folder: Path) -> list | None:
 def acquire_slot(n_devices: int, folder: Path, poll_seconds: float = 1.0, share: float = 1.0) -> int:
     """Block until one of `n_devices` has room for `share` of it; hold the slot
     for this process's life. Returns the device's index."""
-    folder.mkdir(parents=True, exist_ok=True)
+    prepare_slot_dir(folder)
     places(share)  # checks the share
     logged = False
     while True:

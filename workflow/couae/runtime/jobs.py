@@ -30,11 +30,14 @@ def start_device_job(threads: int, device: str, gpu_share: float = 1.0):
     before CUDA starts, so that jobs side by side get distinct devices, or
     share one at `gpu_share` each). Returns the torch device the job runs on."""
     from .devices import resolve_device
-    from .gpu_slots import claim_gpu
+    from .gpu_slots import GpuSlotError, claim_gpu
 
     start_job(threads)
     if device != "cpu":
-        claim_gpu(gpu_share)
+        try:
+            claim_gpu(gpu_share)
+        except GpuSlotError as exc:
+            raise SystemExit(f"error: {exc}") from None  # a message that says what to do, not a traceback
     return resolve_device(device)
 
 
