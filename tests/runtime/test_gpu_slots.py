@@ -25,7 +25,9 @@ if os.environ.get("AS_UID"):
     os.umask(0o022)
 """
 
-HOLDER = SWITCH_USER.replace("{imports}", "from couae.runtime.gpu_slots import claim_gpu\nimport select, time") + """
+HOLDER = (
+    SWITCH_USER.replace("{imports}", "from couae.runtime.gpu_slots import claim_gpu\nimport select, time")
+    + """
 claim_gpu(float(os.environ.get("SHARE", "1")))
 print(os.environ["CUDA_VISIBLE_DEVICES"], flush=True)
 if sys.argv[1] == "fail":
@@ -33,6 +35,7 @@ if sys.argv[1] == "fail":
 while not os.path.exists(sys.argv[2]):
     time.sleep(0.02)
 """
+)
 
 
 def start(tmp_path, mode="hold", env_extra=None, uid=None, code=HOLDER):
@@ -190,26 +193,40 @@ def test_two_users_share_the_gpus_of_one_machine(machine_tmp, share):
         assert proc.wait(timeout=20) == 0, proc.stderr.read()
 
 
-JOB_START = SWITCH_USER.replace("{imports}", "import torch\nfrom couae.runtime import devices, gpu_slots, jobs") + """
+JOB_START = (
+    SWITCH_USER.replace("{imports}", "import torch\nfrom couae.runtime import devices, gpu_slots, jobs")
+    + """
 jobs.start_device_job(1, "auto")
 """
+)
+
+START_CHECK = (
+    SWITCH_USER.replace("{imports}", "from couae.runtime import gpu_slots")
+    + """
+print(gpu_slots.slot_dir_problem(gpu_slots.slot_dir()))
+"""
+)
 
 
+@needs_root  # a folder of another user's: its owner's jobs widen it themselves
 def test_a_slot_folder_this_user_cannot_write_is_named_with_the_fix(machine_tmp):
     """A folder an older version left 0755 (or any folder this user cannot write):
     the job stops with a message naming it and what to do, not a traceback."""
     folder = machine_tmp / "slots"
-    folder.mkdir(mode=0o755)
-    user = None
-    if os.geteuid() == 0:  # root writes anywhere: the job runs as another user
-        user = OTHER_USERS[0]
-    else:
-        folder.chmod(0o555)
+    folder.mkdir(mode=0o755)  # root's, as a first user's under an older version
+    user = OTHER_USERS[0]
     job = start(machine_tmp, uid=user, code=JOB_START)
     out, err = job.communicate(timeout=60)
     assert job.returncode == 1, err
     assert f"cannot create gpu0.lock in the GPU slot folder {folder}" in err, err
     assert "chmod 1777" in err and "COUAE_GPU_SLOT_DIR" in err and "Traceback" not in err, err
+    # said at start too, by the Snakemake the user runs (workflow/rules/common.smk)
+    asked = start(machine_tmp, uid=user, code=START_CHECK)
+    out, err = asked.communicate(timeout=60)
+    assert f"GPU jobs cannot take slots in {folder}" in out and "chmod 1777" in out, out + err
+    folder.chmod(0o1777)
+    asked = start(machine_tmp, uid=user, code=START_CHECK)
+    assert asked.communicate(timeout=60)[0].strip() == "None"
 
 
 def test_lock_files_are_opened_read_only_and_widened_for_other_users(tmp_path):

@@ -2,6 +2,7 @@
 # lists the shared rules use. Data sets come from their adapters
 # (couae.datasets, in config order): this file names none of them; each has
 # its own rule file, workflow/rules/<name>.smk, with its paths and targets.
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from couae import datasets as D  # noqa: E402
 from couae import settings as S  # noqa: E402
 from couae.report import text as T  # noqa: E402
 from couae.runtime import estimate  # noqa: E402
-from couae.runtime.gpu_slots import gpu_claim, gpu_count  # noqa: E402
+from couae.runtime.gpu_slots import gpu_claim, gpu_count, slot_dir, slot_dir_problem  # noqa: E402
 
 # config.yaml's key order (table rows, panels), whatever keys an overlay names
 C.keep_base_order(config, yaml.safe_load((Path(workflow.basedir) / "config.yaml").read_text()))
@@ -45,6 +46,10 @@ if not (workflow.remote_exec or workflow.subprocess_exec):
     threads = max(config[d.name]["training"]["threads"] for d in RUNNING) if RUNNING else 1
     for line in estimate.say(RUNNING, config, gpus=gpu_count(), threads=threads):
         logger.info(line)
+    if gpu_count() and "CUDA_VISIBLE_DEVICES" not in os.environ:  # else a scheduler picks devices
+        SLOT_PROBLEM = slot_dir_problem(slot_dir())
+        if SLOT_PROBLEM:
+            logger.warning(f"warning: {SLOT_PROBLEM}")
 
 # Each rule runs workflow/scripts/<rule>.py, found on PATH, with the Python that
 # runs Snakemake (the same environment, also on a cluster node that shares the

@@ -54,6 +54,9 @@ SHARED_FOLDER = 0o1777  # sticky, every user may add files
 SHARED_LOCK = 0o444  # every user may open it (read-only is enough for flock)
 
 
+ELSEWHERE = f"set {SLOT_DIR_ENV} to a folder every user of this machine can write, or set device: cpu"
+
+
 class GpuSlotError(OSError):
     """The slot folder cannot be used by this user; the message says what to do."""
 
@@ -106,14 +109,27 @@ def _fix_for(folder: Path) -> str:
     )
 
 
+def slot_dir_problem(folder: Path) -> str | None:
+    """Why this user's GPU jobs could not take slots in `folder`, said at start
+    (a job would stop on it later); None where they can. Changes nothing."""
+    if not folder.exists():
+        parent = next(p for p in folder.parents if p.exists())
+        if os.access(parent, os.W_OK | os.X_OK):
+            return None
+        return f"the GPU slot folder {folder} cannot be made ({parent} is not writable); set {SLOT_DIR_ENV}"
+    mine = folder.stat().st_uid == os.geteuid()
+    if mine or os.access(folder, os.W_OK | os.X_OK):
+        return None
+    return f"GPU jobs cannot take slots in {folder} (not writable by this user): {_fix_for(folder)}"
+
+
 def prepare_slot_dir(folder: Path) -> None:
     """Make `folder` (created where missing) usable by every user; raise
     GpuSlotError naming it and the fix where this user cannot use it."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise GpuSlotError(f"cannot create the GPU slot folder {folder}: {exc.strerror}; set {SLOT_DIR_ENV} "
-                           f"to a folder every user of this machine can write, or set device: cpu") from exc  # fmt: skip
+        raise GpuSlotError(f"cannot create the GPU slot folder {folder}: {exc.strerror}; {ELSEWHERE}") from exc
     status = folder.stat()
     if status.st_uid == os.geteuid() and status.st_mode & SHARED_FOLDER != SHARED_FOLDER:
         os.chmod(folder, SHARED_FOLDER)
@@ -128,8 +144,7 @@ def _open_lock_file(path: Path) -> int:
         raise GpuSlotError(f"cannot create {path.name} in the GPU slot folder {path.parent} "
                            f"({exc.strerror}); {_fix_for(path.parent)}") from exc  # fmt: skip
     except OSError as exc:  # a read-only file system, say
-        raise GpuSlotError(f"cannot use the GPU slot folder {path.parent} ({exc.strerror}); set {SLOT_DIR_ENV} "
-                           f"to a folder every user of this machine can write, or set device: cpu") from exc  # fmt: skip
+        raise GpuSlotError(f"cannot use the GPU slot folder {path.parent} ({exc.strerror}); {ELSEWHERE}") from exc
     status = os.fstat(fd)
     if status.st_uid == os.geteuid() and status.st_mode & SHARED_LOCK != SHARED_LOCK:
         os.fchmod(fd, status.st_mode | SHARED_LOCK)  # the umask narrowed it, or an older version made it
