@@ -75,3 +75,50 @@ def test_damaged_arrays_are_named_with_what_to_do(tmp_path):
     np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object))
     with pytest.raises(DamagedFileError, match="objects.npy"):  # object arrays need pickles: refused
         load_array(tmp_path / "objects.npy", "generated samples")
+
+
+KILLED_WRITER = """
+import os, signal, sys
+sys.path.insert(0, {lib!r})
+from couae.runtime.atomic import atomic_path
+with atomic_path({path!r}) as tmp:
+    tmp.write_bytes(b"x" * 100_000)
+    os.kill(os.getpid(), signal.SIGKILL)  # killed between writing and renaming
+"""
+
+
+def test_a_writer_killed_before_renaming_leaves_nothing_after_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import REPO
+
+    path = tmp_path / "block0.checkpoint.pt"
+    save_torch({"step": 1}, path)
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER.format(lib=str(REPO / "workflow"), path=str(path))])
+    assert killed.returncode == -9
+    (left,) = tmp_path.glob(".block0.checkpoint.pt.*.tmp")
+    assert left.stat().st_size == 100_000
+    assert load_torch(path, what="a checkpoint")["step"] == 1  # the old checkpoint is intact
+    save_torch({"step": 2}, path)  # the next run's write
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["block0.checkpoint.pt"]
+    assert load_torch(path, what="a checkpoint")["step"] == 2
+
+
+def test_only_dead_writers_files_are_removed(tmp_path):
+    """A live writer's temporary file stays (here, this process's); another host's
+    stays until it has not changed for an hour; an older version's name likewise."""
+    path = tmp_path / "samples.npy"
+    host = atomic._host()
+    live = tmp_path / f".samples.npy.{host}.{os.getpid()}.abc123.tmp"
+    elsewhere = tmp_path / ".samples.npy.other-node.12.abc123.tmp"
+    old_name = tmp_path / ".samples.npy.k2j_x9q1.tmp"
+    unrelated = tmp_path / ".samples.npy.bak"
+    for f in (live, elsewhere, old_name, unrelated):
+        f.write_bytes(b"x")
+    assert atomic.remove_dead_writers_files(path) == []
+    hours_ago = os.stat(elsewhere).st_mtime - 2 * atomic.STALE_ELSEWHERE_SECONDS
+    for f in (elsewhere, old_name):
+        os.utime(f, (hours_ago, hours_ago))
+    assert sorted(atomic.remove_dead_writers_files(path)) == sorted([elsewhere, old_name])
+    assert live.exists() and unrelated.exists()

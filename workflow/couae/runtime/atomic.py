@@ -5,15 +5,25 @@ over the destination, which POSIX guarantees to be atomic. The result gets
 the permissions any new file of the user gets (the umask), not the temporary
 file's owner-only ones, so colleagues on a shared file system can read it. A
 full disk is reported with the file and the file system that ran out.
+
+A writer killed between writing and renaming (SIGKILL, a node lost) leaves its
+temporary file behind: at CelebA scale a whole checkpoint. Its name carries the
+writer's host and process id, so the next write of the same file removes it
+once that process is gone (on another host, once it has not changed for
+STALE_ELSEWHERE_SECONDS: a live writer keeps touching its file).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
+import re
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +34,47 @@ import torch
 _NEARLY_FULL_BYTES = 16 * 2**20
 
 
+STALE_ELSEWHERE_SECONDS = 3600
+
+
 class DiskFullError(OSError):
     pass
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname()) or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_dead_writers_files(path: Path) -> list[Path]:
+    """Remove the temporary files of earlier writers of `path` that are gone;
+    returns what was removed."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(?:(?P<host>[\w-]+)\.(?P<pid>\d+)\.)?[\w]+\.tmp")
+    host, removed = _host(), []
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = pattern.fullmatch(candidate.name)
+        if match is None:
+            continue
+        try:
+            if match["host"] == host:
+                stale = not _alive(int(match["pid"]))
+            else:  # another host's process (or an older version's name): judged by its age
+                stale = time.time() - candidate.stat().st_mtime > STALE_ELSEWHERE_SECONDS
+            if stale:
+                candidate.unlink()
+                removed.append(candidate)
+        except FileNotFoundError:  # its writer renamed or removed it meanwhile
+            continue
+    return removed
 
 
 def _umask() -> int:
@@ -48,7 +97,8 @@ def atomic_path(path: str | os.PathLike):
     """Yield a temporary path beside `path`; rename it onto `path` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_dead_writers_files(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_host()}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         try:
