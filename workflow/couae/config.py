@@ -11,8 +11,13 @@ table needs of the run. Every error names the config key.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
+from pathlib import Path
+
+import jsonschema
+import yaml
 
 from . import datasets, kernels, models
 from .parameters import ConfigError, check
@@ -160,24 +165,49 @@ def _check_components(config, dataset: str) -> None:
         unknown = [r for r in rows if r not in section["experiments"]]
         if unknown:
             raise ConfigError(f"{dataset}.rows names {unknown}, not experiments of {dataset}.experiments")
-    for name, exp in section["experiments"].items():
-        where = f"{dataset}.experiments.{name}"
-        spec = models.model_type(exp["model"], f"{where}.model")
-        if spec.uses_kernel and "kernel" not in exp:
-            raise ConfigError(f"{where}: the {spec.name} model type needs a kernel (kernel: one of {kernels.names()})")
-        takes = {"kernel": spec.uses_kernel, "kernel_params": spec.uses_kernel, "lambda": spec.uses_lambda}
-        refused = [key for key, allowed in takes.items() if key in exp and not allowed]
-        if refused:
-            raise ConfigError(f"{where}.{refused[0]}: the {spec.name} model type takes no {refused[0]}")
-        if spec.uses_kernel and "kernel" in exp and not spec.takes_batch_kernel:
-            if kernels.kernel_class(exp["kernel"], f"{where}.kernel").data_dependent:
-                raise ConfigError(f"{where}.kernel: the {spec.name} model type needs a kernel fixed before the data")
-        if "model_params" in exp:
-            check(exp["model_params"], spec.parameters, f"{where}.model_params", complete=False)
-        if name in experiments(config, dataset):
-            training_fields(config, dataset, name, 1.0)  # the resolved parameters are complete
+    for name in section["experiments"]:
+        check_experiment(config, dataset, name)
     if not experiments(config, dataset):
         raise ConfigError(f"{dataset}.experiments: every experiment is skipped")
+
+
+@functools.cache
+def _experiment_schema() -> dict | None:
+    """The config schema's experiment entry (workflow/schemas), where the
+    library runs inside the workflow; None where it is installed alone."""
+    path = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+    if not path.exists():
+        return None
+    schema = yaml.safe_load(path.read_text())
+    return {"$ref": "#/$defs/experiment", "$defs": schema["$defs"]}
+
+
+def check_experiment(config, dataset: str, name: str) -> None:
+    """One experiment's entry: its keys (the schema's, for entries Snakemake's
+    validation never saw, such as a tuning candidate's overridden one), its
+    model type, kernel and their parameters."""
+    exp = config[dataset]["experiments"][name]
+    where = f"{dataset}.experiments.{name}"
+    schema = _experiment_schema()
+    if schema is not None:
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(exp))
+        if error is not None:
+            key = ".".join(map(str, error.absolute_path))
+            raise ConfigError(f"{where}{'.' + key if key else ''}: {error.message}")
+    spec = models.model_type(exp["model"], f"{where}.model")
+    if spec.uses_kernel and "kernel" not in exp:
+        raise ConfigError(f"{where}: the {spec.name} model type needs a kernel (kernel: one of {kernels.names()})")
+    takes = {"kernel": spec.uses_kernel, "kernel_params": spec.uses_kernel, "lambda": spec.uses_lambda}
+    refused = [key for key, allowed in takes.items() if key in exp and not allowed]
+    if refused:
+        raise ConfigError(f"{where}.{refused[0]}: the {spec.name} model type takes no {refused[0]}")
+    if spec.uses_kernel and "kernel" in exp and not spec.takes_batch_kernel:
+        if kernels.kernel_class(exp["kernel"], f"{where}.kernel").data_dependent:
+            raise ConfigError(f"{where}.kernel: the {spec.name} model type needs a kernel fixed before the data")
+    if "model_params" in exp:
+        check(exp["model_params"], spec.parameters, f"{where}.model_params", complete=False)
+    if name in experiments(config, dataset):
+        training_fields(config, dataset, name, 1.0)  # the resolved parameters are complete
 
 
 def _check_training(config, dataset: datasets.Dataset) -> None:

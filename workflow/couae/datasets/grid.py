@@ -92,6 +92,9 @@ class Grid(Dataset):
     @staticmethod
     def _check_tuning(config) -> None:
         """Tuning rows are extension rows that run; each candidate's settings resolve."""
+        from ..config import check_experiment  # here: couae.config reads the adapters
+        from ..grid.tuning import describe
+
         grid = config["grid"]
         for name in grid["tuning"]["rows"]:
             where = f"grid.tuning.rows.{name}"
@@ -101,10 +104,14 @@ class Grid(Dataset):
                 raise ConfigError(f"{where}: {name} plays the paper's {grid['experiments'][name]['paper']} column; "
                                   "the paper's own rows keep the paper's settings")  # fmt: skip
             for k, overrides in enumerate(G.candidates(config, name)):
+                said = f"{where}: candidate {k} ({describe(overrides)})"
                 try:
+                    # its overridden entry is checked as any experiment's: a mistyped path (kernal_params.eps)
+                    # would otherwise add a key nothing reads, and train the row's own settings under its name
+                    check_experiment(G.with_overrides(config, name, overrides), "grid", name)
                     G.tuning_training_settings(config, G.variants(config)[0], name, k)
                 except (ConfigError, KeyError, TypeError) as exc:
-                    raise ConfigError(f"{where}: candidate {k} ({overrides}): {exc}") from exc
+                    raise ConfigError(f"{said}: {exc}") from exc
         unknown = [name for name in grid["tuned"] if name not in grid["experiments"]]
         if unknown:
             raise ConfigError(f"grid.tuned names {unknown}, not experiments of grid.experiments")
