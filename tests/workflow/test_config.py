@@ -359,3 +359,46 @@ def test_a_config_section_without_its_data_sets_adapter_is_named():
         S.ConfigError, match="config section 'ring' has no data set adapter: add couae/datasets/ring.py"
     ):
         C.check_config(config)
+
+
+@pytest.mark.parametrize(
+    "path, named",
+    [
+        ("kernal_params.eps", r"'kernal_params' was unexpected"),  # a typo of the section
+        ("kernel_params.epss", r"kernel_params: .*'epss' was unexpected.*parameters: eps, exponent"),
+        ("lamda", r"'lamda' was unexpected"),
+    ],
+)
+def test_a_mistyped_candidate_path_is_refused_before_any_job(path, named):
+    """A candidate's overridden entry is checked as any experiment's: a typo would
+    otherwise add a key nothing reads and train the row's own settings."""
+    said = rf"grid\.tuning\.rows\.plummer: candidate 0 \(.*{path} = 1\.0\): .*{named}"
+    with pytest.raises(S.ConfigError, match=said):
+        C.check_config(load_config({"grid": {"tuning": {"rows": {"plummer": {path: [1.0, 2.0]}}}}}))
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("grid: {tuned: [\n", r"broken\.yaml, line 2, column 1: not valid YAML"),
+        ("grid:\n  training:\n\tlr: 1\n", r"broken\.yaml, line 3, column 1: not valid YAML .*tab"),
+        ("- grid\n- celeba\n", r"broken\.yaml: a YAML list, not a mapping"),
+        ("", r"broken\.yaml: empty; a config file holds top-level keys"),
+        ("grid: {training: {lr: 1e-3}}\n", r"grid\.training\.lr: '1e-3' is not of type 'number'"),
+        ("grid: {tuning: {rows: {plummer: {kernal_params.eps: [1.0]}}}}\n", r"candidate 0 .*'kernal_params'"),
+    ],
+)
+def test_check_config_names_the_broken_file_where_snakemake_cannot(tmp_path, text, named):
+    """Snakemake reads --configfile files before the workflow starts and names
+    neither the file nor the place (snakemake/snakemake#2439); the checker does."""
+    import re
+
+    good, broken = tmp_path / "good.yaml", tmp_path / "broken.yaml"
+    good.write_text("grid: {training: {iterations: 100}}\n")
+    broken.write_text(text)
+    script = REPO / "workflow/scripts/check_config.py"
+    run = subprocess.run([sys.executable, script, good, broken], capture_output=True, text=True)
+    assert run.returncode == 1 and re.search(named, run.stderr), run.stderr
+    assert "Traceback" not in run.stderr
+    ok = subprocess.run([sys.executable, script, good, REPO / "presets/quick.yaml"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "config ok" in ok.stdout, ok.stderr

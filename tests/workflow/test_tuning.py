@@ -58,21 +58,3 @@ def test_the_paper_rows_are_never_tuned():
         C.check_config(load_config({"grid": {"tuning": {"rows": {"couae": {"kernel_params.eps": [0.1]}}}}}))
     with pytest.raises(ConfigError, match=r"grid\.tuning\.rows\.coulombgan: candidate 0"):
         C.check_config(load_config({"grid": {"tuning": {"rows": {"coulombgan": {"model_params.nosuch": [1]}}}}}))
-
-
-@pytest.mark.parametrize(
-    "path, named",
-    [
-        ("kernal_params.eps", r"'kernal_params' was unexpected"),  # a typo of the section
-        ("kernel_params.epss", r"kernel_params: .*'epss' was unexpected.*parameters: eps, exponent"),
-        ("lamda", r"'lamda' was unexpected"),
-    ],
-)
-def test_a_mistyped_candidate_path_is_refused_before_any_job(path, named):
-    """A candidate's overridden entry is checked as any experiment's: a typo would
-    otherwise add a key nothing reads and train the row's own settings."""
-    from couae import config as C
-    from couae.parameters import ConfigError
-
-    with pytest.raises(ConfigError, match=rf"grid\.tuning\.rows\.plummer: candidate 0 \(.*{path} = 1\.0\): .*{named}"):
-        C.check_config(load_config({"grid": {"tuning": {"rows": {"plummer": {path: [1.0, 2.0]}}}}}))

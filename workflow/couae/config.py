@@ -32,6 +32,35 @@ from .settings import (
     width_label,
 )
 
+# --- reading a config file ------------------------------------------------------------------------
+
+
+def read_config_file(path) -> dict:
+    """A config file's contents, or a ConfigError naming the file, where in it
+    the YAML breaks, and what to do. (Snakemake reads --configfile files before
+    the workflow starts, and its message names neither: snakemake/snakemake#2439.)"""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from exc
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        if "'\\t'" in problem:
+            problem += ": YAML indents with spaces, not tabs"
+        remedy = "fix it there, or regenerate it if a rule made it (tuned.yaml: delete it, run `snakemake tune`)"
+        raise ConfigError(f"{path}{where}: not valid YAML ({problem}); {remedy}") from exc
+    if not isinstance(content, dict):
+        what = "empty" if content is None else f"a YAML {type(content).__name__}, not a mapping"
+        raise ConfigError(f"{path}: {what}; a config file holds top-level keys (grid:, celeba:, ...) such as "
+                          "presets/quick.yaml's")  # fmt: skip
+    return content
+
+
 # --- the merged config's key order ----------------------------------------------------------------
 
 
@@ -171,6 +200,15 @@ def _check_components(config, dataset: str) -> None:
         raise ConfigError(f"{dataset}.experiments: every experiment is skipped")
 
 
+def check_schema(value, schema: Mapping, where: str) -> None:
+    """`value` against a JSON schema; the ConfigError names the key of the
+    error jsonschema judges most relevant."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+    if error is not None:
+        key = ".".join(map(str, error.absolute_path))
+        raise ConfigError(f"{where}{'.' if where and key else ''}{key}: {error.message}")
+
+
 @functools.cache
 def _experiment_schema() -> dict | None:
     """The config schema's experiment entry (workflow/schemas), where the
@@ -190,10 +228,7 @@ def check_experiment(config, dataset: str, name: str) -> None:
     where = f"{dataset}.experiments.{name}"
     schema = _experiment_schema()
     if schema is not None:
-        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(exp))
-        if error is not None:
-            key = ".".join(map(str, error.absolute_path))
-            raise ConfigError(f"{where}{'.' + key if key else ''}: {error.message}")
+        check_schema(exp, schema, where)
     spec = models.model_type(exp["model"], f"{where}.model")
     if spec.uses_kernel and "kernel" not in exp:
         raise ConfigError(f"{where}: the {spec.name} model type needs a kernel (kernel: one of {kernels.names()})")
