@@ -236,6 +236,25 @@ def test_waes_median_rbf_equals_a_hand_computation():
         kernel.value_and_slope(torch.zeros(3))
 
 
+def test_a_batch_set_kernels_mmd_has_one_value_per_leading_index_even_for_one():
+    """The biased MMD's k(0) term of a kernel bound per batch has the batch's leading shape; with one
+    run it must not broadcast the value to (1, 1, 1) (Theorem 1's second-order check perturbs one run)."""
+    from couae.core.mmd import mmd2_empirical
+
+    kernel = make_kernel("waerbf", 2)
+    gen = torch.Generator().manual_seed(0)
+    x, y = (
+        torch.randn(3, 5, 2, generator=gen, dtype=torch.float64),
+        torch.randn(3, 5, 2, generator=gen, dtype=torch.float64),
+    )
+    three = mmd2_empirical(kernel, x, y)
+    assert three.shape == (3,)
+    for i in range(3):
+        one = mmd2_empirical(kernel, x[i : i + 1], y[i : i + 1])
+        assert one.shape == (1,) and float(one) == pytest.approx(float(three[i]), rel=1e-12)
+    assert mmd2_empirical(kernel, x[0], y[0]).shape == ()
+
+
 def test_a_kernel_that_forgot_its_dataclass_decorator_is_named(monkeypatch):
     """Its parameter() fields would be plain class attributes; asked for, it says what is missing."""
     from couae import kernels

@@ -88,7 +88,7 @@ class _MMD2(torch.autograd.Function):
         if biased:  # the pairs (i, i): constant k(0), no gradient (per leading index for a batch's kernel)
             # a tensor, never read back on the host: a kernel parameter may live on the device (a decaying eps)
             k0 = kernel(torch.zeros((), dtype=torch.float64, device=x.device))
-            value = value + (k0 if k0.numel() == 1 else k0.reshape(value.shape)) * (1.0 / n + 1.0 / m)
+            value = value + (k0.reshape(value.shape) if k0.numel() == value.numel() else k0) * (1.0 / n + 1.0 / m)
         return value
 
     @staticmethod
