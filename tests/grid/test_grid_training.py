@@ -348,14 +348,15 @@ def test_evaluate_script_refuses_a_crafted_weights_file_without_running_it(tmp_p
     run = train(grid_model.build_run(settings, np.load(data_file)["train"]), 20, 20, 20)
     torch.save(grid_model.snapshots(run, settings), tmp_path / "snapshots.pt")
     ran = tmp_path / "code-ran"
-    weights, samples = [], []
+    block, weights = tmp_path / "block0", []
     for k, seed in enumerate(settings.seeds):
-        weights.append(tmp_path / f"w{seed}.pt")
-        samples.append(tmp_path / f"s{seed}.npy")
+        folder = grid_model.seed_folder(block, seed)
+        folder.mkdir(parents=True)
+        weights.append(folder / "weights.pt")
         torch.save({**grid_model.seed_weights(run, k, settings), "extra": CodeCarrier(ran)}, weights[-1])
-        np.save(samples[-1], np.zeros((50, 2)))
+        np.save(folder / "samples.npy", np.zeros((50, 2)))
     cmd = [sys.executable, str(REPO / "workflow/scripts/grid_evaluate.py"), "--variant", "narrow", "--data",
-           str(data_file), "--weights", *map(str, weights), "--samples", *map(str, samples), "--snapshots",
+           str(data_file), "--block", str(block), "--snapshots",
            str(tmp_path / "snapshots.pt"), "--settings", grid_evaluation_settings(load_config()).to_json(),
            "--training-settings", settings.to_json(), "--gap-settings", gap_settings(load_config()).to_json(),
            "--out", str(tmp_path / "eval.csv"), "--convergence",

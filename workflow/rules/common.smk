@@ -21,6 +21,7 @@ from couae import datasets as D  # noqa: E402
 from couae import settings as S  # noqa: E402
 from couae.report import text as T  # noqa: E402
 from couae.runtime import estimate  # noqa: E402
+from couae.runtime.arguments import on_command_line  # noqa: E402
 from couae.runtime.gpu_slots import gpu_claim, gpu_count, slot_dir, slot_dir_problem  # noqa: E402
 
 # config.yaml's key order (table rows, panels), whatever keys an overlay names
@@ -123,7 +124,7 @@ def manifest(**per_dataset):
         entry = {"evaluations": d.evaluations(config) if d in RUNNING else []}
         entry.update({key: get(d) for key, get in per_dataset.items()})
         entries.append([d.name, entry])
-    return S.as_json(entries)
+    return on_command_line(S.as_json(entries))
 
 
 # --- theory -----------------------------------------------------------------------------

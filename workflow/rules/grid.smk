@@ -74,7 +74,9 @@ if not GRID_PACKS:
         resources:
             gpu=GRID_GPU,
         params:
-            settings=lambda w: G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json(),
+            settings=lambda w: on_command_line(
+                G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json()
+            ),
             device=GRID_DEVICE,
             compile=GRID_COMPILE,
             share=GRID_GPU_SHARE_ARG,
@@ -108,7 +110,7 @@ for pack in GRID_PACKS:
             gpu=GRID_GPU,
         params:
             name=pack.name,
-            runs=S.as_json(GRID.pack_runs(config, pack)),
+            runs=on_command_line(S.as_json(GRID.pack_runs(config, pack))),
             device=GRID_DEVICE,
             compile=GRID_COMPILE,
             streams=GRID_STREAMS,
@@ -137,15 +139,13 @@ rule grid_evaluate:
     threads: config["grid"]["evaluation"]["threads"]
     params:
         settings=G.grid_evaluation_settings(config).to_json(),
-        training_settings=lambda w: G.grid_training_settings(
-            config, w.variant, w.experiment, w.width, w.block
-        ).to_json(),
-        weights=lambda w: expand(GRID.block_files(config, w.block, "weights.pt"), **w),
-        samples=lambda w: expand(GRID.block_files(config, w.block, "samples.npy"), **w),
+        training_settings=lambda w: on_command_line(
+            G.grid_training_settings(config, w.variant, w.experiment, w.width, w.block).to_json()
+        ),
         gap_settings=S.gap_settings(config).to_json(),
     shell:
-        "grid_evaluate.py --variant {wildcards.variant} --data {input.data} --weights {params.weights}"
-        " --samples {params.samples} --snapshots {input.snapshots} --settings {params.settings:q}"
+        "grid_evaluate.py --variant {wildcards.variant} --data {input.data} --block {input.block:q}"
+        " --snapshots {input.snapshots} --settings {params.settings:q}"
         " --training-settings {params.training_settings:q} --gap-settings {params.gap_settings:q}"
         " --out {output.csv} --convergence {output.convergence} --threads {threads}"
         " --provenance {output.provenance} > {log} 2>&1"
@@ -193,7 +193,7 @@ rule figure2:
         caption=T.caption("figure2", config),
         out_stem=lambda w, output: Path(output[0]).with_suffix(""),
         samples=lambda w: GRID.figure2_files(config, w.variant, "samples.npy"),
-        losses=lambda w: GRID.figure2_losses(config, w.variant),
+        losses=lambda w: on_command_line(GRID.figure2_losses(config, w.variant)),
     shell:
         "figure2.py --data {input.data} --experiments {params.experiments} --widths {params.widths}"
         " --samples {params.samples} --losses {params.losses} --titles {params.titles:q}"
@@ -223,8 +223,9 @@ rule convergence:
         titles=S.as_json(G.variant_descriptions(config)),
         notes=S.as_json(GRID.convergence_notes(config)),
         caption=T.caption("convergence", config),
+        convergence=lambda w, input: on_command_line(list(input.convergence)),
     shell:
-        "convergence.py --convergence {input.convergence} --references {input.references} --claims {input.claims}"
+        "convergence.py --convergence {params.convergence} --references {input.references} --claims {input.claims}"
         " --titles {params.titles:q} --notes {params.notes:q} --table-stem results/tables/convergence"
         " --figure-dir results/figures > {log} 2>&1"
 

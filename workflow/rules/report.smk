@@ -23,8 +23,9 @@ rule paper_tables:
         ),
         notes=S.as_json(T.table_notes(config)),
         caption=T.caption("tables", config),
+        provenance=lambda w, input: on_command_line(list(input.provenance)),
     shell:
-        "paper_tables.py --datasets {params.datasets:q} --notes {params.notes:q} --provenance {input.provenance}"
+        "paper_tables.py --datasets {params.datasets:q} --notes {params.notes:q} --provenance {params.provenance}"
         " --out-dir results/tables > {log} 2>&1"
 
 
@@ -39,8 +40,9 @@ rule benchmark_summary:
         CONDA_ENV
     params:
         caption=T.caption("benchmarks", config),
+        benchmarks=lambda w, input: on_command_line(list(input)),
     shell:
-        "benchmark_summary.py --benchmarks {input} --out {output} > {log} 2>&1"
+        "benchmark_summary.py --benchmarks {params.benchmarks} --out {output} > {log} 2>&1"
 
 
 rule claims:

@@ -16,6 +16,7 @@ from pathlib import Path
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba.files import SPLITS, CelebAFileError
 from couae.celeba.preprocessing import prepare_arrays
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.downloads import DownloadError
 from couae.runtime.jobs import setup_logging
 
@@ -23,7 +24,7 @@ log = logging.getLogger("celeba_data")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--data", required=True, help="celeba.data as JSON")
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()

@@ -17,6 +17,7 @@ from couae.celeba.evaluation import StaleReferenceError, evaluate
 from couae.celeba.model import Autoencoder
 from couae.celeba.settings import CelebATraining, FIDSettings
 from couae.report import provenance
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_numpy
 from couae.runtime.jobs import start_device_job
 from couae.runtime.loading import DamagedFileError
@@ -26,7 +27,7 @@ log = logging.getLogger("celeba_evaluate")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--weights", required=True)
     parser.add_argument("--train", required=True, help="split .npy files: training (xi) ...")
     parser.add_argument("--validation", required=True, help="... validation (xi) ...")

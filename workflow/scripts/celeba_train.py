@@ -17,6 +17,7 @@ from couae.celeba import model
 from couae.celeba.arrays import load_split, read_meta
 from couae.celeba.settings import CelebATraining
 from couae.core.accelerate import MODES
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_torch
 from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import DamagedFileError
@@ -25,7 +26,7 @@ log = logging.getLogger("celeba_train")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--train", required=True, help="the training split's .npy")
     parser.add_argument("--check", nargs="*", default=[], help="the other splits, checked readable before training")
     parser.add_argument("--meta", required=True, help="the arrays' meta.json")

@@ -9,11 +9,12 @@ import pandas as pd
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.claims import claims_table
 from couae.report.tables import read_evaluations, write_claims
+from couae.runtime.arguments import FROM_FILE
 from couae.settings import ClaimsSettings
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--datasets", required=True, help="JSON [[name, {evaluations}]] per data set, in config order")
     parser.add_argument("--theorem1", required=True, help="the Theorem 1 table (CSV)")
     parser.add_argument("--settings", required=True, help="ClaimsSettings as JSON")

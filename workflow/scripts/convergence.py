@@ -14,10 +14,11 @@ from couae.grid.figures import convergence_figure
 from couae.report.claims import verdict_lines
 from couae.report.style import save_figure
 from couae.report.tables import write_convergence
+from couae.runtime.arguments import FROM_FILE
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--convergence", nargs="+", required=True, help="per job, its convergence CSV")
     parser.add_argument("--references", nargs="+", required=True, help="per variant, its reference rows")
     parser.add_argument("--claims", required=True, help="the claims table (CSV)")

@@ -9,13 +9,14 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import fid
 from couae.celeba.evaluation import test_statistics
 from couae.celeba.settings import FIDSettings
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.jobs import start_device_job
 
 log = logging.getLogger("fid_reference")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--test", required=True, help="the test split's .npy")
     parser.add_argument("--settings", required=True, help="FIDSettings as JSON")
     parser.add_argument("--weights-dir", required=True, help="empty: torch.hub's folder")

@@ -15,6 +15,7 @@ import sys
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import fid
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_text
 from couae.runtime.downloads import ChecksumError, DownloadError
 from couae.runtime.jobs import setup_logging
@@ -23,7 +24,7 @@ log = logging.getLogger("fid_weights")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--extractor", required=True, choices=[fid.INCEPTION, fid.TEST_ONLY])
     parser.add_argument("--weights-dir", required=True, help="empty: torch.hub's folder")
     parser.add_argument("--url", required=True, help="empty: no download")

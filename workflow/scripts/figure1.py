@@ -8,12 +8,13 @@ import numpy as np
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.kernels import make_kernel
 from couae.report.style import save_figure
+from couae.runtime.arguments import FROM_FILE
 from couae.settings import Figure1Settings
 from couae.theory.figures import figure1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--settings", required=True, help="Figure1Settings as JSON")
     parser.add_argument("--out-stem", required=True)
     args = parser.parse_args()

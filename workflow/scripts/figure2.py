@@ -9,11 +9,12 @@ import pandas as pd
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.figures import figure2
 from couae.report.style import save_figure
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.loading import load_array, load_arrays
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--data", required=True)
     parser.add_argument("--experiments", nargs="+", required=True)
     parser.add_argument("--samples", nargs="+", required=True, help="one file per experiment")

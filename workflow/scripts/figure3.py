@@ -7,10 +7,11 @@ import json
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba.figures import data_caveat, figure3, load_panels
 from couae.report.style import save_figure
+from couae.runtime.arguments import FROM_FILE
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--meta", required=True, help="the arrays' meta.json: stand-in or CelebA")
     parser.add_argument("--experiments", nargs="+", required=True)
     parser.add_argument("--images", nargs="+", required=True, help="one .npy of generated images per experiment")

@@ -6,10 +6,11 @@ import argparse
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba.figures import data_caveat, figure4, load_panels
 from couae.report.style import save_figure
+from couae.runtime.arguments import FROM_FILE
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--meta", required=True, help="the arrays' meta.json: stand-in or CelebA")
     parser.add_argument("--experiment", required=True, help="the experiment shown")
     parser.add_argument("--widths", nargs="+", required=True, help="width labels")

@@ -8,13 +8,14 @@ import json
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.style import save_figure
 from couae.report.tables import write_flows
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.loading import load_arrays
 from couae.theory.figures import flows_curves_figure, flows_particles_figure
 from couae.theory.flow_table import flows_table, read_records
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--records", nargs="+", required=True, help="one CSV per (setup, row)")
     parser.add_argument("--trajectories", nargs="+", required=True, help="one .npz per (setup, row), same order")
     parser.add_argument("--names", required=True, help="JSON list of [setup, row], same order")

@@ -11,8 +11,10 @@ import time
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.evaluation import convergence_rows, evaluate_job
+from couae.grid.model import seed_folder
 from couae.grid.settings import GridEvaluation, GridTraining
 from couae.report import provenance
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
 from couae.runtime.loading import DamagedFileError, load_arrays, load_torch
@@ -22,11 +24,10 @@ log = logging.getLogger("grid_evaluate")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--variant", required=True, help="the grid data set's name")
     parser.add_argument("--data", required=True)
-    parser.add_argument("--weights", nargs="+", required=True)
-    parser.add_argument("--samples", nargs="+", required=True)
+    parser.add_argument("--block", required=True, help="the job's block folder (seed<k>/weights.pt, samples.npy)")
     parser.add_argument("--snapshots", required=True, help="the job's snapshots.pt")
     parser.add_argument("--settings", required=True, help="GridEvaluation settings as JSON")
     parser.add_argument("--training-settings", required=True, help="the job's GridTraining settings as JSON")
@@ -45,7 +46,10 @@ def main() -> int:
         snapshots = load_torch(args.snapshots, "grid snapshots")
         trained.check_made(snapshots["settings"], trained.seeds[0], args.snapshots)
         gap = GapSettings.from_json(args.gap_settings)
-        rows = evaluate_job(args.variant, trained, args.weights, args.samples, splits, settings, gap)
+        # the seeds' files from the settings, not listed on the command line: it would grow with the seeds
+        folders = [seed_folder(args.block, seed) for seed in trained.seeds]
+        weights, samples = [f / "weights.pt" for f in folders], [f / "samples.npy" for f in folders]
+        rows = evaluate_job(args.variant, trained, weights, samples, splits, settings, gap)
     except (DamagedFileError, ForeignFileError) as exc:
         log.error("%s", exc)
         return 1

@@ -16,6 +16,7 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.core.accelerate import MODES
 from couae.grid import model, packs
 from couae.grid.settings import GridTraining
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.jobs import pack_job, start_device_job
 from couae.runtime.loading import load_arrays
 
@@ -23,7 +24,7 @@ log = logging.getLogger("grid_pack")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--name", required=True, help="the pack's name (its log says it)")
     parser.add_argument("--runs", required=True, help="JSON list, per run: settings, data, out_dir, snapshots, "
                         "checkpoint, provenance")  # fmt: skip

@@ -6,13 +6,14 @@ import argparse
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.evaluation import reference_rows
 from couae.grid.settings import GridData, GridEvaluation
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
 from couae.runtime.loading import load_arrays
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--variant", required=True, help="the grid data set's name")
     parser.add_argument("--data", required=True)
     parser.add_argument("--data-settings", required=True, help="GridData settings as JSON")

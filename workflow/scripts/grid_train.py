@@ -14,6 +14,7 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.core.accelerate import MODES
 from couae.grid import model
 from couae.grid.settings import GridTraining
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import load_arrays
 
@@ -21,7 +22,7 @@ log = logging.getLogger("grid_train")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--data", required=True, help="grid data .npz")
     parser.add_argument("--settings", required=True, help="GridTraining settings as JSON")
     parser.add_argument("--out-dir", required=True, help="the seeds' folders go here (seed<k>/)")

@@ -14,6 +14,7 @@ from couae.core.accelerate import MODES
 from couae.grid import model
 from couae.grid.settings import GridEvaluation, GridTraining
 from couae.grid.tuning import candidate_rows
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import load_arrays
@@ -22,7 +23,7 @@ log = logging.getLogger("grid_tune_candidate")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--data", required=True, help="grid data .npz")
     parser.add_argument("--variant", required=True)
     parser.add_argument("--candidate", type=int, required=True)

@@ -7,10 +7,11 @@ import json
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.provenance import footer
 from couae.report.tables import make_tables, read_evaluations, results_of
+from couae.runtime.arguments import FROM_FILE
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument(
         "--datasets",
         required=True,

@@ -7,6 +7,7 @@ import logging
 import sys
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_npz
 from couae.runtime.jobs import start_job
 from couae.settings import FlowSettings
@@ -16,7 +17,7 @@ log = logging.getLogger("particle_flow")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--settings", required=True, help="FlowSettings of one (setup, row) as JSON")
     parser.add_argument("--out-csv", required=True)
     parser.add_argument("--out-trajectory", required=True)

@@ -11,11 +11,12 @@ import pandas as pd
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.claims import verdict_counts
 from couae.report.text import summary_rst
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_text
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--intro", required=True, help="the report's static introduction (reStructuredText)")
     parser.add_argument("--summary", required=True, help="JSON list of lines describing the run")
     parser.add_argument("--claims", required=True, help="the claims table (CSV)")

@@ -9,12 +9,13 @@ import pandas as pd
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.style import save_figure
 from couae.report.tables import write_theorem1
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.loading import load_arrays
 from couae.theory.figures import theorem1_figure
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--results", nargs="+", required=True, help="one CSV per flow")
     parser.add_argument("--trajectories", nargs="+", required=True, help="one .npz per flow, same order")
     parser.add_argument("--notes", required=True, help="JSON list of the table's notes")

@@ -4,6 +4,7 @@
 import argparse
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_npz
 from couae.runtime.jobs import start_job
 from couae.settings import Theorem1Settings
@@ -11,7 +12,7 @@ from couae.theory.flows import theorem1_rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--settings", required=True, help="Theorem1Settings of one flow as JSON")
     parser.add_argument("--out-csv", required=True)
     parser.add_argument("--out-trajectory", required=True, help=".npz with a 2-D run's path")

@@ -10,12 +10,13 @@ import pandas as pd
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.report.style import save_figure
 from couae.report.tables import read_evaluations, write_theorem2
+from couae.runtime.arguments import FROM_FILE
 from couae.theory.figures import theorem2_bound_figure, theorem2_figure
 from couae.theory.theorem2 import per_seed, theorem2_table, with_bound
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument(
         "--datasets",
         required=True,

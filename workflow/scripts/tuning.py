@@ -11,11 +11,12 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.tuning import choose, dump, tuned_config
 from couae.report.tables import write_readable
 from couae.report.text import TABLE_TITLES
+from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_text
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
     parser.add_argument("--rows", nargs="+", required=True, help="every candidate's per-seed CSV")
     parser.add_argument("--candidates", required=True, help="experiment -> its candidates' settings, as JSON")
     parser.add_argument("--budget", required=True, help="the tuning budget in words")

@@ -158,10 +158,6 @@ class Grid(Dataset):
             f"{self.BLOCK.format(variant=variant, experiment=experiment, width=width, block=block)}/seed{seed}/{name}"
         )
 
-    def block_files(self, config, block, name: str) -> list[str]:
-        """`name` of every seed of `block`, keeping {variant}, {experiment} and {width} as wildcards."""
-        return [f"{self.BLOCK}/seed{seed}/{name}" for seed in self.blocks(config)[int(block)]]
-
     def figure2_blocks(self, config, variant: str) -> list[str]:
         """Every block folder of each experiment at its main width (Figure 2's inputs)."""
         return [

@@ -199,10 +199,15 @@ def snapshots(run: TrainingRun, settings: GridTraining) -> dict:
     }
 
 
+def seed_folder(block_dir, seed: int) -> Path:
+    """Where one seed of a block job keeps its weights.pt, loss.csv and samples.npy."""
+    return Path(block_dir) / f"seed{seed}"
+
+
 def save_losses(run: TrainingRun, out_dir) -> None:
     """Each seed's loss history, seed<k>/loss.csv (also as training goes: it shows the progress)."""
     for k, seed in enumerate(run.sampler.seeds):
-        save_dataframe_csv(loss_history_frame(run, k), Path(out_dir) / f"seed{seed}" / "loss.csv", index=False)
+        save_dataframe_csv(loss_history_frame(run, k), seed_folder(out_dir, seed) / "loss.csv", index=False)
 
 
 def save_block(run: TrainingRun, settings: GridTraining, out_dir, snapshots_path) -> None:
@@ -212,7 +217,7 @@ def save_block(run: TrainingRun, settings: GridTraining, out_dir, snapshots_path
     save_losses(run, out_dir)
     diagnostics = step_diagnostics(run)  # every seed's at once
     for k, seed in enumerate(run.sampler.seeds):
-        seed_dir = Path(out_dir) / f"seed{seed}"
+        seed_dir = seed_folder(out_dir, seed)
         save_torch(seed_weights(run, k, settings, diagnostics[k]), seed_dir / "weights.pt")
         save_numpy(samples[k], seed_dir / "samples.npy")
     save_torch(snapshots(run, settings), snapshots_path)
