@@ -165,3 +165,17 @@ def test_blocked_estimator_equals_the_batched_one(name, params, block):
     kernel = paper_kernel(name, 5, **params)
     expected = mmd2_unbiased(kernel, x, y).item()
     assert mmd2_unbiased_blocked(kernel, x, y, block=block) == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+def test_the_mmd_step_keeps_the_pair_matrices_its_model_type_counts():
+    """couae.runtime.memory counts ModelType.pair_matrices batch x batch matrices per seed
+    as a lower bound: the MMD's backward keeps at least that many."""
+    from couae import models
+    from couae.core.mmd import mmd2_unbiased
+
+    seeds, n = 3, 40
+    x = torch.randn(seeds, n, 2, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(seeds, n, 2, dtype=torch.float64)
+    out = mmd2_unbiased(paper_kernel("imq", 2), x, y)
+    kept = sum(t.numel() for t in out.grad_fn.saved_tensors if t is not None and t.shape[-2:] == (n, n))
+    assert kept >= models.model_type("mmd").pair_matrices * seeds * n * n

@@ -402,3 +402,44 @@ def test_check_config_names_the_broken_file_where_snakemake_cannot(tmp_path, tex
     assert "Traceback" not in run.stderr
     ok = subprocess.run([sys.executable, script, good, REPO / "presets/quick.yaml"], capture_output=True, text=True)
     assert ok.returncode == 0 and "config ok" in ok.stdout, ok.stderr
+
+
+def test_a_training_job_that_cannot_fit_in_memory_is_refused_naming_the_key():
+    from couae import datasets
+    from couae.runtime import memory
+
+    grid = datasets.get("grid")
+    config = load_config({"grid": {"data": {"n_train": 2_000_000}, "training": {"batch_size": 1_000_000}}})
+    need = grid.memory_floor(config, "couae", 10)
+    # 10 seeds x 2 pair matrices of 10^12 bfloat16 values, and more
+    assert need >= 10 * 2 * 10**12 * memory.VALUE_BYTES
+    (problem,) = C.memory_problems(config, grid, (need - 1, "RAM"))
+    assert problem.startswith("grid.training.batch_size: a training job of grid's ")
+    assert "(10 seeds, batch 1,000,000) needs at least 37,25" in problem and "lower grid.training.batch_size" in problem
+    assert "RAM is 37,25" in problem
+    assert C.memory_problems(config, grid, (need, "RAM")) == []  # exactly enough is enough
+    assert C.memory_problems(config, grid, (None, "GPU memory")) == []  # unknown: not refused
+
+
+def test_the_papers_settings_and_the_presets_fit_in_a_small_machine():
+    from couae.runtime import memory
+
+    small = (2 * memory.GIB, "RAM")
+    for config in (
+        load_config(),
+        quick_config(),
+        load_config(yaml.safe_load((REPO / "presets/laptop.yaml").read_text())),
+    ):
+        assert all(C.memory_problems(config, d, small) == [] for d in C.in_config(config))
+
+
+def test_snakemake_refuses_a_batch_that_cannot_fit_before_any_job(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("grid:\n  data: {n_train: 2000000}\n  training: {batch_size: 1000000}\n")
+    result = subprocess.run(
+        snakemake_command(tmp_path, "--configfile", mine, cores=1), capture_output=True, text=True, timeout=120
+    )
+    message = result.stdout + result.stderr
+    assert result.returncode != 0 and "cannot start:" in message, message[-3000:]
+    assert "grid.training.batch_size: a training job of grid's" in message and "GiB" in message
+    assert not (tmp_path / "results").exists()

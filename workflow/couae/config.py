@@ -21,6 +21,7 @@ import yaml
 
 from . import datasets, kernels, models
 from .parameters import ConfigError, check
+from .runtime import memory
 from .settings import (
     ALL_ROWS,
     ClaimsSettings,
@@ -92,15 +93,43 @@ def running(config) -> list[datasets.Dataset]:
     return datasets.running(config)
 
 
-def start_check(config) -> tuple[list[str], list[str]]:
+def start_check(config, jobs_run_here: bool = True) -> tuple[list[str], list[str]]:
     """(problems, notes) of every data set before any job runs: problems stop
-    the workflow at once, naming the config keys; notes are said at start."""
+    the workflow at once, naming the config keys; notes are said at start.
+    `jobs_run_here`: this machine trains (not a cluster's submit host), so
+    its memory must hold every training job."""
     problems, notes = [], []
     for dataset in in_config(config):
         found, said = dataset.start_check(config)
         problems += found
         notes += said
+        if jobs_run_here and dataset in running(config):
+            problems += memory_problems(config, dataset)
     return problems, notes
+
+
+def memory_problems(config, dataset, available: tuple[int | None, str] | None = None) -> list[str]:
+    """Its training jobs that cannot fit in this machine's memory even at
+    their lower bound (couae.runtime.memory), worst first, one per experiment."""
+    have, what = available or memory.device_memory(dataset.device(config))
+    if have is None:
+        return []
+    name, train = dataset.name, dataset.section(config)["training"]
+    needs = {}
+    for experiment, seeds, _steps in dataset.training_jobs(config):
+        needs[experiment, seeds] = dataset.memory_floor(config, experiment, seeds)
+    over = sorted((need, experiment, seeds) for (experiment, seeds), need in needs.items() if need > have)
+    if not over:
+        return []
+    need, experiment, seeds = over[-1]
+    others = sorted({e for _, e, _ in over} - {experiment})
+    return [
+        f"{name}.training.batch_size: a training job of {name}'s {experiment} ({seeds} seed{'s' if seeds > 1 else ''}, "
+        f"batch {train['batch_size']:,}) needs at least {need / memory.GIB:,.1f} GiB"
+        + (f" (those of {', '.join(others)} too)" if others else "")
+        + f", and this machine's {what} is {have / memory.GIB:,.1f} GiB; lower {name}.training.batch_size"
+        + (f" or {name}.training.seeds_per_job" if seeds > 1 else "")
+    ]
 
 
 def claims_settings(config) -> ClaimsSettings:

@@ -34,7 +34,7 @@ except S.ConfigError as exc:
 for warning in C.config_warnings(config):
     logger.warning(f"config: {warning}")
 # Missing data or weights stop the run now, not hours later in a log file.
-START_PROBLEMS, START_NOTES = C.start_check(config)
+START_PROBLEMS, START_NOTES = C.start_check(config, jobs_run_here=workflow.local_exec or workflow.remote_exec)
 if START_PROBLEMS:
     raise WorkflowError("cannot start:\n  " + "\n  ".join(START_PROBLEMS))
 for note in START_NOTES:

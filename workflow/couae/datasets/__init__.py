@@ -31,6 +31,7 @@ from typing import ClassVar
 from .. import kernels, models
 from .. import settings as S
 from ..registry import Registry
+from ..runtime import memory
 
 REGISTRY = Registry("data set", __name__)
 
@@ -119,6 +120,19 @@ class Dataset:
     def layer_units(self, config) -> list[int]:
         """The layer sizes the width factors multiply (each must keep one unit)."""
         raise NotImplementedError
+
+    def sample_values(self, config) -> int:
+        """Values of one data point (2 on the grid; channels x height x width for an image)."""
+        raise NotImplementedError
+
+    def memory_floor(self, config, experiment: str, seeds: int) -> int:
+        """Bytes a training job of `seeds` seeds of `experiment` holds at least
+        in one step, at its widest width (couae.runtime.memory's lower bound)."""
+        width = max(S.experiment_widths(config, self.name, experiment).values())
+        spec = models.model_type(self.section(config)["experiments"][experiment]["model"])
+        hidden = 2 * sum(max(1, round(u * width)) for u in self.layer_units(config))  # encoder and decoder
+        batch = self.section(config)["training"]["batch_size"]
+        return memory.memory_floor(batch, seeds, self.sample_values(config), hidden, spec.pair_matrices)
 
     def step_cost(self, config, measured: dict) -> float:
         """One training step's cost with this config's networks against those

@@ -46,6 +46,9 @@ class CelebA(Dataset):
     def seeds_per_job(self, config) -> int:
         return 1  # batch norm must not mix seeds: one network per job
 
+    def sample_values(self, config) -> int:
+        return 3 * config["celeba"]["data"]["size"] ** 2  # RGB images, size x size
+
     def layer_units(self, config) -> list[int]:
         return list(config["celeba"]["model"]["channels"])
 

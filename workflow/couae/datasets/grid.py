@@ -63,6 +63,9 @@ class Grid(Dataset):
     def blocks(self, config) -> dict[int, list[int]]:
         return G.seed_blocks(config)
 
+    def sample_values(self, config) -> int:
+        return 2  # points in the plane
+
     def layer_units(self, config) -> list[int]:
         return [config["grid"]["model"]["hidden"]]
 

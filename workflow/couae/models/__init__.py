@@ -72,6 +72,8 @@ class ModelType:
     uses_kernel: ClassVar[bool] = False
     takes_batch_kernel: ClassVar[bool] = False  # a kernel set from each batch (Kernel.data_dependent) will do
     uses_lambda: ClassVar[bool] = False
+    # batch x batch matrices a step holds per seed at least (couae.runtime.memory's lower bound)
+    pair_matrices: ClassVar[int] = 0
     reconstructs: ClassVar[bool] = True  # False: a generator and a discriminator, no encoder
     # WAE's CelebA options: noise on the encoder's input and the encoder's pre-training
     takes_encoder_noise: ClassVar[bool] = False

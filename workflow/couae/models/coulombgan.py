@@ -63,6 +63,7 @@ class CoulombGAN(ModelType):
         ),
     }
     uses_kernel = True
+    pair_matrices = 2  # the potential's generated-generated and generated-real pairs, for the generator's gradient
     reconstructs = False
 
     def resolve(self, params, training):

@@ -24,6 +24,7 @@ KERNELNET = {
 class LearnedKernelAutoencoder(ModelType):
     name = "learnedkernel"
     summary = "MMD autoencoder whose kernel (KernelNet's random-feature kernel) is trained to maximise the MMD"
+    pair_matrices = 2  # the MMD's code-code and code-prior pairs at least (the pair-dependent part holds more)
     parameters = {
         "features": Parameter(COUNT, "random features w = g(e) of the data-independent part (KernelNet's VAE: 512)"),
         "hidden": Parameter(COUNT, "units per hidden layer of the kernel's networks (KernelNet: 16)"),

@@ -11,6 +11,7 @@ class MMDAutoencoder(ModelType):
     name = "mmd"
     summary = "MMD autoencoder: deterministic encoder, recon + lambda MMD^2 to N(0, I) (eq. 2)"
     uses_kernel = True
+    pair_matrices = 2  # the kernel's slopes on code-code and code-prior pairs, kept for the gradient
     takes_batch_kernel = True
     uses_lambda = True
     takes_encoder_noise = True
