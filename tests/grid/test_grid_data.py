@@ -51,3 +51,26 @@ def test_splits_are_seeded_distinct_and_sized():
         np.testing.assert_array_equal(a[name], b[name])
     assert not np.allclose(a["train"], c["train"])
     assert not np.allclose(a["validation"][:300], a["test"][:300])
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (lambda s: {**s, "test": np.zeros((250, 3))}, r"its 'test' split has shape \(250, 3\), not points in"),
+        (lambda s: {**s, "train": s["train"][:100]}, r"training split holds 100 points and the settings ask for 500"),
+        (lambda s: {k: v for k, v in s.items() if k != "reference"}, r"without the split\(s\) reference"),
+        (lambda s: {**s, "validation": np.full((3, 2), np.nan)}, r"'validation' split holds non-finite values"),
+    ],
+)
+def test_grid_data_that_does_not_match_the_settings_is_refused_naming_the_file(tmp_path, change, named):
+    from couae.grid.data import load_splits
+    from couae.runtime.atomic import save_npz
+    from couae.runtime.loading import DamagedFileError
+
+    good = make_splits(paper_grid(), SIZES, seed=3)
+    path = tmp_path / "data.npz"
+    save_npz(path, **good)
+    assert {k: v.shape for k, v in load_splits(path, 500).items()} == {k: v.shape for k, v in good.items()}
+    save_npz(path, **change(good))
+    with pytest.raises(DamagedFileError, match=rf"^{path}: .*{named}.*delete it and re-run"):
+        load_splits(path, 500)

@@ -440,3 +440,32 @@ def test_an_own_split_is_what_the_seeds_evaluation_reconstructs(tmp_path, data_f
         assert rows.recon_train_max[k] == pytest.approx(errors.max(), rel=1e-6)
         shared = grid_model.reconstruction_errors(grid_model.seed_weights(run, k, own), splits["train"])
         assert rows.recon_train_max[k] != pytest.approx(shared.max(), rel=1e-6)
+
+
+def test_scripts_refuse_data_replaced_by_3d_points_naming_the_file(tmp_path):
+    """data.npz replaced by hand keeps its old timestamp: Snakemake runs on, and the jobs must say what is wrong."""
+    from couae.grid.settings import grid_evaluation_settings
+    from couae.settings import gap_settings
+    from helpers import load_config
+
+    settings = small_settings("couae", iterations=20)
+    sizes = {"train": 500, "validation": 250, "test": 250, "reference": 250}
+    splits = {name: np.random.default_rng(0).normal(size=(n, 3)) for name, n in sizes.items()}
+    data = tmp_path / "data.npz"
+    save_npz(data, **splits)
+    scripts = REPO / "workflow/scripts"
+    train = [sys.executable, scripts / "grid_train.py", "--data", data, "--settings", settings.to_json(),
+             "--out-dir", tmp_path / "block0", "--snapshots", tmp_path / "s.pt", "--checkpoint", tmp_path / "c.pt",
+             "--device", "cpu", "--threads", "1", "--provenance", tmp_path / "p.json"]  # fmt: skip
+    evaluate = [sys.executable, scripts / "grid_evaluate.py", "--variant", "narrow", "--data", data,
+                "--block", tmp_path / "block0", "--snapshots", tmp_path / "s.pt",
+                "--settings", grid_evaluation_settings(load_config()).to_json(),
+                "--training-settings", settings.to_json(), "--gap-settings", gap_settings(load_config()).to_json(),
+                "--out", tmp_path / "eval.csv", "--convergence", tmp_path / "conv.csv", "--threads", "1",
+                "--provenance", tmp_path / "e.json"]  # fmt: skip
+    for cmd in (train, evaluate):
+        result = subprocess.run(list(map(str, cmd)), capture_output=True, text=True)
+        assert result.returncode == 1, result.stderr
+        assert f"{data}: its 'train' split has shape (500, 3), not points in the plane (n, 2)" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "block0").exists() and not (tmp_path / "eval.csv").exists()

@@ -7,10 +7,11 @@ import json
 import pandas as pd
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.grid.data import load_splits
 from couae.grid.figures import figure2
 from couae.report.style import save_figure
 from couae.runtime.arguments import FROM_FILE
-from couae.runtime.loading import load_array, load_arrays
+from couae.runtime.loading import load_array
 
 
 def main() -> None:
@@ -33,7 +34,7 @@ def main() -> None:
     losses = {n: [pd.read_csv(p) for p in args.losses[i * per : (i + 1) * per]] for i, n in enumerate(names)}
     widths = dict(zip(names, args.widths, strict=True))
     title = f"{args.variant}: {args.variant_title}"
-    fig = figure2(load_arrays(args.data, "grid data")["test"], samples, losses, json.loads(args.titles), widths, title)
+    fig = figure2(load_splits(args.data)["test"], samples, losses, json.loads(args.titles), widths, title)
     save_figure(fig, args.out_stem)
 
 

@@ -16,8 +16,7 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     s = GridData.from_json(args.settings)
-    sizes = {"train": s.n_train, "validation": s.n_validation, "test": s.n_test, "reference": s.n_reference}
-    save_npz(args.out, **make_splits(GridMixture.from_settings(s), sizes, s.seed))
+    save_npz(args.out, **make_splits(GridMixture.from_settings(s), s.split_sizes(), s.seed))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 import time
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.grid.data import load_splits
 from couae.grid.evaluation import convergence_rows, evaluate_job
 from couae.grid.model import seed_folder
 from couae.grid.settings import GridEvaluation, GridTraining
@@ -17,7 +18,7 @@ from couae.report import provenance
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
-from couae.runtime.loading import DamagedFileError, load_arrays, load_torch
+from couae.runtime.loading import DamagedFileError, load_torch
 from couae.settings import ForeignFileError, GapSettings
 
 log = logging.getLogger("grid_evaluate")
@@ -42,7 +43,7 @@ def main() -> int:
     settings = GridEvaluation.from_json(args.settings)
     trained = GridTraining.from_json(args.training_settings)
     try:
-        splits = load_arrays(args.data, "grid data")
+        splits = load_splits(args.data, trained.data["n_train"])
         snapshots = load_torch(args.snapshots, "grid snapshots")
         trained.check_made(snapshots["settings"], trained.seeds[0], args.snapshots)
         gap = GapSettings.from_json(args.gap_settings)

@@ -15,10 +15,11 @@ from pathlib import Path
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.core.accelerate import MODES
 from couae.grid import model, packs
+from couae.grid.data import load_splits
 from couae.grid.settings import GridTraining
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.jobs import pack_job, start_device_job
-from couae.runtime.loading import load_arrays
+from couae.runtime.loading import DamagedFileError
 
 log = logging.getLogger("grid_pack")
 
@@ -37,7 +38,11 @@ def main() -> int:
     args = parser.parse_args()
     device = start_device_job(args.threads, args.device, args.gpu_share)
     runs = json.loads(args.runs)
-    data = {path: load_arrays(path, "grid data")["train"] for path in sorted({r["data"] for r in runs})}
+    sizes = {r["data"]: r["settings"]["data"]["n_train"] for r in runs}
+    try:
+        data = {path: load_splits(path, sizes[path])["train"] for path in sorted(sizes)}
+    except DamagedFileError as exc:
+        raise SystemExit(f"error: {exc}") from None
     jobs = [
         packs.PackedRun(GridTraining.from_dict(r["settings"]), data[r["data"]], Path(r["checkpoint"])) for r in runs
     ]

@@ -4,12 +4,13 @@
 import argparse
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.grid.data import load_splits
 from couae.grid.evaluation import reference_rows
 from couae.grid.settings import GridData, GridEvaluation
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_job
-from couae.runtime.loading import load_arrays
+from couae.runtime.loading import DamagedFileError
 
 
 def main() -> None:
@@ -23,7 +24,11 @@ def main() -> None:
     args = parser.parse_args()
     start_job(args.threads)
     data, evaluation = GridData.from_json(args.data_settings), GridEvaluation.from_json(args.eval_settings)
-    rows = reference_rows(args.variant, load_arrays(args.data, "grid data"), data, evaluation)
+    try:
+        splits = load_splits(args.data, data.n_train)
+    except DamagedFileError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    rows = reference_rows(args.variant, splits, data, evaluation)
     save_dataframe_csv(rows, args.out, index=False)
 
 

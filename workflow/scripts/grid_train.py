@@ -13,10 +13,11 @@ import sys
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.core.accelerate import MODES
 from couae.grid import model
+from couae.grid.data import load_splits
 from couae.grid.settings import GridTraining
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.jobs import start_device_job, training_job
-from couae.runtime.loading import load_arrays
+from couae.runtime.loading import DamagedFileError
 
 log = logging.getLogger("grid_train")
 
@@ -36,7 +37,10 @@ def main() -> int:
     args = parser.parse_args()
     device = start_device_job(args.threads, args.device, args.gpu_share)
     settings = GridTraining.from_json(args.settings)
-    train_data = load_arrays(args.data, "grid data")["train"]
+    try:
+        train_data = load_splits(args.data, settings.data["n_train"])["train"]
+    except DamagedFileError as exc:
+        raise SystemExit(f"error: {exc}") from None
     log.info("experiment %s, width %s, seeds %s on %s", settings.experiment, settings.width, settings.seeds, device)
 
     def save_outputs(run):

@@ -12,12 +12,13 @@ import sys
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.core.accelerate import MODES
 from couae.grid import model
+from couae.grid.data import load_splits
 from couae.grid.settings import GridEvaluation, GridTraining
 from couae.grid.tuning import candidate_rows
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
 from couae.runtime.jobs import start_device_job, training_job
-from couae.runtime.loading import load_arrays
+from couae.runtime.loading import DamagedFileError
 
 log = logging.getLogger("grid_tune_candidate")
 
@@ -41,7 +42,10 @@ def main() -> int:
     device = start_device_job(args.threads, args.device, args.gpu_share)
     settings = GridTraining.from_json(args.settings)
     evaluation = GridEvaluation.from_json(args.eval_settings)
-    splits = load_arrays(args.data, "grid data")
+    try:
+        splits = load_splits(args.data, settings.data["n_train"])
+    except DamagedFileError as exc:
+        raise SystemExit(f"error: {exc}") from None
     overrides = json.loads(args.overrides)
     log.info("%s candidate %d (%s) on %s", settings.experiment, args.candidate, overrides, device)
 

@@ -64,7 +64,7 @@ class Grid(Dataset):
         return G.seed_blocks(config)
 
     def sample_values(self, config) -> int:
-        return 2  # points in the plane
+        return G.POINT_DIM
 
     def layer_units(self, config) -> list[int]:
         return [config["grid"]["model"]["hidden"]]

@@ -9,6 +9,8 @@ import numpy as np
 from scipy.special import logsumexp
 
 from ..core.seeding import numpy_rng
+from ..runtime.loading import DamagedFileError, load_arrays
+from .settings import POINT_DIM
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,33 @@ def make_splits(mixture: GridMixture, sizes: dict[str, int], seed: int) -> dict[
     if missing:
         raise ValueError(f"split sizes missing for: {', '.join(sorted(missing))}")
     return {name: mixture.sample(sizes[name], numpy_rng(seed, f"grid/{name}")) for name in SPLITS}
+
+
+def load_splits(path, n_train: int | None = None) -> dict[str, np.ndarray]:
+    """data.npz's splits, checked before any use: every split of SPLITS, points
+    in the plane ((n, 2) arrays), finite, and n_train training points where
+    the job's settings say (the n of Theorem 2); anything else is refused
+    naming the file (a file replaced by hand keeps its old timestamp, so
+    Snakemake would not remake it)."""
+    splits = load_arrays(path, "grid data")
+    fix = "delete it and re-run to make it again from the config"
+    missing = [name for name in SPLITS if name not in splits]
+    if missing:
+        raise DamagedFileError(f"{path}: grid data without the split(s) {', '.join(missing)}; {fix}")
+    for name in SPLITS:
+        points = splits[name]
+        if points.ndim != 2 or points.shape[1] != POINT_DIM:
+            raise DamagedFileError(
+                f"{path}: its {name!r} split has shape {points.shape}, not points in the plane (n, {POINT_DIM}); {fix}"
+            )
+        if name == "train" and n_train is not None and len(points) != n_train:
+            raise DamagedFileError(
+                f"{path}: its training split holds {len(points)} points and the settings ask for "
+                f"{n_train} (grid.data.n_train); {fix}"
+            )
+        if not np.isfinite(points).all():
+            raise DamagedFileError(f"{path}: its {name!r} split holds non-finite values; {fix}")
+    return splits
 
 
 def seed_train_split(mixture: GridMixture, n_train: int, seed: int, training_seed: int) -> np.ndarray:

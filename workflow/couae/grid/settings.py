@@ -14,6 +14,7 @@ from typing import ClassVar
 from ..settings import JobSettings, TrainingSettings, experiments, optional, runs, seeds, training_fields
 
 DATASET = "grid"
+POINT_DIM = 2  # the grid lives in the plane
 
 
 def variants(config) -> list[str]:
@@ -55,6 +56,11 @@ class GridData(JobSettings):
     n_reference: int
     # every training seed draws its own training split (absent: one shared by every seed, as before)
     split_per_seed: bool | None = optional()
+
+    def split_sizes(self) -> dict[str, int]:
+        """Points per split of data.npz (couae.grid.data.SPLITS)."""
+        return {"train": self.n_train, "validation": self.n_validation, "test": self.n_test,
+                "reference": self.n_reference}  # fmt: skip
 
 
 @dataclass(frozen=True)
