@@ -282,6 +282,18 @@ def test_second_run_does_nothing(quick_run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_a_moved_copy_of_a_run_does_nothing(quick_run):
+    """Inputs are named relative to the working directory (the report's intro too): a copy of the
+    run at the same depth beside the package (as a copied project folder) is up to date."""
+    moved = quick_run.parent / f"{quick_run.name}-moved"
+    shutil.copytree(quick_run, moved, symlinks=True)
+    try:
+        result = snakemake(moved, "-n")
+        assert "Nothing to be done" in result.stdout + result.stderr, result.stdout[-3000:]
+    finally:
+        shutil.rmtree(moved)
+
+
 def test_without_celeba_files_the_grid_tables_still_come(quick_run, tmp_path):
     work = tmp_path / "run"
     shutil.copytree(quick_run, work, symlinks=True)  # with Snakemake's records: only what changed runs

@@ -150,5 +150,7 @@ BENCHMARKS = (
     + [f"results/benchmarks/particle_flow/{setup}_{row}.tsv" for setup, row in FLOW_JOBS]
     + [f for d in RUNNING for f in d.benchmarks(config)]
 )
-REPORT_INTRO = str(Path(workflow.basedir) / "workflow/report/workflow.rst")
+# relative to the working directory: an absolute path would be a changed input, and
+# re-run the report's summary, in every moved copy of the project
+REPORT_INTRO = os.path.relpath(Path(workflow.basedir) / "workflow/report/workflow.rst")
 TABLE_TARGETS = TABLES + CLAIMS + expand("results/tables/theorem2.{ext}", ext=["csv", "md", "html"])
