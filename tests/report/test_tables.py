@@ -110,3 +110,19 @@ def test_duplicate_or_missing_seeds_are_refused(grid_evals):
     missing = grid_evals.drop(index=4)
     with pytest.raises(ValueError, match=r"evaluations of \('narrow', 'vae', 1\.0\): seeds \[0, 2\], configured"):
         results_of("grid", missing, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow", "cited"], REFERENCES)
+
+
+def test_the_grids_mode_collapse_numbers_stand_beside_the_metric(grid_evals):
+    """Side metrics (Dataset.side_metrics) are means over seeds in the CSV and one cell of the readable
+    tables; rows without them (references, a data set that has none) leave them empty."""
+    rows = grid_evals.assign(modes_covered=[20, 22, 24] * 12, high_quality=[0.9, 0.8, 0.7] * 12, mode_kl=0.05)
+    sections = results_of("grid", rows, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow", "cited"], REFERENCES)
+    t1 = build_table1(sections + results_of("celeba", None, LABELS, MAIN, [1.0], [0]))
+    assert list(t1.columns[-3:]) == ["modes_covered", "high_quality", "mode_kl"]
+    ours = t1[t1.status == "ours"]
+    assert (ours.modes_covered == 22).all() and np.allclose(ours.high_quality, 0.8) and np.allclose(ours.mode_kl, 0.05)
+    assert t1[t1.status != "ours"][["modes_covered", "high_quality", "mode_kl"]].isna().all().all()
+    shown = display_frame(t1)
+    assert set(shown.loc[ours.index, "also (mean over seeds)"]) == {"modes 22, high quality 0.8, mode KL 0.05"}
+    assert (shown.loc[t1.status != "ours", "also (mean over seeds)"] == "").all()
+    assert build_table2(sections).modes_covered.notna().any()

@@ -80,6 +80,8 @@ class Dataset:
     title: ClassVar[str]  # as labels name it ("grid", "CelebA")
     prose: ClassVar[str]  # as sentences name it ("the grid", "CelebA")
     metric: ClassVar[Metric]
+    # further columns of its evaluation files that Tables 1-2 show beside the metric (mean over seeds)
+    side_metrics: ClassVar[tuple[Metric, ...]] = ()
     paper: ClassVar[PaperResults]
 
     def __init_subclass__(cls, **kwargs):

@@ -30,6 +30,12 @@ class Grid(Dataset):
     title = "grid"
     prose = "the grid"
     metric = Metric("test_log_likelihood", "test log-likelihood", "nats", higher_is_better=True)
+    # the GAN literature's mode-collapse numbers (couae.grid.evaluation.mode_statistics)
+    side_metrics = (
+        Metric("modes_covered", "modes", "of the mixture's", higher_is_better=True),
+        Metric("high_quality", "high quality", "share of samples", higher_is_better=True),
+        Metric("mode_kl", "mode KL", "nats", higher_is_better=False),
+    )
     paper = PaperResults(
         iterations=3_000_000,
         table1={"VAE": (-4.4, 0.2), "WAE": (-6.4, 1.1), "CouAE": (-4.3, 0.1)},
@@ -255,6 +261,11 @@ class Grid(Dataset):
             f"KDE bandwidth chosen by {_selection(config)}.",
             "grid log-likelihood: nats per 2-D test point. The paper does not state its unit; read per dimension or "
             "in log10 its values become reachable under the cited grid's ceiling (docs/results.md).",
+            "grid mode collapse, as the GAN literature reports it (means over seeds): a sample within "
+            f"{config['grid']['evaluation']['modes']['radius_stds']:g} stds of its nearest centre is of high quality; "
+            f"modes: centres with at least {config['grid']['evaluation']['modes']['min_samples']} such samples; "
+            "high quality: their share; mode KL: KL of their histogram over the centres from the uniform one (nats; "
+            "0: every mode equally often; log K for K centres, 3.22 for 25: one mode).",
             *self.experiment_notes(config),
             *tuned,
         ]

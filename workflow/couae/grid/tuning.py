@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from .data import GridMixture
-from .evaluation import kde_score, modes_covered
+from .evaluation import kde_score, mode_statistics
 from .settings import GridData, GridEvaluation, GridTraining
 
 COLUMNS = ["variant", "experiment", "candidate", "settings", "seed", "validation_log_likelihood", "modes_covered"]
@@ -46,7 +46,7 @@ def candidate_rows(
                 "settings": describe(overrides),
                 "seed": seed,
                 "validation_log_likelihood": kde.test_log_likelihood,
-                "modes_covered": modes_covered(seed_samples, mixture, settings.modes),
+                "modes_covered": mode_statistics(seed_samples, mixture, settings.modes)["modes_covered"],
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -31,6 +31,11 @@ def metric(dataset: str):
     return datasets.get(dataset).metric
 
 
+def side_metrics(dataset: str) -> tuple:
+    """Further columns the tables show beside the metric (`Dataset.side_metrics`)."""
+    return datasets.get(dataset).side_metrics
+
+
 def iterations(dataset: str) -> int:
     """The paper's training length on the data set."""
     return datasets.get(dataset).paper.iterations
