@@ -99,18 +99,20 @@ def start_check(config, jobs_run_here: bool = True) -> tuple[list[str], list[str
     `jobs_run_here`: this machine trains (not a cluster's submit host), so
     its memory must hold every training job."""
     problems, notes = [], []
+    training = running(config) if jobs_run_here else []
     for dataset in in_config(config):
         found, said = dataset.start_check(config)
         problems += found
         notes += said
-        if jobs_run_here and dataset in running(config):
+        if dataset in training:
             problems += memory_problems(config, dataset)
     return problems, notes
 
 
 def memory_problems(config, dataset, available: tuple[int | None, str] | None = None) -> list[str]:
-    """Its training jobs that cannot fit in this machine's memory even at
-    their lower bound (couae.runtime.memory), worst first, one per experiment."""
+    """One line if some training job of the data set cannot fit in this
+    machine's memory even at its lower bound (couae.runtime.memory): the
+    largest, naming the other experiments that do not fit either."""
     have, what = available or memory.device_memory(dataset.device(config))
     if have is None:
         return []
