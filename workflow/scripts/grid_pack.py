@@ -18,8 +18,7 @@ from couae.grid import model, packs
 from couae.grid.data import load_splits
 from couae.grid.settings import GridTraining
 from couae.runtime.arguments import FROM_FILE
-from couae.runtime.jobs import pack_job, start_device_job
-from couae.runtime.loading import DamagedFileError
+from couae.runtime.jobs import pack_job, read_input, start_device_job
 
 log = logging.getLogger("grid_pack")
 
@@ -39,10 +38,7 @@ def main() -> int:
     device = start_device_job(args.threads, args.device, args.gpu_share)
     runs = json.loads(args.runs)
     sizes = {r["data"]: r["settings"]["data"]["n_train"] for r in runs}
-    try:
-        data = {path: load_splits(path, sizes[path])["train"] for path in sorted(sizes)}
-    except DamagedFileError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    data = {path: read_input(load_splits, path, sizes[path])["train"] for path in sorted(sizes)}
     jobs = [
         packs.PackedRun(GridTraining.from_dict(r["settings"]), data[r["data"]], Path(r["checkpoint"])) for r in runs
     ]

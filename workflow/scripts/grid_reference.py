@@ -9,8 +9,7 @@ from couae.grid.evaluation import reference_rows
 from couae.grid.settings import GridData, GridEvaluation
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
-from couae.runtime.jobs import start_job
-from couae.runtime.loading import DamagedFileError
+from couae.runtime.jobs import read_input, start_job
 
 
 def main() -> None:
@@ -24,10 +23,7 @@ def main() -> None:
     args = parser.parse_args()
     start_job(args.threads)
     data, evaluation = GridData.from_json(args.data_settings), GridEvaluation.from_json(args.eval_settings)
-    try:
-        splits = load_splits(args.data, data.n_train)
-    except DamagedFileError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    splits = read_input(load_splits, args.data, data.n_train)
     rows = reference_rows(args.variant, splits, data, evaluation)
     save_dataframe_csv(rows, args.out, index=False)
 

@@ -16,8 +16,7 @@ from couae.grid import model
 from couae.grid.data import load_splits
 from couae.grid.settings import GridTraining
 from couae.runtime.arguments import FROM_FILE
-from couae.runtime.jobs import start_device_job, training_job
-from couae.runtime.loading import DamagedFileError
+from couae.runtime.jobs import read_input, start_device_job, training_job
 
 log = logging.getLogger("grid_train")
 
@@ -37,10 +36,7 @@ def main() -> int:
     args = parser.parse_args()
     device = start_device_job(args.threads, args.device, args.gpu_share)
     settings = GridTraining.from_json(args.settings)
-    try:
-        train_data = load_splits(args.data, settings.data["n_train"])["train"]
-    except DamagedFileError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    train_data = read_input(load_splits, args.data, settings.data["n_train"])["train"]
     log.info("experiment %s, width %s, seeds %s on %s", settings.experiment, settings.width, settings.seeds, device)
 
     def save_outputs(run):

@@ -17,8 +17,7 @@ from couae.grid.settings import GridEvaluation, GridTraining
 from couae.grid.tuning import candidate_rows
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
-from couae.runtime.jobs import start_device_job, training_job
-from couae.runtime.loading import DamagedFileError
+from couae.runtime.jobs import read_input, start_device_job, training_job
 
 log = logging.getLogger("grid_tune_candidate")
 
@@ -42,10 +41,7 @@ def main() -> int:
     device = start_device_job(args.threads, args.device, args.gpu_share)
     settings = GridTraining.from_json(args.settings)
     evaluation = GridEvaluation.from_json(args.eval_settings)
-    try:
-        splits = load_splits(args.data, settings.data["n_train"])
-    except DamagedFileError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    splits = read_input(load_splits, args.data, settings.data["n_train"])
     overrides = json.loads(args.overrides)
     log.info("%s candidate %d (%s) on %s", settings.experiment, args.candidate, overrides, device)
 

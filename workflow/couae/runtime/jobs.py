@@ -41,6 +41,17 @@ def start_device_job(threads: int, device: str, gpu_share: float = 1.0):
     return resolve_device(device)
 
 
+def read_input(read: Callable, *args):
+    """read(*args); an input that cannot be used (a DamagedFileError, which
+    names the file and the fix) stops the job with that message, not a traceback."""
+    from .loading import DamagedFileError
+
+    try:
+        return read(*args)
+    except DamagedFileError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
 def training_job(
     run,
     settings,
