@@ -70,9 +70,9 @@ def paper_kernel(name: str, latent_dim: int, **overrides):
 
 def paper_grid(variant="narrow"):
     """A grid variant's mixture of the paper config (25 Gaussians, as configured)."""
-    from couae.grid.data import GridMixture
+    from couae.grid.data import Mixture
 
-    return GridMixture.from_settings(GS.grid_data_settings(load_config(), variant))
+    return Mixture.of(GS.grid_data_settings(load_config(), variant))
 
 
 def flow_settings(**numbers):

@@ -4,12 +4,14 @@ runs them. A kernel is one module and one config entry; a model type is its
 spec, its step and a config entry."""
 
 import json
+import math
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -46,6 +48,18 @@ def add_files(copy, names):
         (copy / name).write_text(written[name])
 
 
+def make_tables(tmp_path, copy, configs):
+    """Tables 1-2, the claims and Theorem 2 of `copy` under the quick preset and `configs`, in tmp_path/run."""
+    snakefile = str(REPO / "Snakefile")
+    cmd = [
+        str(copy / "Snakefile") if part == snakefile else part for part in snakemake_command(tmp_path / "run", "tables")
+    ]
+    cmd += ["--configfile", str(copy / "presets/quick.yaml"), *map(str, configs)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return tmp_path / "run/results/tables"
+
+
 def test_the_walkthroughs_have_their_files():
     assert set(blocks()) == {
         "workflow/couae/kernels/laplace.py",
@@ -53,6 +67,7 @@ def test_the_walkthroughs_have_their_files():
         "workflow/couae/core/sliced_wasserstein.py",
         "workflow/couae/models/swae.py",
         "swae.yaml",
+        "triangle.yaml",
     }
 
 
@@ -64,19 +79,12 @@ def test_a_new_kernel_is_one_module_and_one_config_entry(tmp_path):
     # test-only: a smaller run than the quick preset (one variant, three rows, no CelebA files)
     small = tmp_path / "small.yaml"
     small.write_text(
-        "grid:\n  rows: [wae, couae, laplace]\n  variants: {cited: {skip: true}}\n  widths: [0.5, 1.0]\n"
+        "grid:\n  rows: [wae, couae, laplace]\n  variants_run: [narrow]\n  widths: [0.5, 1.0]\n"
         "  experiments: {couae: {widths: [1.0]}}\n"
         "celeba:\n  data: {kind: celeba}\n"
         "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
     )
-    snakefile = str(REPO / "Snakefile")
-    cmd = [
-        str(copy / "Snakefile") if part == snakefile else part for part in snakemake_command(tmp_path / "run", "tables")
-    ]
-    cmd += ["--configfile", str(copy / "presets/quick.yaml"), str(tmp_path / "laplace.yaml"), str(small)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    tables = tmp_path / "run/results/tables"
+    tables = make_tables(tmp_path, copy, [tmp_path / "laplace.yaml", small])
     t1, t2 = pd.read_csv(tables / "table1.csv"), pd.read_csv(tables / "table2.csv")
     assert len(t1[(t1.row == "laplace") & (t1.status == "ours") & (t1.n_seeds == 3)]) == 1
     assert sorted(t2[(t2.row == "laplace") & (t2.status == "ours")].width) == [0.5, 1.0]
@@ -89,6 +97,43 @@ def test_a_new_kernel_is_one_module_and_one_config_entry(tmp_path):
     assert laplace.assumptions.str.contains("unbounded support").all()  # the grid's Gaussian data
     assert (pd.to_numeric(laplace.kernel_bound) == 1.0).all() and (laplace.kernel_bound_source == "k(z, z)").all()
     assert "multi-scale Laplace: the number of scales" in (tables / "theorem2.md").read_text()
+
+
+@pytest.mark.workflow
+def test_a_new_mixture_is_one_config_entry(tmp_path):
+    """docs/extending.md's triangle: no file, one entry; its block in Tables 1-2 with its ceilings and the
+    mode-collapse numbers, no paper cell, and comparisons without a verdict."""
+    copy = repository_copy(tmp_path)
+    (tmp_path / "triangle.yaml").write_text(blocks()["triangle.yaml"])
+    small = tmp_path / "small.yaml"  # test-only: the new variant alone, two rows, no CelebA files
+    small.write_text(
+        "grid:\n  rows: [wae, couae]\n  variants_run: [triangle]\n  widths: [0.5, 1.0]\n"
+        "celeba:\n  data: {kind: celeba}\n"
+        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
+    )
+    tables = make_tables(tmp_path, copy, [tmp_path / "triangle.yaml", small])
+    data = np.load(tmp_path / "run/results/grid/triangle/data.npz")
+    centres = np.array([[0.0, 0.0], [3.0, 0.0], [1.5, 2.6]])
+    nearest = np.linalg.norm(data["test"][:, None] - centres[None], axis=-1).argmin(1)
+    assert sorted(np.bincount(nearest)) == pytest.approx([len(nearest) / 3] * 3, rel=0.15)  # equal weights
+    t1 = pd.read_csv(tables / "table1.csv")
+    block = t1[(t1.dataset == "grid") & (t1.variant == "triangle")]
+    assert set(t1.variant.dropna()) == {"triangle"}
+    ours, refs = block[block.status == "ours"], block[block.status == "reference"]
+    assert list(ours.row) == ["wae", "couae"] and ours.paper_mean.isna().all()
+    assert ours[["modes_covered", "high_quality", "mode_kl"]].notna().all().all()
+    assert (ours.modes_covered <= 3).all()
+    # its ceiling: the mixture's own density (modes of stds 0.1, 0.2, 0.3: -ln 3 - 1 - mean ln(2 pi s^2))
+    ceiling = -math.log(3) - 1 - np.mean([math.log(2 * math.pi * s**2) for s in (0.1, 0.2, 0.3)])
+    assert refs.iloc[0]["mean"] == pytest.approx(ceiling, abs=0.08)
+    t2 = pd.read_csv(tables / "table2.csv")
+    t2 = t2[t2.dataset == "grid"]
+    assert t2.paper_mean.isna().all() and (t2.status == "ours").all()
+    claims = pd.read_csv(tables / "claims.csv", keep_default_na=False)
+    ours_claims = claims[claims.variant == "triangle"]
+    table_claims = ours_claims[ours_claims.claim.str.startswith(("table1", "table2"))]
+    assert len(table_claims) and (table_claims.verdict == "no paper claim").all()
+    assert (table_claims.source == "Extension").all()
 
 
 def test_a_new_model_type_trains_on_the_grid(tmp_path):
@@ -106,14 +151,14 @@ def test_a_new_model_type_trains_on_the_grid(tmp_path):
         from couae.grid import model
         from couae.grid.data import make_splits
         from couae.grid.settings import grid_data_settings, grid_training_settings
-        from couae.grid.data import GridMixture
+        from couae.grid.data import Mixture
 
         config = yaml.safe_load(open({str(copy / "config.yaml")!r}))
         update_config(config, yaml.safe_load(open({str(tmp_path / "swae.yaml")!r})))
         update_config(config, {{"grid": {{"training": {{"seeds": [0, 1], "iterations": 300, "log_every": 50}}}}}})
         C.check_config(config)
         settings = grid_training_settings(config, "narrow", "swae", 1.0)
-        mixture = GridMixture.from_settings(grid_data_settings(config, "narrow"))
+        mixture = Mixture.of(grid_data_settings(config, "narrow"))
         sizes = {{"train": 500, "validation": 10, "test": 10, "reference": 10}}
         run = model.build_run(settings, make_splits(mixture, sizes, seed=0)["train"])
         train(run, 300, 50, 300)

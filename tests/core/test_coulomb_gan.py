@@ -88,14 +88,14 @@ def test_each_network_moves_by_its_own_loss_only():
 def test_a_grid_smoke_run_covers_at_least_20_of_the_25_modes():
     from couae.core.training import train
     from couae.grid import model as grid_model
-    from couae.grid.data import GridMixture
+    from couae.grid.data import Mixture
 
     settings = small_settings("coulombgan", variant="cited", iterations=4000, seeds=[0, 1], log_every=500,
                               checkpoint_every=500)  # fmt: skip
     # faster than the row's, for a short run; the discriminator faster than the generator (two time-scales)
     faster = {**settings.model_params, "generator_lr": 1e-3, "discriminator_lr": 3e-3}
     settings = dataclasses.replace(settings, model_params=faster)
-    mixture = GridMixture(settings.data["per_axis"], settings.data["spacing"], settings.data["std"])
+    mixture = Mixture.of(settings.data)
     run = train(grid_model.build_run(settings, mixture.sample(500, np.random.default_rng(0))), 4000, 500, 500)
     assert run.step_fn.term_names == ("loss", "discriminator", "generator")
     for samples in grid_model.generate(run, 2000):
@@ -126,12 +126,12 @@ def test_the_decay_schedule_follows_the_optimisers_step_count_across_a_resume(tm
     a checkpoint continues the schedule where it stopped, bit for bit."""
     from couae.core.training import train, try_resume
     from couae.grid import model as grid_model
-    from couae.grid.data import GridMixture
+    from couae.grid.data import Mixture
 
     settings = small_settings("coulombgan", variant="narrow", iterations=40, seeds=[0], log_every=10,
                               checkpoint_every=20)  # fmt: skip
     settings = dataclasses.replace(settings, model_params={**settings.model_params, "decay": 0.1})
-    mixture = GridMixture(settings.data["per_axis"], settings.data["spacing"], settings.data["std"])
+    mixture = Mixture.of(settings.data)
     data = mixture.sample(200, np.random.default_rng(0))
     whole = train(grid_model.build_run(settings, data), 40, 10, 20)
     step = whole.step_fn
@@ -181,12 +181,12 @@ def test_the_decay_horizon_is_decay_steps_where_given():
     """The GAN paper decays lrs and eps over 1,000,000 steps whatever the run's length: decay^(t / horizon)."""
     from couae.core.training import train
     from couae.grid import model as grid_model
-    from couae.grid.data import GridMixture
+    from couae.grid.data import Mixture
 
     settings = small_settings("coulombgan", variant="narrow", iterations=20, seeds=[0], log_every=10,
                               checkpoint_every=20)  # fmt: skip
     settings = dataclasses.replace(settings, model_params={**settings.model_params, "decay": 0.1, "decay_steps": 1000})
-    mixture = GridMixture(settings.data["per_axis"], settings.data["spacing"], settings.data["std"])
+    mixture = Mixture.of(settings.data)
     run = train(grid_model.build_run(settings, mixture.sample(200, np.random.default_rng(0))), 20, 10, 20)
     lr = float(run.step_fn.generator_optimizer.param_groups[0]["lr"])
     assert lr == pytest.approx(settings.model_params["generator_lr"] * 0.1 ** (19 / 1000))

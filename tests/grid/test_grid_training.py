@@ -398,7 +398,7 @@ def test_every_seed_may_train_on_its_own_split(train_data):
     """grid.data.split_per_seed: each seed draws n_train points of its own (the data's seed, a stream per
     training seed), its batches come from them only, and it trains as it would alone; off (the default),
     the settings have no such key, so their fingerprints are those of before."""
-    from couae.grid.data import GridMixture, seed_train_split
+    from couae.grid.data import Mixture, seed_train_split
 
     base = small_settings("couae", iterations=40, log_every=20)
     assert "split_per_seed" not in base.data
@@ -406,7 +406,7 @@ def test_every_seed_may_train_on_its_own_split(train_data):
     run = grid_model.build_run(own, train_data)
     n = base.data["n_train"]
     assert run.data.shape == (3 * n, 2)
-    mixture = GridMixture(base.data["per_axis"], base.data["spacing"], base.data["std"])
+    mixture = Mixture.of(base.data)
     for k, seed in enumerate(own.seeds):
         split = seed_train_split(mixture, n, base.data["seed"], seed)
         np.testing.assert_array_equal(run.data[k * n : (k + 1) * n].double().numpy(), split.astype(np.float32))

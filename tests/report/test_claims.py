@@ -193,6 +193,26 @@ def test_an_extension_row_gets_the_measured_difference_and_no_verdict(settings):
     assert len(claims.verdict_lines(table, "grid", "cited")) == 2  # figure titles: the paper's claims only
 
 
+def test_a_variant_the_paper_did_not_run_tests_no_claim_of_the_paper(settings):
+    """The config's own benchmark (paper: false, the ring) is compared as the paper's grids are, with
+    no paper value and no verdict, and stays out of Holm's family; Theorem 2's claims hold on any data."""
+    config = load_config()
+    ours = [v for v, entry in config["grid"]["variants"].items() if entry.get("paper") is False]
+    assert C.claims_settings(config).extension_variants["grid"] == ours
+    widths = {0.25: -5.8, 0.5: -4.8}
+    both = pd.concat([grid_evals(-4.3, -6.4, -4.4, widths), grid_evals(-4.3, -6.4, -4.4, widths, variant=ours[0])])
+    table = claims.claims_table([("grid", both)], NO_FLOWS, settings)
+    paper_row, ring_row = claim(table, "table1-couae-vs-wae"), claim(table, "table1-couae-vs-wae", ours[0])
+    assert paper_row.source == "Table 1" and paper_row.verdict == REPRODUCED and paper_row.paper_a == -4.3
+    assert ring_row.source == claims.EXTENSION and ring_row.verdict == claims.NO_CLAIM
+    assert np.isnan(ring_row.paper_a) and ring_row.reasons.startswith("extension data set: the paper did not run")
+    assert ring_row.effect == pytest.approx(paper_row.effect, abs=0.1)  # measured all the same
+    assert claim(table, "table2-width-x1-vs-x0.5", ours[0]).source == claims.EXTENSION
+    assert claim(table, "theorem2-xi-x1-vs-x0.5", ours[0]).source == "Theorem 2"
+    alone = claims.claims_table([("grid", both[both.variant == "cited"])], NO_FLOWS, settings)
+    assert claim(alone, "table1-couae-vs-wae").holm_for == pytest.approx(paper_row.holm_for)  # not in the family
+
+
 def test_holms_correction_against_a_hand_worked_table(settings):
     """p = 0.01, 0.04, 0.03, 0.005: sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 gives 0.02, 0.03, 0.06,
     0.04, made monotone: 0.02, 0.03, 0.06, 0.06; in the table's order 0.03, 0.06, 0.06, 0.02. At a 95% level

@@ -60,6 +60,23 @@ def test_table1_keeps_config_order_and_paper_cells_per_variant(sections):
     assert (t1[t1.dataset == "celeba"].status == "not run").all()
 
 
+def test_a_variant_the_paper_did_not_run_shows_no_paper_cells(grid_evals):
+    """paper_variants leaves "cited" out: its block has our rows and ceilings, no paper value, no
+    "not run" paper cell and no difference; the paper's block is unchanged."""
+    args = ("grid", grid_evals, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow", "cited"], REFERENCES)
+    for build in (build_table1, build_table2):
+        table = build(results_of(*args, paper_variants=["narrow"]))
+        ours = table[table.variant == "cited"]
+        assert ours.paper_mean.isna().all() and ours.difference.isna().all()
+        assert set(ours.status) <= {"ours", "reference"} and (ours.status == "ours").any()
+        full = build(results_of(*args))
+        pd.testing.assert_frame_equal(
+            table[table.variant == "narrow"].reset_index(drop=True),
+            full[full.variant == "narrow"].reset_index(drop=True),
+        )
+    assert (display_frame(build_table1(results_of(*args, paper_variants=["narrow"])))["paper"][-4:] == "").all()
+
+
 def test_a_shortened_run_shows_the_papers_value_but_no_difference(grid_evals):
     """400 of the paper's 3,000,000 steps are not comparable with the paper: "ours - paper" stays empty."""
     args = ("grid", grid_evals, LABELS, MAIN, [0.5, 1.0], SEEDS, ["narrow"], REFERENCES)

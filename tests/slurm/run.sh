@@ -89,7 +89,7 @@ done
 # the profile's resources, signals and GPU claims), compared with a local run.
 cat > "$work/small.yaml" <<CONF
 grid:
-  variants: {cited: {skip: true}}
+  variants_run: [narrow]
   widths: [1.0]
   training: {seeds: [0, 1]}
 celeba:

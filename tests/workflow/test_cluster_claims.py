@@ -26,7 +26,7 @@ echo 1
 
 SMALL = """
 grid:
-  variants: {cited: {skip: true}}
+  variants_run: [narrow]
   widths: [1.0]
   training: {seeds: [0]}
 celeba:

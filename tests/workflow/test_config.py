@@ -199,12 +199,11 @@ def test_skip_leaves_rows_out_of_a_merged_config():
     config = load_config({"grid": {"experiments": {"gaussian": {"skip": True}}, "variants": {"cited": {"skip": True}}}})
     check(config)
     assert S.experiments(config, "grid") == [e for e in load_config()["grid"]["experiments"] if e != "gaussian"]
-    assert (
-        GS.variants(config) == ["narrow"] and "gaussian" not in C.claims_settings(config).paper_columns["grid"].values()
-    )
+    assert GS.variants(config) == [v for v in load_config()["grid"]["variants"] if v != "cited"]
+    assert "gaussian" not in C.claims_settings(config).paper_columns["grid"].values()
     assert [name for name, _ in S.experiment_labels(config, "grid")] == S.experiments(config, "grid")
     with pytest.raises(S.ConfigError, match=r"grid\.variants: every variant is skipped"):
-        check(load_config({"grid": {"variants": {"cited": {"skip": True}, "narrow": {"skip": True}}}}))
+        check(load_config({"grid": {"variants": {name: {"skip": True} for name in load_config()["grid"]["variants"]}}}))
     with pytest.raises(S.ConfigError, match=r"celeba\.figures\.figure4_experiment: 'couae' is not one of"):
         check(load_config({"celeba": {"experiments": {"couae": {"skip": True}}}}))
 
@@ -221,6 +220,35 @@ def test_skip_leaves_rows_out_of_a_merged_config():
 def test_non_finite_numbers_are_refused_naming_the_key(override, key):
     with pytest.raises(S.ConfigError, match=key):
         check(load_config(override))
+
+
+def test_variants_run_chooses_the_paper_readings_or_named_ones():
+    configured = load_config()["grid"]["variants"]
+    ours = [name for name, entry in configured.items() if entry.get("paper") is False]
+    assert ours, "config.yaml has a variant of ours (paper: false)"
+    paper_only = load_config({"grid": {"variants_run": "paper"}})
+    check(paper_only)
+    assert GS.variants(paper_only) == [name for name in configured if name not in ours]
+    named = load_config({"grid": {"variants_run": [ours[0]]}})
+    check(named)
+    assert GS.variants(named) == [ours[0]] and GS.paper_variants(named) == []
+    with pytest.raises(S.ConfigError, match=r"grid.variants_run names \['nope'\]"):
+        check(load_config({"grid": {"variants_run": ["nope"]}}))
+
+
+@pytest.mark.parametrize(
+    "entry, named",
+    [
+        ({"count": 8, "radius": 2.0, "per_axis": 3, "std": 0.1}, r"grid.variants.bad: a mixture is described by"),
+        ({"count": 8, "std": 0.1}, r"grid.variants.bad: a ring needs count and radius; radius missing"),
+        ({"count": 8, "radius": 2.0, "std": [0.1, 0.2]}, r"grid.variants.bad.std: one std per centre needs centres"),
+        ({"centres": [[0, 0], [1, 1]], "std": [0.1, 0.2, 0.3]}, r"grid.variants.bad.std: 3 stds for 2 centres"),
+        ({"centres": [[0, 0], [0, 0]], "std": 0.1}, r"grid.variants.bad.centres: \[\(0, 0\)\] listed more"),
+    ],
+)
+def test_a_bad_mixture_entry_is_named(entry, named):
+    with pytest.raises(S.ConfigError, match=named):
+        check(load_config({"grid": {"variants": {"bad": {**entry, "description": "a bad one"}}}}))
 
 
 def test_values_far_outside_sane_ranges_are_warned_about_at_start(tmp_path):

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.workflow
 
 LONGER = """
 grid:
-  variants: {cited: {skip: true}}
+  variants_run: [narrow]
   widths: [1.0]
   training: {iterations: 3000, seeds: [0, 1], log_every: 100, checkpoint_every: 500}
 """

@@ -147,6 +147,9 @@ def claims_settings(config) -> ClaimsSettings:
         paper_columns={name: paper_columns(config, name) for name in names},
         theorem1_flows=theorem1_roles(config),
         theorem1_remarks=theorem1_remarks(config),
+        extension_variants={
+            d.name: [v for v in d.variants(config) if v not in d.paper_variants(config)] for d in in_config(config)
+        },
     )
 
 

@@ -373,6 +373,8 @@ class ClaimsSettings(JobSettings):
     paper_columns: Mapping  # dataset -> paper column (VAE, WAE, CouAE) -> experiment
     theorem1_flows: Mapping  # kernels.REACHES / kernels.CAN_STALL -> the flows whose kernel Theorem 1 says so of
     theorem1_remarks: Mapping  # flow -> dimension (as text) -> its kernel's remark there ("" where none)
+    # dataset -> its variants that run and that the paper did not (Dataset.paper_variants): they test no claim
+    extension_variants: Mapping | None = optional()
 
 
 def theorem1_roles(config) -> dict[str, list[str]]:

@@ -4,7 +4,7 @@
 import argparse
 
 import _bootstrap  # noqa: F401  (the library's import path)
-from couae.grid.data import GridMixture, make_splits
+from couae.grid.data import Mixture, make_splits
 from couae.grid.settings import GridData
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_npz
@@ -16,7 +16,7 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     s = GridData.from_json(args.settings)
-    save_npz(args.out, **make_splits(GridMixture.from_settings(s), s.split_sizes(), s.seed))
+    save_npz(args.out, **make_splits(Mixture.of(s), s.split_sizes(), s.seed))
 
 
 if __name__ == "__main__":

@@ -109,6 +109,11 @@ class Dataset:
     def variant_titles(self, config) -> dict[str, str]:
         return {}
 
+    def paper_variants(self, config) -> list[str]:
+        """The variants that run and that the paper's values describe: the others (benchmarks of ours)
+        show no paper cell in Tables 1-2, and their comparisons test no claim of the paper."""
+        return self.variants(config)
+
     def experiments(self, config) -> list[str]:
         return S.experiments(config, self.name)
 
@@ -184,7 +189,11 @@ class Dataset:
 
     def table_info(self, config) -> dict:
         """What the tables need to know of its experiments (see `settings.table_experiments`)."""
-        return {**S.table_experiments(config, self.name), "variants": self.variants(config)}
+        return {
+            **S.table_experiments(config, self.name),
+            "variants": self.variants(config),
+            "paper_variants": self.paper_variants(config),
+        }
 
     # --- the files the shared rules read -------------------------------------------------------
 

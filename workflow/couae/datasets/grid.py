@@ -62,6 +62,9 @@ class Grid(Dataset):
     def variant_titles(self, config) -> dict[str, str]:
         return G.variant_descriptions(config)
 
+    def paper_variants(self, config) -> list[str]:
+        return G.paper_variants(config)
+
     def seeds_per_job(self, config) -> int:
         """Seeds s // seeds_per_job share a job (one process trains them batched)."""
         return config["grid"]["training"]["seeds_per_job"]
@@ -83,8 +86,14 @@ class Grid(Dataset):
 
     def check(self, config) -> None:
         grid = config["grid"]
+        allowed = grid.get("variants_run")
+        if isinstance(allowed, list) and set(allowed) - set(grid["variants"]):
+            raise ConfigError(f"grid.variants_run names {sorted(set(allowed) - set(grid['variants']))}, "
+                              f"not variants of grid.variants ({', '.join(grid['variants'])})")  # fmt: skip
         if not self.variants(config):
-            raise ConfigError("grid.variants: every variant is skipped")
+            raise ConfigError("grid.variants: every variant is skipped (skip: true, or left out by grid.variants_run)")
+        for name, entry in grid["variants"].items():
+            self._check_mixture(f"grid.variants.{name}", entry)
         off_block = [s for s in grid["training"]["snapshots"] if s % grid["training"]["log_every"]]
         if off_block:
             raise ConfigError(
@@ -97,6 +106,26 @@ class Grid(Dataset):
             raise ConfigError("grid.evaluation.cv_folds exceeds grid.generation.n_samples")
         if ev["selection"] == "cv" and ev["cv_folds"] > grid["data"]["n_reference"]:
             raise ConfigError("grid.evaluation.cv_folds exceeds grid.data.n_reference")
+
+    @staticmethod
+    def _check_mixture(where: str, entry) -> None:
+        """One variant's mixture: one shape's keys (couae.grid.settings.SHAPES), a std per centre where
+        a list, no two centres in one place."""
+        try:
+            shape = G.shape_of(entry)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+        std = entry["std"]
+        if isinstance(std, list) and shape != "points":
+            raise ConfigError(f"{where}.std: one std per centre needs centres; a {shape} takes one number")
+        if shape != "points":
+            return
+        centres = [tuple(c) for c in entry["centres"]]
+        if isinstance(std, list) and len(std) != len(centres):
+            raise ConfigError(f"{where}.std: {len(std)} stds for {len(centres)} centres")
+        doubled = sorted({c for c in centres if centres.count(c) > 1})
+        if doubled:
+            raise ConfigError(f"{where}.centres: {doubled} listed more than once (one mode per centre)")
 
     @staticmethod
     def _check_tuning(config) -> None:

@@ -1,4 +1,5 @@
-"""The 2-D grid of Gaussians: sampling and its exact log-density."""
+"""The 2-D Gaussian mixtures of the grid data set (a grid of modes, a ring, or
+any list of centres): sampling, their exact log-density, the data file's splits."""
 
 from __future__ import annotations
 
@@ -10,44 +11,77 @@ from scipy.special import logsumexp
 
 from ..core.seeding import numpy_rng
 from ..runtime.loading import DamagedFileError, load_arrays
-from .settings import POINT_DIM
+from .settings import POINT_DIM, shape_of
 
 
 @dataclass(frozen=True)
-class GridMixture:
-    """Equal-weight isotropic Gaussians centred on {-c..c}^2 in steps of `spacing`."""
+class Mixture:
+    """Equal-weight isotropic Gaussians in the plane: one centre and one
+    standard deviation per mode. The grid of the paper is one member; a ring
+    or any list of centres is another (a variant's entry in grid.variants)."""
 
-    per_axis: int
-    spacing: float
-    std: float
+    centres: np.ndarray  # (K, 2)
+    stds: np.ndarray  # (K,)
+    spacing: float  # the distance between the two nearest centres (a length scale of the data)
 
     @classmethod
-    def from_settings(cls, settings) -> GridMixture:
-        """The mixture of a job's `settings.GridData`."""
-        return cls(settings.per_axis, settings.spacing, settings.std)
+    def grid(cls, per_axis: int, spacing: float, std: float) -> Mixture:
+        """per_axis^2 modes on {-c, ..., c}^2 in steps of `spacing`."""
+        half = (per_axis - 1) / 2.0
+        axis = (np.arange(per_axis) - half) * spacing
+        centres = np.array([(a, b) for a in axis for b in axis], dtype=np.float64)
+        return cls(centres, np.full(len(centres), float(std)), float(spacing))
+
+    @classmethod
+    def ring(cls, count: int, radius: float, std: float) -> Mixture:
+        """`count` modes evenly on a circle of `radius` about the origin, the first on the x axis."""
+        angles = 2 * math.pi * np.arange(count) / count
+        centres = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        # neighbours on the ring are one chord apart: 2 r sin(pi / count)
+        return cls(centres, np.full(count, float(std)), 2 * radius * math.sin(math.pi / count))
+
+    @classmethod
+    def points(cls, centres, std) -> Mixture:
+        """Modes at the given centres, with one std for all or one per centre."""
+        centres = np.asarray(centres, dtype=np.float64).reshape(-1, POINT_DIM)
+        stds = np.broadcast_to(np.asarray(std, dtype=np.float64), (len(centres),)).copy()
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=-1)[np.triu_indices(len(centres), 1)]
+        return cls(centres, stds, float(gaps.min()))
+
+    @classmethod
+    def of(cls, data) -> Mixture:
+        """The mixture a variant's entry or a job's data settings (`settings.GridData`, or its dict) describe."""
+        data = data.to_dict() if hasattr(data, "to_dict") else data
+        shape = shape_of(data)
+        if shape == "grid":
+            return cls.grid(data["per_axis"], data["spacing"], data["std"])
+        if shape == "ring":
+            return cls.ring(data["count"], data["radius"], data["std"])
+        return cls.points(data["centres"], data["std"])
 
     @property
-    def centres(self) -> np.ndarray:
-        half = (self.per_axis - 1) / 2.0
-        axis = (np.arange(self.per_axis) - half) * self.spacing
-        return np.array([(a, b) for a in axis for b in axis], dtype=np.float64)
+    def std(self) -> float:
+        """The modes' standard deviation (their mean where they differ): the data's other length scale."""
+        equal = (self.stds == self.stds[0]).all()
+        return float(self.stds[0] if equal else self.stds.mean())  # exactly the configured std where it is one
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        centres = self.centres
-        which = rng.integers(0, len(centres), size=n)
-        return centres[which] + self.std * rng.standard_normal((n, 2))
+        which = rng.integers(0, len(self.centres), size=n)
+        return self.centres[which] + self.stds[which, None] * rng.standard_normal((n, POINT_DIM))
 
     def log_density(self, x: np.ndarray) -> np.ndarray:
         """Exact log p(x) per point."""
         sq = ((x[:, None, :] - self.centres[None, :, :]) ** 2).sum(-1)
-        log_norm = -math.log(2 * math.pi * self.std**2)  # 2-D Gaussian normaliser
-        return logsumexp(-sq / (2 * self.std**2), axis=1) + log_norm - math.log(len(self.centres))
+        variances = self.stds**2
+        log_norm = -np.log(2 * math.pi * variances)  # each mode's 2-D Gaussian normaliser
+        top = log_norm.max()  # taken out of the sum: with one std for all, the terms add exactly 0
+        return logsumexp(-sq / (2 * variances) + (log_norm - top), axis=1) + top - math.log(len(self.centres))
 
 
 SPLITS = ("train", "validation", "test", "reference")
 
 
-def make_splits(mixture: GridMixture, sizes: dict[str, int], seed: int) -> dict[str, np.ndarray]:
+def make_splits(mixture: Mixture, sizes: dict[str, int], seed: int) -> dict[str, np.ndarray]:
     """Draw every split from its own stream of `seed`; 'reference' feeds the
     KDE-on-true-samples row of Table 1."""
     missing = set(SPLITS) - set(sizes)
@@ -83,7 +117,7 @@ def load_splits(path, n_train: int | None = None) -> dict[str, np.ndarray]:
     return splits
 
 
-def seed_train_split(mixture: GridMixture, n_train: int, seed: int, training_seed: int) -> np.ndarray:
+def seed_train_split(mixture: Mixture, n_train: int, seed: int, training_seed: int) -> np.ndarray:
     """The training split of one training seed where every seed draws its own
     (grid.data.split_per_seed): from the data's `seed`, its own stream."""
     return mixture.sample(n_train, numpy_rng(seed, f"grid/train/seed{training_seed}"))

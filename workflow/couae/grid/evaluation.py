@@ -17,7 +17,7 @@ from ..report import caveats
 from ..runtime.loading import load_array
 from ..settings import GapSettings
 from ..theory.generalisation import objective_failure, theorem2_row
-from .data import GridMixture
+from .data import Mixture
 from .kde import bandwidth_grid, kde_test_log_likelihood
 from .model import errors_and_codes, load_autoencoder, load_weights, seed_splits
 from .settings import GridData, GridEvaluation, GridTraining
@@ -25,7 +25,7 @@ from .settings import GridData, GridEvaluation, GridTraining
 log = logging.getLogger(__name__)
 
 
-def mode_statistics(samples: np.ndarray, mixture: GridMixture, modes: dict) -> dict:
+def mode_statistics(samples: np.ndarray, mixture: Mixture, modes: dict) -> dict:
     """The mode-collapse numbers of the GAN literature (unrolled GANs, VEEGAN,
     PacGAN) for one seed's samples. A sample is of high quality when within
     `radius_stds` standard deviations of its nearest centre, and then counts
@@ -34,9 +34,10 @@ def mode_statistics(samples: np.ndarray, mixture: GridMixture, modes: dict) -> d
     of the high-quality samples over the modes || uniform), in nats (0: every
     mode equally often; log K: one mode; NaN: no high-quality sample)."""
     dist = np.linalg.norm(samples[:, None, :] - mixture.centres[None], axis=-1)
-    near = dist.min(1) < modes["radius_stds"] * mixture.std
+    nearest = dist.argmin(1)
+    near = dist.min(1) < modes["radius_stds"] * mixture.stds[nearest]  # in that mode's own stds
     k = len(mixture.centres)
-    counts = np.bincount(dist.argmin(1)[near], minlength=k)
+    counts = np.bincount(nearest[near], minlength=k)
     share = counts[counts > 0] / counts.sum() if counts.sum() else None
     return {
         "modes_covered": int((counts >= modes["min_samples"]).sum()),
@@ -64,7 +65,7 @@ def theorem2_columns(trained: GridTraining, autoencoder, train: np.ndarray, sett
     against L estimated on fresh draws of N points."""
     if objective_failure(trained):  # the row names the failed assumption, without numbers
         return theorem2_row(trained, None, None, None, settings)
-    mixture = GridMixture.from_settings(GridData.from_dict(trained.data))
+    mixture = Mixture.of(trained.data)
 
     def draw(stream: str):
         return errors_and_codes(autoencoder, mixture.sample(len(train), numpy_rng(settings.seed, stream)))
@@ -100,7 +101,7 @@ def evaluate_seed(
         "n_train": len(splits["train"]),
         "test_log_likelihood": kde.test_log_likelihood,
         "bandwidth": kde.bandwidth,
-        **mode_statistics(samples, GridMixture.from_settings(GridData.from_dict(trained.data)), settings.modes),
+        **mode_statistics(samples, Mixture.of(trained.data), settings.modes),
         **reconstruction_summary(errors),
         **theorem2_columns(trained, autoencoder, splits["train"], gap),
         "caveats": caveats.join(marks),
@@ -162,7 +163,7 @@ def convergence_rows(snapshots: dict, final: pd.DataFrame, splits, settings: Gri
 def reference_rows(variant: str, splits, data: GridData, settings: GridEvaluation, device="cpu") -> pd.DataFrame:
     """A variant's two reference rows of Table 1, its ceilings: the true density
     itself, and a KDE fitted on true samples with the models' bandwidth selection."""
-    true_ll = float(GridMixture.from_settings(data).log_density(splits["test"]).mean())
+    true_ll = float(Mixture.of(data).log_density(splits["test"]).mean())
     kde = kde_score(splits["reference"], splits, settings, device)
     return pd.DataFrame(
         [

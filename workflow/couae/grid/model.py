@@ -23,8 +23,8 @@ from ..models import model_type
 from ..runtime.atomic import save_dataframe_csv, save_numpy, save_torch
 from ..runtime.loading import load_torch
 from ..settings import ForeignFileError
-from .data import GridMixture, seed_train_split
-from .settings import GridData, GridTraining
+from .data import Mixture, seed_train_split
+from .settings import GridTraining
 
 DATA_DIM = 2
 
@@ -51,7 +51,8 @@ class GridNetworks:
         self.settings, self.seeds, self.device, self.dtype, self.stacked = settings, list(seeds), device, dtype, stacked
 
     def length_scale(self, kind: str) -> float:
-        return float(self.settings.data[kind])  # the variant's mode spacing or its modes' std
+        mixture = Mixture.of(self.settings.data)
+        return {"spacing": mixture.spacing, "std": mixture.std}[kind]  # nearest centres' distance, or modes' std
 
     def _mlp(self, sizes: list[int], stream: str, activation: str = "relu"):
         if self.stacked:
@@ -119,7 +120,7 @@ def seed_splits(settings: GridTraining, splits: dict, seed: int) -> dict:
     training split where every seed draws one (grid.data.split_per_seed)."""
     if not settings.data.get("split_per_seed"):
         return splits
-    mixture = GridMixture.from_settings(GridData.from_dict(settings.data))
+    mixture = Mixture.of(settings.data)
     return {**splits, "train": seed_train_split(mixture, settings.data["n_train"], settings.data["seed"], seed)}
 
 

@@ -11,15 +11,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..settings import JobSettings, TrainingSettings, experiments, optional, runs, seeds, training_fields
+from ..settings import ALL_ROWS, JobSettings, TrainingSettings, experiments, optional, runs, seeds, training_fields
 
 DATASET = "grid"
 POINT_DIM = 2  # the grid lives in the plane
+PAPER_ONLY = "paper"  # grid.variants_run: only the variants the paper's values describe
+
+
+SHAPES = {  # a variant's shape -> the keys that describe its centres (each variant has exactly one set)
+    "grid": ("per_axis", "spacing"),
+    "ring": ("count", "radius"),
+    "points": ("centres",),
+}
+
+
+def shape_of(description: Mapping) -> str:
+    """Which family member a variant's entry describes, by its keys ("grid", "ring", "points")."""
+    found = [shape for shape, keys in SHAPES.items() if any(description.get(k) is not None for k in keys)]
+    if len(found) != 1:
+        raise ValueError(
+            "a mixture is described by exactly one of: "
+            + "; ".join(f"{' and '.join(keys)} ({shape})" for shape, keys in SHAPES.items())
+            + (f"; this one has keys of {' and '.join(found)}" if found else "; this one has none")
+        )
+    missing = [k for k in SHAPES[found[0]] if description.get(k) is None]
+    if missing:
+        raise ValueError(f"a {found[0]} needs {' and '.join(SHAPES[found[0]])}; {', '.join(missing)} missing")
+    return found[0]
 
 
 def variants(config) -> list[str]:
-    """The grid data sets that run, in config order (`skip: true` leaves one out)."""
-    return [name for name, v in config[DATASET]["variants"].items() if not v.get("skip", False)]
+    """The grid data sets that run, in config order: those `variants_run` allows (all, paper: the
+    variants the paper's values describe, or a list of names), less those marked `skip: true`."""
+    allowed = config[DATASET].get("variants_run", ALL_ROWS)
+
+    def runs_here(name, entry) -> bool:
+        if allowed == ALL_ROWS:
+            return True
+        return entry.get("paper", True) if allowed == PAPER_ONLY else name in allowed
+
+    return [name for name, v in config[DATASET]["variants"].items() if not v.get("skip", False) and runs_here(name, v)]
 
 
 def variant_descriptions(config) -> dict[str, str]:
@@ -42,18 +73,24 @@ class GridTraining(TrainingSettings):
     snapshots: tuple[int, ...]  # steps before the last at which the networks are kept (convergence)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GridData(JobSettings):
-    """One grid variant's data: its mixture and the shared splits."""
+    """One grid variant's data: its mixture (`couae.grid.data.Mixture`: one of
+    the shapes there, the others' keys absent) and the shared splits."""
 
-    per_axis: int
-    spacing: float
-    std: float
+    std: float | tuple  # every mode's standard deviation, or one per centre (with `centres`)
     seed: int
     n_train: int
     n_validation: int
     n_test: int
     n_reference: int
+    # the mixture's shape: a grid (per_axis, spacing), a ring (count, radius) or a list of centres; the keys of
+    # the other shapes are absent, so that a grid's settings (and its jobs' fingerprints) are those of before
+    per_axis: int | None = optional()
+    spacing: float | None = optional()
+    count: int | None = optional()
+    radius: float | None = optional()
+    centres: tuple | None = optional()
     # every training seed draws its own training split (absent: one shared by every seed, as before)
     split_per_seed: bool | None = optional()
 
@@ -71,8 +108,17 @@ class GridEvaluation(JobSettings):
     modes: Mapping  # {radius_stds, min_samples}: a mode is covered by that many samples within that radius
 
 
+VARIANT_LABELS = ("description", "skip", "paper")  # what a variant's entry says besides its mixture
+
+
+def paper_variants(config) -> list[str]:
+    """The variants that run and that the paper's grid values describe (`paper: false`: a benchmark of
+    ours, whose rows show no paper cell and whose comparisons test no claim of the paper)."""
+    return [name for name in variants(config) if config[DATASET]["variants"][name].get("paper", True)]
+
+
 def grid_data_settings(config, variant: str) -> GridData:
-    mixture = {k: v for k, v in config[DATASET]["variants"][variant].items() if k not in ("description", "skip")}
+    mixture = {k: v for k, v in config[DATASET]["variants"][variant].items() if k not in VARIANT_LABELS}
     data = dict(config[DATASET]["data"])
     if not data.pop("split_per_seed", False):  # the shared split: the settings (and fingerprints) of before
         return GridData.from_dict({**mixture, **data})

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .data import GridMixture
+from .data import Mixture
 from .evaluation import kde_score, mode_statistics
-from .settings import GridData, GridEvaluation, GridTraining
+from .settings import GridEvaluation, GridTraining
 
 COLUMNS = ["variant", "experiment", "candidate", "settings", "seed", "validation_log_likelihood", "modes_covered"]
 
@@ -34,7 +34,7 @@ def candidate_rows(
 ) -> pd.DataFrame:
     """One candidate's rows, a seed each: the validation log-likelihood of its
     generated samples (samples: (seeds, n, 2)) and the modes they cover."""
-    mixture = GridMixture.from_settings(GridData.from_dict(trained.data))
+    mixture = Mixture.of(trained.data)
     rows = []
     for seed, seed_samples in zip(trained.seeds, samples, strict=True):
         kde = kde_score(seed_samples, splits, settings, "cpu", scored="validation")

@@ -46,6 +46,7 @@ SUPPORTS, OPPOSES, UNCLEAR = "supports", "opposes", "unclear"
 # An extension row (a model the paper did not run) measured against CouAE: the
 # difference and its interval, with no verdict, since the paper claims nothing.
 EXTENSION, NO_CLAIM = "Extension", "no paper claim"
+TABLE1, TABLE2 = "Table 1", "Table 2"  # the claims' sources the paper's values back
 COLUMNS = [
     "claim",
     "source",
@@ -165,6 +166,8 @@ class _Comparisons:
 
     def __init__(self, dataset, variant, evals: pd.DataFrame, settings: ClaimsSettings):
         self.dataset, self.variant, self.evals, self.settings = dataset, variant, evals, settings
+        # a variant the paper did not run: its Table 1-2 comparisons are ours, with no paper value or verdict
+        self.ours = variant in (settings.extension_variants or {}).get(dataset, [])
         self.rows = []
 
     def values(self, experiment, width, column):
@@ -175,6 +178,9 @@ class _Comparisons:
         """a, b: (experiment, width) of the two groups; column: what is compared.
         An EXTENSION source gets the direction found and no verdict."""
         (ea, wa), (eb, wb) = a, b
+        own_data = self.ours and source in (TABLE1, TABLE2)
+        if own_data:
+            source, paper_a, paper_b = EXTENSION, np.nan, np.nan
         va, marks_a = self.values(ea, wa, column)
         vb, marks_b = self.values(eb, wb, column)
         if len(va) == 0 or len(vb) == 0:
@@ -221,7 +227,9 @@ class _Comparisons:
                 "direction": found,
                 "verdict": NO_CLAIM if source == EXTENSION else verdict(found, reasons),
                 "reasons": "; ".join(
-                    (["extension row: the paper has no value for it"] if source == EXTENSION else []) + reasons
+                    ([f"extension data set: the paper did not run {self.variant}"] if own_data else [])
+                    + (["extension row: the paper has no value for it"] if source == EXTENSION and not own_data else [])
+                    + reasons
                 ),
                 "critical_by_balance": "",
             }
@@ -245,7 +253,7 @@ def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[d
         relation = at_least if word == AT_LEAST else better
         c.add(
             f"table1-couae-vs-{rival.lower()}",
-            "Table 1",
+            TABLE1,
             f"CouAE's {measure} is {word} {rival}'s ({where}, x1)",
             (couae, 1.0),
             (columns[rival], 1.0),
@@ -271,7 +279,7 @@ def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[d
     for small, large in steps:
         c.add(
             f"table2-width-x{large:g}-vs-x{small:g}",
-            "Table 2",
+            TABLE2,
             f"CouAE's {measure} improves from width x{small:g} to x{large:g} ({where})",
             (couae, large),
             (couae, small),

@@ -99,6 +99,7 @@ class Results:
     widths: list  # every width some experiment runs at
     reference: pd.DataFrame | None = None  # the variant's reference rows (its ceilings), if it has any
     shortened: bool = False  # trained for fewer iterations than the paper's: its "ours - paper" stays empty
+    paper_data: bool = True  # a data set (variant) the paper's values describe; False: no paper cells
 
 
 def check_rows(evals: pd.DataFrame, dataset: str, seeds) -> None:
@@ -133,12 +134,22 @@ def read_evaluations(paths) -> pd.DataFrame | None:
 
 
 def results_of(
-    dataset: str, evals, labels, main_widths: dict, widths, seeds, variants=("",), references=None, iterations=None
+    dataset: str,
+    evals,
+    labels,
+    main_widths: dict,
+    widths,
+    seeds,
+    variants=("",),
+    references=None,
+    iterations=None,
+    paper_variants=None,
 ) -> list[Results]:
     """`Results` of one dataset from its per-seed evaluations, one per variant
     (`variants`; "" for a data set without), with the variant's reference rows;
     `iterations`, its training length (fewer than the paper's: a shortened run,
-    not compared with the paper). The rows are checked first (`check_rows`)."""
+    not compared with the paper); `paper_variants`, the variants the paper's
+    values describe (None: all). The rows are checked first (`check_rows`)."""
     shortened = iterations is not None and iterations != paper.iterations(dataset)
     metric = paper.metric(dataset).column
     ran = evals is not None and len(evals) > 0
@@ -152,7 +163,10 @@ def results_of(
         side = tuple(m.column for m in paper.side_metrics(dataset))
         summary = summarise(rows, metric, side) if rows is not None and len(rows) else None
         reference = references[references["variant"] == variant] if references is not None else None
-        sections.append(Results(dataset, variant, summary, labels, main_widths, list(widths), reference, shortened))
+        paper_data = paper_variants is None or variant in paper_variants
+        sections.append(
+            Results(dataset, variant, summary, labels, main_widths, list(widths), reference, shortened, paper_data)
+        )
     return sections
 
 
@@ -198,6 +212,12 @@ def _lookup(summary: pd.DataFrame | None, experiment: str, width: float):
     return None if hit.empty else hit.iloc[0]
 
 
+def _paper_cell(table: int, results: Results, column, width):
+    """The paper's (mean, std) for this cell of `results`' block; None where the paper has none (or did
+    not run the block's data set variant)."""
+    return paper.paper_value(table, results.dataset, column, width) if results.paper_data else None
+
+
 def _rows(table: int, results: Results, labels: dict, widths, shown_at=None):
     """Rows of one dataset or variant: each configured experiment (with its
     paper value if any) at each width, or only where `shown_at` (experiment ->
@@ -209,14 +229,14 @@ def _rows(table: int, results: Results, labels: dict, widths, shown_at=None):
                 continue
             column = meta.get("paper")
             stats = _lookup(results.summary, name, width)
-            cell = paper.paper_value(table, results.dataset, column, width)
+            cell = _paper_cell(table, results, column, width)
             if stats is None and cell is None:
                 continue
             rows.append(_row(results, name, column, width, stats, cell, "ours" if stats is not None else "not run"))
             if cell is not None:
                 covered.add((column, width))
         for column in paper.PAPER_COLUMNS:
-            cell = paper.paper_value(table, results.dataset, column, width)
+            cell = _paper_cell(table, results, column, width)
             if cell is not None and (column, width) not in covered:
                 rows.append(_row(results, f"({column})", column, width, None, cell, "not run"))
     return rows
