@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from couae import caveats
 from couae.celeba import arrays, figures, preprocessing
 from couae.celeba import files as celeba_files
 from couae.celeba import settings as CS
 from couae.celeba.files import CelebAFileError
-from couae.report import caveats
 from couae.report.tables import build_table1, display_frame, results_of
 from helpers import REPO, load_config
 

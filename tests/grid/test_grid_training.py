@@ -220,7 +220,7 @@ def test_a_signal_inside_a_block_checkpoints_there_and_the_resumed_run_is_bit_id
     """A scheduler's SIGTERM (time limit, preemption) or its warning SIGUSR1:
     the job writes a checkpoint at the next step, inside its logging block,
     and exits with the 'run me again' status; re-run, it resumes there."""
-    from couae.runtime.jobs import INTERRUPTED
+    from couae.jobs import INTERRUPTED
 
     settings = dataclasses.replace(
         small_settings("couae", iterations=3000, log_every=3000, checkpoint_every=3000), n_generated=500
@@ -370,10 +370,10 @@ def test_a_seed_whose_learned_kernel_went_blind_is_marked_in_its_evaluation_row(
     """The learned kernel measures itself at the end (its MMD^2 between the prior
     and the prior shifted by one std); a seed below the threshold carries the
     caveat into its row, so the tables mark the row; a working seed does not."""
+    from couae import caveats
     from couae.core import learned_kernel
     from couae.grid.evaluation import evaluate_job
     from couae.grid.settings import grid_evaluation_settings
-    from couae.report import caveats
     from couae.settings import gap_settings
     from helpers import load_config
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from docutils.core import publish_parts
 
-from couae import datasets
-from couae.report import caveats, text
+from couae import caveats, datasets
+from couae.report import text
 from helpers import REPO, load_config, quick_config
 
 

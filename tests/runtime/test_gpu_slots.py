@@ -194,7 +194,9 @@ def test_two_users_share_the_gpus_of_one_machine(machine_tmp, share):
 
 
 JOB_START = (
-    SWITCH_USER.replace("{imports}", "import torch\nfrom couae.runtime import devices, gpu_slots, jobs")
+    SWITCH_USER.replace(
+        "{imports}", "import torch\nfrom couae import jobs\nfrom couae.runtime import devices, gpu_slots"
+    )
     + """
 jobs.start_device_job(1, "auto")
 """

@@ -380,12 +380,10 @@ def test_an_overlay_naming_an_experiment_leaves_the_rows_in_config_yaml_order(tm
 
 
 def test_a_config_section_without_its_data_sets_adapter_is_named():
-    """A data set's section added to the config (and its schema) without couae/datasets/<name>.py."""
+    """A data set's section added to the config (and its schema) without couae/<name>/adapter.py."""
     config = load_config()
     config["ring"] = {"training": {"iterations": 10}}
-    with pytest.raises(
-        S.ConfigError, match="config section 'ring' has no data set adapter: add couae/datasets/ring.py"
-    ):
+    with pytest.raises(S.ConfigError, match="config section 'ring' has no data set adapter: add couae/ring/adapter.py"):
         C.check_config(config)
 
 

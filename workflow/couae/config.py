@@ -201,7 +201,7 @@ def check_config(config) -> None:
     orphans = [name for name in config if name not in SHARED_SECTIONS and name not in datasets.names()]
     if orphans:
         raise ConfigError(
-            f"config section {orphans[0]!r} has no data set adapter: add couae/datasets/{orphans[0]}.py "
+            f"config section {orphans[0]!r} has no data set adapter: add couae/{orphans[0]}/adapter.py "
             "(docs/extending.md, 'A data set'), or remove the section"
         )
     for dataset in in_config(config):

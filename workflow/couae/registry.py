@@ -1,7 +1,8 @@
 """Registries of the package's components: kernels, model types and data sets.
 
 Each component is one module in its registry's package (`couae.kernels`,
-`couae.models`, `couae.datasets`) defining one class with a `name`; the class
+`couae.models`), or for a data set the `adapter` module of its own package
+(`couae.grid.adapter`), defining one class with a `name`; the class
 registers itself when its module is imported, and a registry imports every
 module of its package the first time it is asked. So adding a kernel is
 adding a file: nothing else lists the names. A name the config uses but no
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 from .parameters import ConfigError
 
@@ -25,8 +27,11 @@ def _origin(item) -> tuple[str, str]:
 class Registry:
     """Name -> component for one kind (say "kernel"), filled from `package`."""
 
-    def __init__(self, kind: str, package: str):
-        self.kind, self.package = kind, package
+    def __init__(self, kind: str, package: str, module: str | None = None):
+        """`package`: where the components' modules live. With `module`, that module of each of the
+        package's sibling subpackages instead (a data set's adapter lives with its code, couae.grid.adapter:
+        the registry's package holds the protocol only, and imports none of them by name)."""
+        self.kind, self.package, self.module = kind, package, module
         self._items: dict = {}
         self._loaded = False
 
@@ -40,6 +45,12 @@ class Registry:
         if self._loaded:
             return
         self._loaded = True
+        if self.module is not None:
+            parent = importlib.import_module(self.package.rpartition(".")[0])
+            for sub in pkgutil.iter_modules(parent.__path__):
+                if sub.ispkg and (Path(sub.module_finder.path) / sub.name / f"{self.module}.py").is_file():
+                    importlib.import_module(f"{parent.__name__}.{sub.name}.{self.module}")
+            return
         package = importlib.import_module(self.package)
         for module in pkgutil.iter_modules(package.__path__):
             if not module.name.startswith("_"):

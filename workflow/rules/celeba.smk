@@ -1,7 +1,7 @@
 # The CelebA experiments: image arrays (real CelebA or the stand-in), FID
 # weights and test statistics, training (one job per experiment, width, seed),
 # evaluation (FID, Theorem 2's xi), Figures 3 and 4. Paths and file lists come
-# from CelebA's adapter (couae.datasets.celeba).
+# from CelebA's adapter (couae.celeba.adapter).
 from couae.celeba import settings as CS
 
 CELEBA = D.get("celeba")

@@ -1,7 +1,7 @@
 # The 2-D grid experiments, per data set variant: data, training (all seeds of
 # one experiment and width in one job), evaluation (final and snapshots),
 # Table 1's reference rows, Figure 2, the convergence table and figures. Paths
-# and file lists come from the grid's adapter (couae.datasets.grid).
+# and file lists come from the grid's adapter (couae.grid.adapter).
 from couae.grid import settings as G
 
 GRID = D.get("grid")

@@ -16,9 +16,9 @@ from pathlib import Path
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba.files import SPLITS, CelebAFileError
 from couae.celeba.preprocessing import prepare_arrays
+from couae.jobs import setup_logging
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.downloads import DownloadError
-from couae.runtime.jobs import setup_logging
 
 log = logging.getLogger("celeba_data")
 

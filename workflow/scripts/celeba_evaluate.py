@@ -16,10 +16,10 @@ from couae.celeba import fid
 from couae.celeba.evaluation import StaleReferenceError, evaluate
 from couae.celeba.model import Autoencoder
 from couae.celeba.settings import CelebATraining, FIDSettings
+from couae.jobs import start_device_job
 from couae.report import provenance
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_numpy
-from couae.runtime.jobs import start_device_job
 from couae.runtime.loading import DamagedFileError
 from couae.settings import ForeignFileError, GapSettings
 

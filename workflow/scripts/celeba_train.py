@@ -17,9 +17,9 @@ from couae.celeba import model
 from couae.celeba.arrays import load_split, read_meta
 from couae.celeba.settings import CelebATraining
 from couae.core.accelerate import MODES
+from couae.jobs import start_device_job, training_job
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_torch
-from couae.runtime.jobs import start_device_job, training_job
 from couae.runtime.loading import DamagedFileError
 
 log = logging.getLogger("celeba_train")

@@ -9,8 +9,8 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import fid
 from couae.celeba.evaluation import test_statistics
 from couae.celeba.settings import FIDSettings
+from couae.jobs import start_device_job
 from couae.runtime.arguments import FROM_FILE
-from couae.runtime.jobs import start_device_job
 
 log = logging.getLogger("fid_reference")
 

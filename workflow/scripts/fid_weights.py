@@ -15,10 +15,10 @@ import sys
 
 import _bootstrap  # noqa: F401  (the library's import path)
 from couae.celeba import fid
+from couae.jobs import setup_logging
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_text
 from couae.runtime.downloads import ChecksumError, DownloadError
-from couae.runtime.jobs import setup_logging
 
 log = logging.getLogger("fid_weights")
 

@@ -14,10 +14,10 @@ from couae.grid.data import load_splits
 from couae.grid.evaluation import convergence_rows, evaluate_job
 from couae.grid.model import seed_folder
 from couae.grid.settings import GridEvaluation, GridTraining
+from couae.jobs import start_job
 from couae.report import provenance
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
-from couae.runtime.jobs import start_job
 from couae.runtime.loading import DamagedFileError, load_torch
 from couae.settings import ForeignFileError, GapSettings
 

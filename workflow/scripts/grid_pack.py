@@ -17,8 +17,8 @@ from couae.core.accelerate import MODES
 from couae.grid import model, packs
 from couae.grid.data import load_splits
 from couae.grid.settings import GridTraining
+from couae.jobs import pack_job, read_input, start_device_job
 from couae.runtime.arguments import FROM_FILE
-from couae.runtime.jobs import pack_job, read_input, start_device_job
 
 log = logging.getLogger("grid_pack")
 

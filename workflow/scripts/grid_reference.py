@@ -7,9 +7,9 @@ import _bootstrap  # noqa: F401  (the library's import path)
 from couae.grid.data import load_splits
 from couae.grid.evaluation import reference_rows
 from couae.grid.settings import GridData, GridEvaluation
+from couae.jobs import read_input, start_job
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
-from couae.runtime.jobs import read_input, start_job
 
 
 def main() -> None:

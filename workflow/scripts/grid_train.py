@@ -15,8 +15,8 @@ from couae.core.accelerate import MODES
 from couae.grid import model
 from couae.grid.data import load_splits
 from couae.grid.settings import GridTraining
+from couae.jobs import read_input, start_device_job, training_job
 from couae.runtime.arguments import FROM_FILE
-from couae.runtime.jobs import read_input, start_device_job, training_job
 
 log = logging.getLogger("grid_train")
 

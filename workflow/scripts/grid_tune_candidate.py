@@ -15,9 +15,9 @@ from couae.grid import model
 from couae.grid.data import load_splits
 from couae.grid.settings import GridEvaluation, GridTraining
 from couae.grid.tuning import candidate_rows
+from couae.jobs import read_input, start_device_job, training_job
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv
-from couae.runtime.jobs import read_input, start_device_job, training_job
 
 log = logging.getLogger("grid_tune_candidate")
 

@@ -7,9 +7,9 @@ import logging
 import sys
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.jobs import start_job
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_npz
-from couae.runtime.jobs import start_job
 from couae.settings import FlowSettings
 from couae.theory.particle_flows import run_flow
 

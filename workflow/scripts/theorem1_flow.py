@@ -4,9 +4,9 @@
 import argparse
 
 import _bootstrap  # noqa: F401  (the library's import path)
+from couae.jobs import start_job
 from couae.runtime.arguments import FROM_FILE
 from couae.runtime.atomic import save_dataframe_csv, save_npz
-from couae.runtime.jobs import start_job
 from couae.settings import Theorem1Settings
 from couae.theory.flows import theorem1_rows
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import caveats
 from ..core.objectives import reconstruction_summary
 from ..core.seeding import torch_generator
-from ..report import caveats
 from ..runtime.loading import load_arrays
 from ..settings import GapSettings
 from ..theory.generalisation import theorem2_row

@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 
-from ..report import caveats
+from .. import caveats
 from ..report.style import CAVEAT_COLOUR, plt
 from ..runtime.loading import load_array
 from .arrays import read_meta

@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .. import caveats
 from ..core.seeding import numpy_rng
-from ..report import caveats, provenance
+from ..report import provenance
 from ..runtime.atomic import atomic_path
 from ..runtime.downloads import file_digest
 from . import files

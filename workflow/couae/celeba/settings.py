@@ -2,7 +2,7 @@
 files were found), training (one experiment, width and seed), FID, and what
 a run needs before it starts (the files and the FID weights), resolved from
 the config's `celeba` section. Light: the Snakefile reads it through the
-CelebA data set adapter (`couae.datasets.celeba`)."""
+CelebA data set adapter (`couae.celeba.adapter`)."""
 
 from __future__ import annotations
 

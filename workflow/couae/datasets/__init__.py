@@ -1,26 +1,30 @@
-"""Data sets, one adapter module each, registered by name: the grid of
-Gaussians and CelebA.
+"""The data set protocol (`Dataset`) and its registry: the grid of Gaussian
+mixtures and CelebA.
 
-An adapter is what the shared parts of the workflow (common.smk, the report
-rules, the tables, the claims, Theorem 2, the captions) know of a data set;
-they loop over the data sets of the config instead of naming them. Each
-adapter module defines one `Dataset` subclass with
+Each data set's adapter is the `adapter` module of its own package
+(`couae/grid/adapter.py`, `couae/celeba/adapter.py`), found by the registry
+without naming it; this package holds the protocol only, so it imports no
+data set. The adapter is what the shared parts of the workflow (common.smk,
+the report rules, the tables, the claims, Theorem 2, the captions) know of a
+data set; they loop over the data sets of the config instead of naming them.
+Each adapter defines one `Dataset` subclass with
 
 - `name`: its config section, its results folder and its rule file
   (`workflow/rules/<name>.smk`, included by the Snakefile for every
   registered data set), and `title`;
-- `metric` (the test metric, its unit and direction) and `paper` (the
-  paper's values for it, its training length, the Table 1 claims);
-- its job settings (`training_settings`), its seeds per job, its cross-field
-  config checks (`check`), what it needs before a run starts
-  (`start_check`), whether it is configured to run (`configured`);
+- `metric` (the test metric, its unit and direction), `side_metrics`, and
+  `paper` (the paper's values for it, its training length, the Table 1
+  claims);
+- its seeds per job, its cross-field config checks (`check`), what it needs
+  before a run starts (`start_check`), whether it is configured to run
+  (`configured`), its variants and those the paper ran (`paper_variants`);
 - the files the shared rules read (`evaluations`, `references`,
   `provenance`, `benchmarks`) and its targets;
 - its words: the notes under the tables, its line of the report's summary,
   its sentence of Table 1's caption, its Theorem 2 notes.
 
-Adapters import nothing heavy; the work itself lives in the data set's
-subpackage (`couae.grid`, `couae.celeba`).
+Adapters import nothing heavy (the Snakefile reads them); the work itself
+lives in the rest of the data set's package.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from .. import settings as S
 from ..registry import Registry
 from ..runtime import memory
 
-REGISTRY = Registry("data set", __name__)
+REGISTRY = Registry("data set", __name__, module="adapter")  # couae.<data set>.adapter
 
 
 @dataclass(frozen=True)
@@ -222,7 +226,7 @@ class Dataset:
         return []
 
     def caveat_notes(self, config) -> list[str]:
-        """Its run-wide caveats (`couae.report.caveats`: a shortened run, stand-in data), under every table."""
+        """Its run-wide caveats (`couae.caveats`: a shortened run, stand-in data), under every table."""
         return []
 
     def captions(self, config) -> dict[str, str]:

@@ -10,10 +10,10 @@ import logging
 import numpy as np
 import pandas as pd
 
+from .. import caveats
 from ..core.objectives import reconstruction_summary
 from ..core.seeding import numpy_rng
 from ..models import model_type
-from ..report import caveats
 from ..runtime.loading import load_array
 from ..settings import GapSettings
 from ..theory.generalisation import objective_failure, theorem2_row

@@ -1,7 +1,7 @@
 """The grid's job settings: its data (a variant's mixture and the shared
 splits), training (every seed of one variant, experiment and width) and
 evaluation, resolved from the config's `grid` section. Light: the Snakefile
-reads it through the grid's data set adapter (`couae.datasets.grid`)."""
+reads it through the grid's data set adapter (`couae.grid.adapter`)."""
 
 from __future__ import annotations
 

@@ -108,8 +108,8 @@ class LearnedKernelAutoencoder(ModelType):
         return "; ".join(said)
 
     def caveats(self, diagnostics: dict) -> list[str]:
+        from ..caveats import BLIND_KERNEL
         from ..core.learned_kernel import BLIND_MMD2
-        from ..report.caveats import BLIND_KERNEL
 
         sensitivity = diagnostics.get("kernel_sensitivity")  # absent in weights made before the check existed
         return [BLIND_KERNEL] if sensitivity is not None and sensitivity < BLIND_MMD2 else []

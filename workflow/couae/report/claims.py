@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import datasets
+from .. import caveats, datasets
 from ..core.seeding import numpy_rng
 from ..datasets import AT_LEAST
 from ..kernels import REACHES
 from ..settings import ClaimsSettings
-from . import caveats, paper
+from . import paper
 
 REPRODUCED, CONTRADICTED, INCONCLUSIVE = "reproduced", "contradicted", "inconclusive"
 SUPPORTS, OPPOSES, UNCLEAR = "supports", "opposes", "unclear"

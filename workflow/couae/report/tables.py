@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import caveats
 from ..runtime.atomic import save_dataframe_csv, save_text
-from . import caveats, paper
+from . import paper
 from .text import TABLE_TITLES, markdown_notes, table1_title
 
 COLUMNS = [

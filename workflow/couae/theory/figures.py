@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from ..report import caveats, paper
+from .. import caveats
+from ..report import paper
 from ..report.style import CAVEAT_COLOUR, plt
 from .landscape import curve, minima, surface
 

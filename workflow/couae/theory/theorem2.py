@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..report import caveats, paper
+from .. import caveats
+from ..report import paper
 from .generalisation import GAP_COLUMNS, bound_terms
 
 PER_SEED_COLUMNS = [

@@ -5,13 +5,12 @@ files are configured (or on the generated stand-in images)."""
 
 from __future__ import annotations
 
-from .. import models
-from ..celeba import settings as C
-from ..celeba.files import SPLITS
+from .. import caveats, models
+from ..datasets import BETTER, Dataset, Metric, PaperResults
 from ..parameters import ConfigError
-from ..report import caveats
 from ..settings import experiments, runs, seeds
-from . import BETTER, Dataset, Metric, PaperResults
+from . import settings as C
+from .files import SPLITS
 
 
 class CelebA(Dataset):

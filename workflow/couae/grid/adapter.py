@@ -5,12 +5,12 @@ job, the test log-likelihood of a Gaussian KDE on generated samples."""
 
 from __future__ import annotations
 
-from ..grid import settings as G
+from .. import caveats
+from ..datasets import AT_LEAST, BETTER, Dataset, Metric, PaperResults
 from ..parameters import ConfigError
-from ..report import caveats
 from ..runtime.gpu_slots import gpu_claim
 from ..settings import main_widths, runs
-from . import AT_LEAST, BETTER, Dataset, Metric, PaperResults
+from . import settings as G
 
 
 def _selection(config) -> str:
@@ -131,7 +131,7 @@ class Grid(Dataset):
     def _check_tuning(config) -> None:
         """Tuning rows are extension rows that run; each candidate's settings resolve."""
         from ..config import check_experiment  # here: couae.config reads the adapters
-        from ..grid.tuning import describe
+        from .tuning import describe
 
         grid = config["grid"]
         for name in grid["tuning"]["rows"]:

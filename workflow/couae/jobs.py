@@ -1,6 +1,8 @@
 """What every job script does around its work: logging, CPU threads, a GPU
 slot and device, and for training jobs the one sequence they share (resume,
-train, save, provenance)."""
+train, save, provenance). The scripts' layer: it uses the training loop
+(`couae.core`), the provenance records (`couae.report`) and the machine
+(`couae.runtime`), and nothing in the library imports it."""
 
 from __future__ import annotations
 
@@ -29,8 +31,8 @@ def start_device_job(threads: int, device: str, gpu_share: float = 1.0):
     """As `start_job`, and unless pinned to the CPU a free GPU slot (claimed
     before CUDA starts, so that jobs side by side get distinct devices, or
     share one at `gpu_share` each). Returns the torch device the job runs on."""
-    from .devices import resolve_device
-    from .gpu_slots import GpuSlotError, claim_gpu
+    from .runtime.devices import resolve_device
+    from .runtime.gpu_slots import GpuSlotError, claim_gpu
 
     start_job(threads)
     if device != "cpu":
@@ -44,7 +46,7 @@ def start_device_job(threads: int, device: str, gpu_share: float = 1.0):
 def read_input(read: Callable, *args):
     """read(*args); an input that cannot be used (a DamagedFileError, which
     names the file and the fix) stops the job with that message, not a traceback."""
-    from .loading import DamagedFileError
+    from .runtime.loading import DamagedFileError
 
     try:
         return read(*args)
@@ -72,8 +74,8 @@ def training_job(
     SIGTERM or SIGUSR1 (a scheduler's time limit, its warning, preemption)
     stopped it after a checkpoint at the current step: not a success, so
     Snakemake re-runs (or resubmits) the job, which resumes there."""
-    from ..core.training import CheckpointError, Interrupted, NonFiniteLossError, StopRequest, resume_and_train
-    from ..report import provenance
+    from .core.training import CheckpointError, Interrupted, NonFiniteLossError, StopRequest, resume_and_train
+    from .report import provenance
 
     stop = StopRequest().install()
     log.info("a SIGTERM or SIGUSR1 stops this job after a checkpoint at the next step")
@@ -112,8 +114,8 @@ def pack_job(train: Callable, runs: list, device, threads: int, save_outputs: Ca
     other runs' outputs are written first), INTERRUPTED as `training_job`."""
     import time
 
-    from ..core.training import CheckpointError, Interrupted, StopRequest
-    from ..report import provenance
+    from .core.training import CheckpointError, Interrupted, StopRequest
+    from .report import provenance
 
     stop = StopRequest().install()
     log.info("a SIGTERM or SIGUSR1 stops this job after every run's checkpoint at the next step")
