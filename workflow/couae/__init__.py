@@ -1,22 +1,29 @@
 """Library behind the Coulomb Autoencoders reproduction; its subpackages
 mirror the workflow's rule files and the paper:
 
-- `settings`: the config resolved into each job's declared settings (imported
-  by the Snakefile: light).
-- `core`: what every experiment shares: kernels, the MMD estimator (eq. 2),
-  the objectives (with xi, Theorem 2's largest reconstruction error), seeded
+Its packages form layers (tests/test_structure.py checks that no package
+imports one above it):
+
+- `parameters`, `registry`, `caveats`: leaves (declared parameters checked
+  with jsonschema, the component registries, the caveats' words).
+- `runtime`: the machine (atomic writes, file loading, devices, GPU slots,
+  downloads, memory and time estimates).
+- `core`: what every experiment shares: the MMD estimator (eq. 2), the
+  objectives (with xi, Theorem 2's largest reconstruction error), seeded
   random streams and the training loop with its checkpoints.
-- `grid`: the 2-D grid of Gaussians (rules/grid.smk): data, MLPs, models, the
-  KDE log-likelihood, evaluation, Figure 2.
-- `celeba`: CelebA 64x64 (rules/celeba.smk): files and downloads, the image
-  arrays and their preprocessing (the centre crop), DCGAN networks, models,
-  FID, evaluation, Figures 3-4.
+- `kernels`, `models`: the registered kernels and model types.
+- `settings`, `datasets`, `config`: the config resolved into each job's
+  declared settings, the data set protocol and registry, the whole config
+  checked (imported by the Snakefile: light).
+- `report`: the paper's values, the result tables, every title, note and
+  caption, the claims, provenance and the plotting style (rules/report.smk).
 - `theory`: Figure 1's landscape, Theorem 1's particle flows, Theorem 2's
   table, and their figures (rules/theory.smk).
-- `report`: the paper's values, the result tables, every title, note, caveat
-  and caption, provenance and the plotting style (rules/report.smk).
-- `runtime`: atomic writes, devices, GPU slots, downloads and the start of
-  every job script.
+- `grid`, `celeba`: the data sets, each with its adapter (rules/grid.smk,
+  rules/celeba.smk): the 2-D Gaussian mixtures (data, MLPs, the KDE
+  log-likelihood, Figure 2) and CelebA 64x64 (files and downloads, the
+  preprocessing, DCGAN networks, FID, Figures 3-4).
+- `jobs`: what every job script does around its work.
 
 The workflow's scripts (workflow/scripts/<rule>.py) are thin command-line
 wrappers around this package.

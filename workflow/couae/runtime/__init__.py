@@ -1,4 +1,7 @@
-"""Running jobs: `atomic` (no half-written file), `devices` (the configured
-device), `gpu_slots` (a GPU of its own per job), `downloads` (resumed and
-verified transfers), `jobs` (the start of every job script, and the training
-jobs' shared sequence)."""
+"""The machine a job runs on: `atomic` (no half-written file), `loading`
+(result files read back, damage named), `devices` (the configured device),
+`gpu_slots` (a GPU of its own per job), `downloads` (resumed and verified
+transfers), `arguments` (long job arguments through a file), `memory` (a
+training step's lower bound), `estimate` (what a run will cost). Below the
+library's other layers: it imports none of them (the scripts' job sequence,
+which does, is `couae.jobs`)."""
