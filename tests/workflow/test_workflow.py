@@ -124,9 +124,16 @@ def test_quick_preset_tests_the_claims_and_follows_convergence(quick_run):
         paper_claims + len(extension_rows("grid"))
     )
     extension = claims[claims.source == "Extension"]
+    # a variant the paper did not run (the ring) compares as the paper's grids do, every Table 1-2 claim ours
+    ours = [v for v in VARIANTS if v not in GS.paper_variants(CONFIG)]
+    assert ours, "the quick preset runs a variant of ours"
     expected = len(VARIANTS) * len(extension_rows("grid")) + len(extension_rows("celeba"))
+    expected += len(ours) * (len(GRID.paper.table1_claims) + 2)
     assert (extension.verdict == "no paper claim").all() and len(extension) == expected
-    assert set(extension.compared.str.extract(r"B = (\w+) x1")[0]) == set(extension_rows("grid"))
+    assert set(extension[extension.claim.str.startswith("extension")].compared.str.extract(r"B = (\w+) x1")[0]) == set(
+        extension_rows("grid")
+    )
+    assert (grid[grid.variant.isin(ours) & grid.claim.str.startswith(("table1", "table2"))].source == "Extension").all()
     # a shortened run never reproduces nor contradicts the paper's comparisons
     paper_claims = claims[(claims.dataset != "theory") & (claims.source != "Extension")]
     assert (paper_claims.verdict == "inconclusive").all()
@@ -142,7 +149,7 @@ def test_quick_preset_tests_the_claims_and_follows_convergence(quick_run):
     last = convergence[(convergence.step == 400) & (convergence.experiment == "couae") & (convergence.width == 1)]
     ours = t2[(t2.row == "couae") & (t2.width == 1) & (t2.dataset == "grid")]
     assert sorted(last["mean"]) == pytest.approx(sorted(ours["mean"]))
-    for variant in ("cited", "narrow"):
+    for variant in VARIANTS:
         assert (quick_run / f"results/figures/convergence_{variant}.png").stat().st_size > 10_000
 
 
