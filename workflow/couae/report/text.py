@@ -151,7 +151,9 @@ def claims_notes(config) -> list[str]:
         f"{c['confidence']:.0%}; paper_effect: the same difference of the paper's values.",
         "direction: supports when the claim is significant on the claimed side of its threshold (0; for 'at least "
         f"as good' claims -margin, margin {margins}) after Holm's correction over every comparison claim of the "
-        "table (the extension rows excepted): its one-sided p (p_for; Welch's t test, or the bootstrap's tail), "
+        "table (the extension rows and the data sets the paper did not run excepted; Theorem 2's claims on every "
+        "data set count, so a data set added changes the others' adjusted p): its one-sided p (p_for; Welch's t "
+        "test, or the bootstrap's tail), "
         f"adjusted (holm_for), at most {1 - c['confidence']:.2g}; opposes likewise on the other side (p_against, "
         "holm_against); unclear otherwise. The interval shown is the claim's own, uncorrected.",
         "verdict: reproduced or contradicted as the direction says; inconclusive when it is unclear or when a "
