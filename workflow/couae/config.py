@@ -134,6 +134,12 @@ def memory_problems(config, dataset, available: tuple[int | None, str] | None = 
     ]
 
 
+def extension_variants(dataset, config) -> list[str]:
+    """The variants of `dataset` that run and that the paper did not (their comparisons claim nothing)."""
+    ran_by_paper = set(dataset.paper_variants(config))
+    return [v for v in dataset.variants(config) if v not in ran_by_paper]
+
+
 def claims_settings(config) -> ClaimsSettings:
     c = config["claims"]
     names = [d.name for d in in_config(config)]
@@ -147,9 +153,7 @@ def claims_settings(config) -> ClaimsSettings:
         paper_columns={name: paper_columns(config, name) for name in names},
         theorem1_flows=theorem1_roles(config),
         theorem1_remarks=theorem1_remarks(config),
-        extension_variants={
-            d.name: [v for v in d.variants(config) if v not in d.paper_variants(config)] for d in in_config(config)
-        },
+        extension_variants={d.name: extension_variants(d, config) for d in in_config(config)},
     )
 
 

@@ -1,4 +1,7 @@
-"""The 2-D grid of Gaussians (rules/grid.smk): `data` (the mixture and its
-splits), `networks` (seed-stacked MLPs), `model` (build, train, generate,
-save), `kde` (the test log-likelihood), `evaluation` (per seed, and Table 1's
-reference rows), `figures` (Figure 2)."""
+"""The grid data set: 2-D Gaussian mixtures (rules/grid.smk). `adapter` (what
+the shared rules know of it), `settings` (its jobs' settings and the variants'
+shapes), `data` (the mixtures and their splits), `model` (build, train,
+generate, save), `packs` (many runs through one step), `kde` (the test
+log-likelihood), `evaluation` (per seed, the mode-collapse numbers, and Table
+1's reference rows), `figures` (Figure 2, convergence), `tuning` (the
+extension rows' candidates)."""

@@ -1,7 +1,8 @@
-"""The 2-D grid of 25 Gaussians (rules/grid.smk, the library `couae.grid`):
-two variants of the data set (the one the paper cites and the narrow one of
-later papers), every seed of a (variant, experiment, width) in one training
-job, the test log-likelihood of a Gaussian KDE on generated samples."""
+"""The grid data set's adapter (rules/grid.smk, the library `couae.grid`):
+its variants are 2-D Gaussian mixtures (the paper's two grid readings, the
+GAN literature's ring, any entry of grid.variants), every seed of a
+(variant, experiment, width) in one training job, the test log-likelihood of
+a Gaussian KDE on generated samples beside the mode-collapse numbers."""
 
 from __future__ import annotations
 

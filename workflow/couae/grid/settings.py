@@ -48,9 +48,14 @@ def variants(config) -> list[str]:
     def runs_here(name, entry) -> bool:
         if allowed == ALL_ROWS:
             return True
-        return entry.get("paper", True) if allowed == PAPER_ONLY else name in allowed
+        return _of_the_paper(entry) if allowed == PAPER_ONLY else name in allowed
 
     return [name for name, v in config[DATASET]["variants"].items() if not v.get("skip", False) and runs_here(name, v)]
+
+
+def _of_the_paper(entry) -> bool:
+    """Whether the paper's grid values describe this variant (`paper: false` marks a benchmark of ours)."""
+    return entry.get("paper", True)
 
 
 def variant_descriptions(config) -> dict[str, str]:
@@ -114,7 +119,7 @@ VARIANT_LABELS = ("description", "skip", "paper")  # what a variant's entry says
 def paper_variants(config) -> list[str]:
     """The variants that run and that the paper's grid values describe (`paper: false`: a benchmark of
     ours, whose rows show no paper cell and whose comparisons test no claim of the paper)."""
-    return [name for name in variants(config) if config[DATASET]["variants"][name].get("paper", True)]
+    return [name for name in variants(config) if _of_the_paper(config[DATASET]["variants"][name])]
 
 
 def grid_data_settings(config, variant: str) -> GridData:

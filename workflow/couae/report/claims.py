@@ -227,8 +227,13 @@ class _Comparisons:
                 "direction": found,
                 "verdict": NO_CLAIM if source == EXTENSION else verdict(found, reasons),
                 "reasons": "; ".join(
-                    ([f"extension data set: the paper did not run {self.variant}"] if own_data else [])
-                    + (["extension row: the paper has no value for it"] if source == EXTENSION and not own_data else [])
+                    (
+                        [f"extension data set: the paper did not run {self.variant}"]
+                        if own_data
+                        else ["extension row: the paper has no value for it"]
+                        if source == EXTENSION
+                        else []
+                    )
                     + reasons
                 ),
                 "critical_by_balance": "",
