@@ -4,7 +4,8 @@
 #
 # Rule files mirror the library (workflow/couae/): <data set>.smk ->
 # couae.<data set> (grid, celeba), theory.smk -> couae.theory, report.smk ->
-# couae.report; each rule runs workflow/scripts/<rule>.py.
+# couae.report; each rule runs workflow/scripts/<rule>.py (rules/points.smk, for
+# the data sets of points added as one module: the grid's scripts).
 
 from pathlib import Path
 
@@ -25,10 +26,11 @@ report: str(Path(REPORT_SUMMARY).resolve()) if Path(REPORT_SUMMARY).is_file() el
 include: "workflow/rules/common.smk"
 
 
-# Each data set of the config has its rule file (its adapter names it: couae.datasets).
-for dataset in DATASETS:
+# Each data set of the config has its rule file (its adapter names it: couae.datasets);
+# the points data sets share one (couae.grid.points), included once.
+for rule_file in dict.fromkeys(dataset.rule_file for dataset in DATASETS):
 
-    include: f"workflow/rules/{dataset.name}.smk"
+    include: rule_file
 
 
 include: "workflow/rules/theory.smk"

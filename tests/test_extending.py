@@ -45,14 +45,16 @@ def repository_copy(tmp_path):
 def add_files(copy, names):
     written = blocks()
     for name in names:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)  # a data set's own folder is new
         (copy / name).write_text(written[name])
 
 
-def make_tables(tmp_path, copy, configs):
-    """Tables 1-2, the claims and Theorem 2 of `copy` under the quick preset and `configs`, in tmp_path/run."""
+def make_tables(tmp_path, copy, configs, targets=("tables",)):
+    """Tables 1-2, the claims and Theorem 2 (and `targets`) of `copy` under the quick preset and `configs`,
+    in tmp_path/run."""
     snakefile = str(REPO / "Snakefile")
     cmd = [
-        str(copy / "Snakefile") if part == snakefile else part for part in snakemake_command(tmp_path / "run", "tables")
+        str(copy / "Snakefile") if part == snakefile else part for part in snakemake_command(tmp_path / "run", *targets)
     ]
     cmd += ["--configfile", str(copy / "presets/quick.yaml"), *map(str, configs)]
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -68,6 +70,8 @@ def test_the_walkthroughs_have_their_files():
         "workflow/couae/models/swae.py",
         "swae.yaml",
         "triangle.yaml",
+        "workflow/couae/moons/adapter.py",
+        "moons.yaml",
     }
 
 
@@ -134,6 +138,65 @@ def test_a_new_mixture_is_one_config_entry(tmp_path):
     table_claims = ours_claims[ours_claims.claim.str.startswith(("table1", "table2"))]
     assert len(table_claims) and (table_claims.verdict == "no paper claim").all()
     assert (table_claims.source == "Extension").all()
+
+
+@pytest.mark.workflow
+def test_a_new_point_data_set_is_one_module(tmp_path):
+    """docs/extending.md's two moons: one adapter module (in a folder without __init__.py) and one section
+    that gives only its params; its block in Tables 1-2 closed by its ceilings, no paper cell, claims of
+    ours, Theorem 2 rows that say its support is unbounded, and its samples figure."""
+    copy = repository_copy(tmp_path)
+    add_files(copy, ["workflow/couae/moons/adapter.py"])
+    assert not (copy / "workflow/couae/moons/__init__.py").exists()
+    (tmp_path / "moons.yaml").write_text(blocks()["moons.yaml"])
+    small = tmp_path / "small.yaml"  # test-only: two rows, one grid variant beside it, no CelebA files
+    small.write_text(
+        "grid:\n  rows: [wae, couae]\n  variants_run: [narrow]\n  widths: [0.5, 1.0]\n"
+        "celeba:\n  data: {kind: celeba}\n"
+        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
+    )
+    tables = make_tables(tmp_path, copy, [tmp_path / "moons.yaml", small], targets=("tables", "points"))
+    run = tmp_path / "run"
+    assert (run / "results/figures/moons_samples.png").stat().st_size > 0
+    # the module itself: its density integrates to 1 and its splits are its draws (sizes: the quick grid's)
+    check = textwrap.dedent(
+        f"""
+        import json, sys
+        import numpy as np
+        sys.path.insert(0, {str(copy / "workflow")!r})
+        from couae import datasets
+        moons, params = datasets.get("moons"), {{"noise": 0.1}}
+        axis = np.linspace(-1.6, 2.6, 421)
+        xy = np.stack(np.meshgrid(axis, axis - 0.25), -1).reshape(-1, 2)
+        mass = np.exp(moons.log_density(params, xy)).sum() * (axis[1] - axis[0]) ** 2
+        test = np.load({str(run / "results/moons/data.npz")!r})["test"]
+        print(json.dumps({{"mass": float(mass), "n_test": len(test),
+                          "test_ll": float(moons.log_density(params, test).mean())}}))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-4000:]
+    module = json.loads(result.stdout.strip().splitlines()[-1])
+    assert module["mass"] == pytest.approx(1.0, abs=2e-3) and module["n_test"] == 2000
+    t1 = pd.read_csv(tables / "table1.csv")
+    block = t1[t1.dataset == "moons"]
+    ours, refs = block[block.status == "ours"], block[block.status == "reference"]
+    assert list(ours.row) == ["wae", "couae"] and (ours.n_seeds == 3).all() and ours.paper_mean.isna().all()
+    assert "modes_covered" not in t1 or ours.modes_covered.isna().all()  # no modes to count
+    assert refs.iloc[0]["mean"] == pytest.approx(module["test_ll"], abs=1e-9)  # the true density's ceiling
+    assert refs.iloc[0]["mean"] > refs.iloc[1]["mean"]  # above the KDE on true samples
+    t2 = pd.read_csv(tables / "table2.csv")
+    moons2 = t2[(t2.dataset == "moons") & (t2.row == "couae")]
+    assert sorted(moons2.width) == [0.25, 0.5, 1.0] and moons2.paper_mean.isna().all()
+    claims = pd.read_csv(tables / "claims.csv", keep_default_na=False)
+    own = claims[claims.dataset == "moons"]
+    tabled = own[own.claim.str.startswith(("extension", "table2"))]
+    assert "extension-couae-vs-wae" in set(own.claim) and len(tabled) == 3  # CouAE against WAE; two width steps
+    assert (tabled.source == "Extension").all() and (tabled.verdict == "no paper claim").all()
+    assert tabled.reasons.str.startswith("extension data set: the paper did not run moons").all()
+    theorem2 = pd.read_csv(tables / "theorem2.csv", keep_default_na=False)
+    rows = theorem2[theorem2.dataset == "moons"]
+    assert len(rows) == 5 and rows.assumptions.str.contains("two moons data: unbounded support").all()  # 2 + 3 widths
 
 
 def test_a_new_model_type_trains_on_the_grid(tmp_path):

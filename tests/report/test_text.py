@@ -48,13 +48,19 @@ def test_every_report_entry_has_a_caption_param_of_a_known_item():
     """Each rule whose outputs go to the report passes its caption in params
     (rendered by workflow/report/caption.rst); no caption text lives in the rules."""
     assert (REPO / "workflow/report/caption.rst").read_text().strip() == "{{ snakemake.params.caption }}"
-    found = set()
+    found, per_points_set = set(), set()
     for path in (REPO / "workflow/rules").glob("*.smk"):
         for rule in re.split(r"^rule ", path.read_text(), flags=re.M)[1:]:
             if "report(" in rule:
-                found.add(re.search(r'caption=T\.caption\("(\w+)", config\)', rule).group(1))
+                named = re.search(r'caption=T\.caption\("(\w+)", config\)', rule)
+                if named:
+                    found.add(named.group(1))
+                else:  # rules/points.smk: an item per points data set, <name>_<suffix> (tests/grid/test_points.py)
+                    suffix = re.search(r'caption=lambda w: T\.caption\(f"\{w\.pointset\}_(\w+)", config\)', rule)
+                    per_points_set.add(suffix.group(1))
     own = {item for d in datasets.in_config(load_config()) for item in d.captions(load_config())}
     assert found == set(text.CAPTIONS) | own and not own & set(text.CAPTIONS)
+    assert per_points_set == {"samples"}
 
 
 def test_shortened_runs_are_noted_in_one_wording():

@@ -21,8 +21,10 @@ imports one above it):
   table, and their figures (rules/theory.smk).
 - `grid`, `celeba`: the data sets, each with its adapter (rules/grid.smk,
   rules/celeba.smk): the 2-D Gaussian mixtures (data, MLPs, the KDE
-  log-likelihood, Figure 2) and CelebA 64x64 (files and downloads, the
-  preprocessing, DCGAN networks, FID, Figures 3-4).
+  log-likelihood, Figure 2; and the base of any data set of points in the
+  plane, rules/points.smk) and CelebA 64x64 (files and downloads, the
+  preprocessing, DCGAN networks, FID, Figures 3-4). A data set added as one
+  module (`couae/<name>/adapter.py`) sits above them.
 - `jobs`: what every job script does around its work.
 
 The workflow's scripts (workflow/scripts/<rule>.py) are thin command-line

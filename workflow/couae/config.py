@@ -197,17 +197,30 @@ def config_warnings(config) -> list[str]:
 SHARED_SECTIONS = ("device", "theory", "claims")
 
 
+def check_sections(config) -> None:
+    """Every section is a shared one or a registered data set's: a ConfigError names any other."""
+    orphans = [name for name in config if name not in SHARED_SECTIONS and name not in datasets.names()]
+    if orphans:
+        raise ConfigError(
+            f"config section {orphans[0]!r} has no data set adapter: add couae/{orphans[0]}/adapter.py "
+            "(docs/extending.md: a data set of points in the plane is that one module), or remove the section"
+        )
+
+
+def complete_sections(config) -> None:
+    """Before the schema sees the config: refuse sections no data set owns, and let each data set fill in
+    its own (a points data set takes the grid's settings it does not give)."""
+    check_sections(config)
+    for dataset in in_config(config):
+        dataset.complete(config)
+
+
 def check_config(config) -> None:
     """Cross-field rules the JSON schema cannot state. Raises ConfigError."""
     bad = _non_finite(dict(config), "")
     if bad:
         raise ConfigError(f"{bad[0]}: {bad[1]} is not a finite number")
-    orphans = [name for name in config if name not in SHARED_SECTIONS and name not in datasets.names()]
-    if orphans:
-        raise ConfigError(
-            f"config section {orphans[0]!r} has no data set adapter: add couae/{orphans[0]}/adapter.py "
-            "(docs/extending.md, 'A data set'), or remove the section"
-        )
+    check_sections(config)
     for dataset in in_config(config):
         _check_components(config, dataset.name)
         _check_training(config, dataset)

@@ -46,10 +46,13 @@ class Registry:
             return
         self._loaded = True
         if self.module is not None:
+            # every folder beside the registry's package holding that module, with or without an __init__.py
+            # (a data set that is one adapter module needs no package file)
             parent = importlib.import_module(self.package.rpartition(".")[0])
-            for sub in pkgutil.iter_modules(parent.__path__):
-                if sub.ispkg and (Path(sub.module_finder.path) / sub.name / f"{self.module}.py").is_file():
-                    importlib.import_module(f"{parent.__name__}.{sub.name}.{self.module}")
+            for where in parent.__path__:
+                for folder in sorted(Path(where).iterdir()):
+                    if folder.name.isidentifier() and (folder / f"{self.module}.py").is_file():
+                        importlib.import_module(f"{parent.__name__}.{folder.name}.{self.module}")
             return
         package = importlib.import_module(self.package)
         for module in pkgutil.iter_modules(package.__path__):

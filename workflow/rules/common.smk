@@ -26,6 +26,10 @@ from couae.runtime.gpu_slots import gpu_claim, gpu_count, slot_dir, slot_dir_pro
 
 # config.yaml's key order (table rows, panels), whatever keys an overlay names
 C.keep_base_order(config, yaml.safe_load((Path(workflow.basedir) / "config.yaml").read_text()))
+try:
+    C.complete_sections(config)  # a points data set's section takes the grid's settings it does not give
+except S.ConfigError as exc:
+    raise WorkflowError(f"invalid config: {exc}")
 validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:
     C.check_config(config)

@@ -2,7 +2,7 @@
 """Check config files without running anything: each file's YAML (naming the
 file, line and column: Snakemake's own message for a broken --configfile names
 neither), then config.yaml with the files merged over it in order, as the
-workflow checks it (the schema, then couae.config.check_config).
+workflow checks it (sections completed, the schema, then couae.config.check_config).
 
     check_config.py presets/quick.yaml results/tuning/tuned.yaml
 """
@@ -31,6 +31,7 @@ def main() -> int:
         for path in args.files:
             update_config(config, C.read_config_file(path))
         C.keep_base_order(config, base)
+        C.complete_sections(config)
         C.check_schema(config, yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text()), "")
         C.check_config(config)
     except ConfigError as exc:

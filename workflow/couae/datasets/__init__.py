@@ -1,5 +1,6 @@
 """The data set protocol (`Dataset`) and its registry: the grid of Gaussian
-mixtures and CelebA.
+mixtures, CelebA, and any data set of points in the plane added as one module
+(`couae.grid.points`).
 
 Each data set's adapter is the `adapter` module of its own package
 (`couae/grid/adapter.py`, `couae/celeba/adapter.py`), found by the registry
@@ -10,8 +11,8 @@ data set; they loop over the data sets of the config instead of naming them.
 Each adapter defines one `Dataset` subclass with
 
 - `name`: its config section, its results folder and its rule file
-  (`workflow/rules/<name>.smk`, included by the Snakefile for every
-  registered data set), and `title`;
+  (`rule_file`: `workflow/rules/<name>.smk`, or one it shares; the Snakefile
+  includes each once), and `title`;
 - `metric` (the test metric, its unit and direction), `side_metrics`, and
   `paper` (the paper's values for it, its training length, the Table 1
   claims);
@@ -86,7 +87,14 @@ class Dataset:
     metric: ClassVar[Metric]
     # further columns of its evaluation files that Tables 1-2 show beside the metric (mean over seeds)
     side_metrics: ClassVar[tuple[Metric, ...]] = ()
-    paper: ClassVar[PaperResults]
+    paper: ClassVar[PaperResults | None]  # None: a data set of ours, which the paper did not run
+    # the data set whose measured training rates (couae/runtime/rates.yaml) stand in where it has none
+    rates_from: ClassVar[str | None] = None
+
+    @property
+    def rule_file(self) -> str:
+        """Its rules (the Snakefile includes each once): its own, or those it shares (`couae.grid.points`)."""
+        return f"workflow/rules/{self.name}.smk"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -97,6 +105,10 @@ class Dataset:
 
     def section(self, config) -> dict:
         return config[self.name]
+
+    def complete(self, config) -> None:
+        """Fill in its section, in place, before the config is validated (where it takes settings from
+        another's: `couae.grid.points`)."""
 
     def configured(self, config) -> bool:
         """Whether this data set runs with this config (else its cells say 'not run')."""

@@ -1,5 +1,13 @@
 """The 2-D Gaussian mixtures of the grid data set (a grid of modes, a ring, or
-any list of centres): sampling, their exact log-density, the data file's splits."""
+any list of centres): sampling, their exact log-density, the data file's splits.
+
+The rest of the package asks of its data only what a *point source* offers:
+`sample(n, rng)` ((n, 2) points), `log_density(x)` (per point; None where
+no closed form is known) and `length_scale(kind)` (the data's "spacing" and
+"std", which a Coulomb GAN's kernel may be measured in). A mixture is one;
+a data set of points in the plane that is not a mixture is another
+(`couae.grid.points`); `source_of` finds the one a job's data settings name.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
+from .. import datasets
 from ..core.seeding import numpy_rng
 from ..runtime.loading import DamagedFileError, load_arrays
 from .settings import POINT_DIM, shape_of
@@ -59,6 +68,10 @@ class Mixture:
             return cls.ring(data["count"], data["radius"], data["std"])
         return cls.points(data["centres"], data["std"])
 
+    def length_scale(self, kind: str) -> float:
+        """The nearest centres' distance ("spacing") or the modes' std ("std")."""
+        return {"spacing": self.spacing, "std": self.std}[kind]
+
     @property
     def std(self) -> float:
         """The modes' standard deviation (their mean where they differ): the data's other length scale."""
@@ -78,16 +91,25 @@ class Mixture:
         return logsumexp(-sq / (2 * variances) + (log_norm - top), axis=1) + top - math.log(len(self.centres))
 
 
+def source_of(data):
+    """The point source a job's data settings describe (their dict, or `settings.GridData`): a grid
+    variant's mixture, or the draws of the points data set they name (`dataset`, with its `params`)."""
+    data = data.to_dict() if hasattr(data, "to_dict") else data
+    if "dataset" in data:
+        return datasets.get(data["dataset"]).source(data["params"])
+    return Mixture.of(data)
+
+
 SPLITS = ("train", "validation", "test", "reference")
 
 
-def make_splits(mixture: Mixture, sizes: dict[str, int], seed: int) -> dict[str, np.ndarray]:
-    """Draw every split from its own stream of `seed`; 'reference' feeds the
-    KDE-on-true-samples row of Table 1."""
+def make_splits(source, sizes: dict[str, int], seed: int, streams: str = "grid") -> dict[str, np.ndarray]:
+    """Draw every split of a point source from its own stream of `seed` (named `<streams>/<split>`);
+    'reference' feeds the KDE-on-true-samples row of Table 1."""
     missing = set(SPLITS) - set(sizes)
     if missing:
         raise ValueError(f"split sizes missing for: {', '.join(sorted(missing))}")
-    return {name: mixture.sample(sizes[name], numpy_rng(seed, f"grid/{name}")) for name in SPLITS}
+    return {name: source.sample(sizes[name], numpy_rng(seed, f"{streams}/{name}")) for name in SPLITS}
 
 
 def load_splits(path, n_train: int | None = None) -> dict[str, np.ndarray]:
@@ -96,11 +118,11 @@ def load_splits(path, n_train: int | None = None) -> dict[str, np.ndarray]:
     the job's settings say (the n of Theorem 2); anything else is refused
     naming the file (a file replaced by hand keeps its old timestamp, so
     Snakemake would not remake it)."""
-    splits = load_arrays(path, "grid data")
+    splits = load_arrays(path, "point data")
     fix = "delete it and re-run to make it again from the config"
     missing = [name for name in SPLITS if name not in splits]
     if missing:
-        raise DamagedFileError(f"{path}: grid data without the split(s) {', '.join(missing)}; {fix}")
+        raise DamagedFileError(f"{path}: point data without the split(s) {', '.join(missing)}; {fix}")
     for name in SPLITS:
         points = splits[name]
         if points.ndim != 2 or points.shape[1] != POINT_DIM:
@@ -110,7 +132,7 @@ def load_splits(path, n_train: int | None = None) -> dict[str, np.ndarray]:
         if name == "train" and n_train is not None and len(points) != n_train:
             raise DamagedFileError(
                 f"{path}: its training split holds {len(points)} points and the settings ask for "
-                f"{n_train} (grid.data.n_train); {fix}"
+                f"{n_train} (<data set>.data.n_train); {fix}"
             )
         if not np.isfinite(points).all():
             raise DamagedFileError(f"{path}: its {name!r} split holds non-finite values; {fix}")

@@ -17,10 +17,10 @@ from ..models import model_type
 from ..runtime.loading import load_array
 from ..settings import GapSettings
 from ..theory.generalisation import objective_failure, theorem2_row
-from .data import Mixture
+from .data import Mixture, source_of
 from .kde import bandwidth_grid, kde_test_log_likelihood
 from .model import errors_and_codes, load_autoencoder, load_weights, seed_splits
-from .settings import GridData, GridEvaluation, GridTraining
+from .settings import GridEvaluation, GridTraining
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ def mode_statistics(samples: np.ndarray, mixture: Mixture, modes: dict) -> dict:
     }
 
 
+def mixture_statistics(samples: np.ndarray, source, modes: dict) -> dict:
+    """The mode-collapse numbers where the data are a mixture (its modes are what they count); none else."""
+    return mode_statistics(samples, source, modes) if isinstance(source, Mixture) else {}
+
+
 def kde_score(samples, splits, settings: GridEvaluation, device, scored: str = "test"):
     return kde_test_log_likelihood(
         samples,
@@ -62,13 +67,13 @@ def theorem2_columns(trained: GridTraining, autoencoder, train: np.ndarray, sett
     """Theorem 2's columns of one seed (its `load_autoencoder` pair): L_hat on
     an independent draw of N points from the grid's own mixture (what the
     theorem bounds) and on its N training points (the generalisation gap),
-    against L estimated on fresh draws of N points."""
+    against L estimated on fresh draws of N points (from the point source the job's data name)."""
     if objective_failure(trained):  # the row names the failed assumption, without numbers
         return theorem2_row(trained, None, None, None, settings)
-    mixture = Mixture.of(trained.data)
+    source = source_of(trained.data)
 
     def draw(stream: str):
-        return errors_and_codes(autoencoder, mixture.sample(len(train), numpy_rng(settings.seed, stream)))
+        return errors_and_codes(autoencoder, source.sample(len(train), numpy_rng(settings.seed, stream)))
 
     return theorem2_row(
         trained,
@@ -101,7 +106,7 @@ def evaluate_seed(
         "n_train": len(splits["train"]),
         "test_log_likelihood": kde.test_log_likelihood,
         "bandwidth": kde.bandwidth,
-        **mode_statistics(samples, Mixture.of(trained.data), settings.modes),
+        **mixture_statistics(samples, source_of(trained.data), settings.modes),
         **reconstruction_summary(errors),
         **theorem2_columns(trained, autoencoder, splits["train"], gap),
         "caveats": caveats.join(marks),
@@ -160,14 +165,16 @@ def convergence_rows(snapshots: dict, final: pd.DataFrame, splits, settings: Gri
     return pd.concat([pd.DataFrame(rows, columns=CONVERGENCE_COLUMNS), last], ignore_index=True)
 
 
-def reference_rows(variant: str, splits, data: GridData, settings: GridEvaluation, device="cpu") -> pd.DataFrame:
-    """A variant's two reference rows of Table 1, its ceilings: the true density
-    itself, and a KDE fitted on true samples with the models' bandwidth selection."""
-    true_ll = float(Mixture.of(data).log_density(splits["test"]).mean())
+def reference_rows(variant: str, splits, data, settings: GridEvaluation, device="cpu") -> pd.DataFrame:
+    """A variant's reference rows of Table 1, its ceilings: the true density
+    itself (where its source has a closed form), and a KDE fitted on true
+    samples with the models' bandwidth selection. `data`: the job's data settings."""
+    density = source_of(data).log_density(splits["test"])
     kde = kde_score(splits["reference"], splits, settings, device)
+    true_row = {"variant": variant, "reference": "true density", "bandwidth": np.nan}
     return pd.DataFrame(
         [
-            {"variant": variant, "reference": "true density", "test_log_likelihood": true_ll, "bandwidth": np.nan},
+            *([{**true_row, "test_log_likelihood": float(density.mean())}] if density is not None else []),
             {
                 "variant": variant,
                 "reference": f"KDE on {len(splits['reference'])} true samples",

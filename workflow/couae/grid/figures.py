@@ -23,16 +23,18 @@ def figure2(
     max_points: int = 2000,
 ):
     """samples: experiment -> (n, 2) of one seed; losses: experiment -> per-seed
-    histories; widths: experiment -> the width shown; variant_title: which grid."""
+    histories; widths: experiment -> the width shown; variant_title: which data."""
     names = list(samples)
     n_cols = len(names) + 1
     fig, axes = plt.subplots(2, n_cols, figsize=(2.6 * n_cols, 5.4), squeeze=False)
-    lim = np.abs(true_points).max() * 1.25
+    # a square about the true data's box (a grid's is centred on the origin; a points data set's need not be)
+    low, high = true_points.min(0), true_points.max(0)
+    centre, half = (low + high) / 2, (high - low).max() / 2 * 1.25
     panels = [("true data", true_points)] + [(f"{titles.get(n, n)} (x{widths[n]:g})", samples[n]) for n in names]
     for ax, (title, pts) in zip(axes[0], panels):
         pts = pts[:max_points]
         ax.scatter(pts[:, 0], pts[:, 1], s=1.5, alpha=0.4, linewidths=0)
-        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
+        ax.set(xlim=centre[0] + (-half, half), ylim=centre[1] + (-half, half), aspect="equal", xticks=[], yticks=[])
         ax.set_title(textwrap.fill(title, 28), fontsize=9)
     axes[1, 0].axis("off")
     axes[1, 0].text(

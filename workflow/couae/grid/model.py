@@ -23,7 +23,7 @@ from ..models import model_type
 from ..runtime.atomic import save_dataframe_csv, save_numpy, save_torch
 from ..runtime.loading import load_torch
 from ..settings import ForeignFileError
-from .data import Mixture, seed_train_split
+from .data import Mixture, seed_train_split, source_of
 from .settings import GridTraining
 
 DATA_DIM = 2
@@ -51,8 +51,7 @@ class GridNetworks:
         self.settings, self.seeds, self.device, self.dtype, self.stacked = settings, list(seeds), device, dtype, stacked
 
     def length_scale(self, kind: str) -> float:
-        mixture = Mixture.of(self.settings.data)
-        return {"spacing": mixture.spacing, "std": mixture.std}[kind]  # nearest centres' distance, or modes' std
+        return source_of(self.settings.data).length_scale(kind)  # a mixture's: nearest centres' distance, modes' std
 
     def _mlp(self, sizes: list[int], stream: str, activation: str = "relu"):
         if self.stacked:

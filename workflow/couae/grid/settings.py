@@ -68,14 +68,24 @@ class GridTraining(TrainingSettings):
 
     # The paper's grid objective is mean ||x - g(f(x))||^2: the reconstruction is unweighted.
     recon_weight: ClassVar[float] = 1.0
-    theorem2_data_failure: ClassVar[str | None] = "Gaussian data: unbounded support (the theorem needs [-M, M]^d)"
 
-    data: Mapping  # the GridData the job trains on: a checkpoint never resumes on other data
+    # the GridData the job trains on (or a points data set's `couae.grid.points.PointsData`): a checkpoint
+    # never resumes on other data
+    data: Mapping
     hidden: int
     n_hidden: int
     seeds: tuple[int, ...]
     n_generated: int  # samples per seed for the KDE
     snapshots: tuple[int, ...]  # steps before the last at which the networks are kept (convergence)
+
+    @property
+    def theorem2_data_failure(self) -> str | None:
+        """Why the data break Theorem 2's bounded support: a mixture's Gaussians always do; a points data
+        set's settings say (`PointsData.theorem2_data_failure`)."""
+        return self.data.get("theorem2_data_failure", GAUSSIAN_UNBOUNDED)
+
+
+GAUSSIAN_UNBOUNDED = "Gaussian data: unbounded support (the theorem needs [-M, M]^d)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,11 +108,6 @@ class GridData(JobSettings):
     centres: tuple | None = optional()
     # every training seed draws its own training split (absent: one shared by every seed, as before)
     split_per_seed: bool | None = optional()
-
-    def split_sizes(self) -> dict[str, int]:
-        """Points per split of data.npz (couae.grid.data.SPLITS)."""
-        return {"train": self.n_train, "validation": self.n_validation, "test": self.n_test,
-                "reference": self.n_reference}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,12 +135,13 @@ def grid_data_settings(config, variant: str) -> GridData:
     return GridData.from_dict({**mixture, **data, "split_per_seed": True})
 
 
-def seed_blocks(config) -> dict[int, list[int]]:
+def seed_blocks(config, dataset: str = DATASET) -> dict[int, list[int]]:
     """Block -> its configured seeds: seed s is in block s // seeds_per_job, so
-    adding seeds outside the blocks already trained makes new jobs only."""
-    per_job = config[DATASET]["training"]["seeds_per_job"]
+    adding seeds outside the blocks already trained makes new jobs only
+    (`dataset`: the grid, or a points data set, whose jobs are the grid's)."""
+    per_job = config[dataset]["training"]["seeds_per_job"]
     blocks: dict[int, list[int]] = {}
-    for seed in seeds(config, DATASET):
+    for seed in seeds(config, dataset):
         blocks.setdefault(seed // per_job, []).append(seed)
     return dict(sorted(blocks.items()))
 
@@ -190,8 +196,8 @@ def packs(config, on_gpu: bool) -> list[Pack]:
     return [Pack(f"{group}_block{block}", block, tuple(members)) for (group, block), members in groups.items()]
 
 
-def grid_evaluation_settings(config) -> GridEvaluation:
-    ev = config[DATASET]["evaluation"]
+def grid_evaluation_settings(config, dataset: str = DATASET) -> GridEvaluation:
+    ev = config[dataset]["evaluation"]
     return GridEvaluation(
         bandwidths=dict(ev["bandwidths"]), selection=ev["selection"], cv_folds=ev["cv_folds"], modes=dict(ev["modes"])
     )

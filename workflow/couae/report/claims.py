@@ -178,7 +178,7 @@ class _Comparisons:
         """a, b: (experiment, width) of the two groups; column: what is compared.
         An EXTENSION source gets the direction found and no verdict."""
         (ea, wa), (eb, wb) = a, b
-        own_data = self.ours and source in (TABLE1, TABLE2)
+        own_data = self.ours and source in (TABLE1, TABLE2, EXTENSION)  # on data the paper did not run
         if own_data:
             source, paper_a, paper_b = EXTENSION, np.nan, np.nan
         va, marks_a = self.values(ea, wa, column)
@@ -195,7 +195,7 @@ class _Comparisons:
         elif found == UNCLEAR:
             reasons.append(f"the interval of A - B reaches {'-margin' if '=' in claimed else '0'}")
         iterations, paper_iterations = self.settings.iterations[self.dataset], paper.iterations(self.dataset)
-        if iterations != paper_iterations:
+        if paper_iterations is not None and iterations != paper_iterations:
             reasons.append(f"shortened run: {iterations} of {paper_iterations} iterations")
         reasons += caveats.split(caveats.join_distinct([marks_a, marks_b]))
         self.rows.append(
@@ -228,7 +228,7 @@ class _Comparisons:
                 "verdict": NO_CLAIM if source == EXTENSION else verdict(found, reasons),
                 "reasons": "; ".join(
                     (
-                        [f"extension data set: the paper did not run {self.variant}"]
+                        [f"extension data set: the paper did not run {self.variant or self.dataset}"]
                         if own_data
                         else ["extension row: the paper has no value for it"]
                         if source == EXTENSION
@@ -251,10 +251,13 @@ def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[d
     margin = settings.margin[dataset]
     where = f"{dataset} ({variant})" if variant else dataset
     # Table 1: CouAE against each rival as the paper's numbers put it (the data
-    # set's `paper.table1_claims`: better, or at least as good where spreads overlap)
-    for rival, word in found.paper.table1_claims.items():
+    # set's `paper.table1_claims`: better, or at least as good where spreads overlap;
+    # a data set of ours has none, and sets CouAE against every row below)
+    compared = set()
+    for rival, word in (found.paper.table1_claims if found.paper else {}).items():
         if couae is None or rival not in columns:
             continue
+        compared.add(columns[rival])
         relation = at_least if word == AT_LEAST else better
         c.add(
             f"table1-couae-vs-{rival.lower()}",
@@ -270,11 +273,12 @@ def _dataset_claims(dataset, variant, evals, settings: ClaimsSettings) -> list[d
         )
     if couae is None:
         return c.rows
-    for row in [e for e in dict.fromkeys(evals["experiment"]) if e not in columns.values()]:
+    unran = "a row the paper did not run" if found.paper else "on a data set the paper did not run"
+    for row in [e for e in dict.fromkeys(evals["experiment"]) if e != couae and e not in compared]:
         c.add(
             f"extension-couae-vs-{row}",
             EXTENSION,
-            f"CouAE's {measure} against {row}'s, a row the paper did not run ({where}, x1)",
+            f"CouAE's {measure} against {row}'s, {unran} ({where}, x1)",
             (couae, 1.0),
             (row, 1.0),
             better,

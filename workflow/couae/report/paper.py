@@ -19,6 +19,8 @@ def paper_value(table: int, dataset: str, column: str | None, width: float):
     if column is None:
         return None
     reported = datasets.get(dataset).paper
+    if reported is None:  # a data set of ours
+        return None
     if table == 1:
         return reported.table1.get(column) if width == 1.0 else None
     if table == 2:
@@ -36,6 +38,7 @@ def side_metrics(dataset: str) -> tuple:
     return datasets.get(dataset).side_metrics
 
 
-def iterations(dataset: str) -> int:
-    """The paper's training length on the data set."""
-    return datasets.get(dataset).paper.iterations
+def iterations(dataset: str) -> int | None:
+    """The paper's training length on the data set (None: the paper did not run it)."""
+    reported = datasets.get(dataset).paper
+    return reported.iterations if reported is not None else None

@@ -151,7 +151,8 @@ def results_of(
     `iterations`, its training length (fewer than the paper's: a shortened run,
     not compared with the paper); `paper_variants`, the variants the paper's
     values describe (None: all). The rows are checked first (`check_rows`)."""
-    shortened = iterations is not None and iterations != paper.iterations(dataset)
+    papers = paper.iterations(dataset)
+    shortened = iterations is not None and papers is not None and iterations != papers
     metric = paper.metric(dataset).column
     ran = evals is not None and len(evals) > 0
     if ran:

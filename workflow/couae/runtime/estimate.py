@@ -44,10 +44,13 @@ def job_hours(datasets, config, rates: dict, kind: str) -> tuple[float, list[str
     steps weighed by its `step_cost` (its networks against config.yaml's)."""
     seconds, borrowed, missing = 0.0, set(), set()
     for dataset in datasets:
-        measured = rates.get(dataset.name, {}).get(kind, {})
+        own = rates.get(dataset.name, {}).get(kind)
+        # none measured on it: those of the data set whose networks it trains (`Dataset.rates_from`), borrowed
+        measured = own or rates.get(dataset.rates_from or dataset.name, {}).get(kind, {})
         cost = dataset.step_cost(config, measured["reference"]) if measured.get("reference") else 1.0
         for experiment, seeds, steps in dataset.training_jobs(config):
             r, lent = rate(measured, dataset, config, experiment)
+            lent = lent or own is None
             if r is None:
                 missing.add(f"{dataset.name} {experiment}")
                 continue
