@@ -59,6 +59,10 @@ def toys():
         datasets.REGISTRY._items.pop(name)
 
 
+def square_side(config) -> float:
+    return datasets.get("testsquare").resolved_params(config)["side"]
+
+
 def with_section(name, section, rows=("wae", "couae")):
     config = load_config()
     config[name] = {**section, "rows": list(rows)}
@@ -76,6 +80,10 @@ def test_a_section_takes_the_grids_settings_it_does_not_give(toys):
     assert own["model"] == grid["model"] and own["experiments"] == grid["experiments"]
     assert own["data"] == {k: grid["data"][k] for k in DATA_KEYS}  # no mixture, no per-seed splits
     assert "variants" not in own and "tuning" not in own
+    bare = load_config()
+    bare["testsquare"] = None  # `testsquare:` alone: its parameters' defaults, the grid's settings
+    C.complete_sections(bare)
+    assert bare["testsquare"]["params"] == {} and square_side(bare) == 2.0
     assert config["claims"]["margin"]["testsquare"] == config["claims"]["margin"]["grid"]
     C.check_schema(config, SCHEMA, "")
     C.check_config(config)
@@ -146,6 +154,8 @@ def test_its_reference_rows_have_the_true_density_only_where_it_is_known(toys):
     assert list(found["testsquare"].reference) == ["true density", "KDE on 200 true samples"]
     assert found["testsquare"].test_log_likelihood.iloc[0] == pytest.approx(-2 * math.log(3.0))  # uniform: 1/9
     assert list(found["testflat"].reference) == ["KDE on 200 true samples"]  # no closed form: no true density
+    assert "closed by its ceilings (a KDE on true samples)" in flat.table1_caption(load_config())
+    assert "(the true density and a KDE on true samples)" in square.table1_caption(load_config())
 
 
 def test_its_start_estimate_borrows_the_grids_rates(toys):

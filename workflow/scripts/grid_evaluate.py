@@ -26,7 +26,7 @@ log = logging.getLogger("grid_evaluate")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, fromfile_prefix_chars=FROM_FILE)
-    parser.add_argument("--variant", required=True, help="the grid data set's name")
+    parser.add_argument("--variant", required=True, help="the grid variant's name (a points data set's: empty)")
     parser.add_argument("--data", required=True)
     parser.add_argument("--block", required=True, help="the job's block folder (seed<k>/weights.pt, samples.npy)")
     parser.add_argument("--snapshots", required=True, help="the job's snapshots.pt")
