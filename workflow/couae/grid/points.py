@@ -29,10 +29,11 @@ from typing import ClassVar
 import numpy as np
 
 from .. import models
-from ..datasets import Dataset, Metric
+from ..datasets import Dataset
 from ..parameters import ConfigError, Parameter, check, resolve
 from ..settings import JobSettings, experiment_model_params, experiments, main_widths, runs, training_fields
 from . import settings as G
+from .adapter import Grid
 
 RULE_FILE = "workflow/rules/points.smk"
 # what a points data set takes from the grid's section where its own does not say
@@ -97,7 +98,7 @@ class PointDataset(Dataset):
     """Base of the adapters of points data sets (see the module's docstring)."""
 
     rule_file = RULE_FILE
-    metric = Metric("test_log_likelihood", "test log-likelihood", "nats", higher_is_better=True)
+    metric = Grid.metric  # scored as the grid is
     paper = None  # the paper did not run it
     rates_from = "grid"  # its jobs train the grid's networks: the start estimate uses the grid's rates
     description: ClassVar[str]  # what its points are, one line (captions, the report's summary)
