@@ -1,7 +1,9 @@
 """docs/extending.md, followed literally: its code blocks that start with a
 file name are written into a temporary copy of the repository, which then
-runs them. A kernel is one module and one config entry; a model type is its
-spec, its step and a config entry."""
+runs them under the quick preset into Tables 1-2, the claims and Theorem 2.
+A kernel is one module and one config entry; a model type is its spec, its
+step and a config entry; a 2-D mixture is one config entry; a data set of
+points in the plane is one adapter module and one config section."""
 
 import json
 import math
@@ -197,6 +199,34 @@ def test_a_new_point_data_set_is_one_module(tmp_path):
     theorem2 = pd.read_csv(tables / "theorem2.csv", keep_default_na=False)
     rows = theorem2[theorem2.dataset == "moons"]
     assert len(rows) == 5 and rows.assumptions.str.contains("two moons data: unbounded support").all()  # 2 + 3 widths
+
+
+@pytest.mark.workflow
+def test_a_new_model_type_is_a_row_of_the_tables(tmp_path):
+    """docs/extending.md's sliced-Wasserstein autoencoder under the quick preset: its row in Tables 1-2,
+    CouAE against it in the claims (no verdict), and its Theorem 2 rows (not eq. (2)'s objective)."""
+    copy = repository_copy(tmp_path)
+    add_files(copy, ["workflow/couae/core/sliced_wasserstein.py", "workflow/couae/models/swae.py"])
+    (tmp_path / "swae.yaml").write_text(blocks()["swae.yaml"])
+    small = tmp_path / "small.yaml"  # test-only: the new row beside CouAE on one variant, no CelebA files
+    small.write_text(
+        "grid:\n  rows: [couae, swae]\n  variants_run: [narrow]\n  widths: [1.0]\n"
+        "  experiments: {couae: {widths: [1.0]}}\n"
+        "celeba:\n  data: {kind: celeba}\n"
+        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
+    )
+    tables = make_tables(tmp_path, copy, [tmp_path / "swae.yaml", small])
+    t1, t2 = pd.read_csv(tables / "table1.csv"), pd.read_csv(tables / "table2.csv")
+    row = t1[(t1.row == "swae") & (t1.status == "ours")]
+    assert len(row) == 1 and row.n_seeds.iloc[0] == 3 and row.paper_mean.isna().all()
+    assert np.isfinite(row["mean"].iloc[0]) and row.modes_covered.notna().all()
+    assert list(t2[(t2.row == "swae") & (t2.status == "ours")].width) == [1.0]
+    claims = pd.read_csv(tables / "claims.csv", keep_default_na=False)
+    found = claims[claims.claim == "extension-couae-vs-swae"].iloc[0]
+    assert found.verdict == "no paper claim" and found.n_b == 3
+    theorem2 = pd.read_csv(tables / "theorem2.csv", keep_default_na=False)
+    swae = theorem2[theorem2.experiment == "swae"]
+    assert len(swae) == 1 and (swae.assumptions == "sliced Wasserstein distance, not eq. (2)'s MMD").all()
 
 
 def test_a_new_model_type_trains_on_the_grid(tmp_path):
