@@ -159,6 +159,19 @@ def test_a_new_point_data_set_is_one_module(tmp_path):
     )
     tables = make_tables(tmp_path, copy, [tmp_path / "moons.yaml", small], targets=("tables", "points"))
     run = tmp_path / "run"
+    lint = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        copy / "Snakefile",
+        "--lint",
+        "--configfile",
+        tmp_path / "moons.yaml",
+    ]
+    linted = subprocess.run(list(map(str, lint)), cwd=copy, capture_output=True, text=True)  # rules/points.smk too
+    said = linted.stdout + linted.stderr
+    assert linted.returncode == 0 and "Congratulations" in said, said[-5000:]
     assert (run / "results/figures/moons_samples.png").stat().st_size > 0
     # the module itself: its density integrates to 1 and its splits are its draws (sizes: the quick grid's)
     check = textwrap.dedent(

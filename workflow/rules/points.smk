@@ -14,10 +14,6 @@ POINTS_THREADS = {
 }
 
 
-def point_set(wildcards):
-    return POINT_SETS[wildcards.pointset]
-
-
 # Light jobs run where Snakemake runs, never queued on a cluster.
 localrules:
     points,
@@ -41,7 +37,7 @@ rule points_data:
     conda:
         CONDA_ENV
     params:
-        settings=lambda w: point_set(w).data_settings(config).to_json(),
+        settings=lambda w: POINT_SETS[w.pointset].data_settings(config).to_json(),
     shell:
         "grid_data.py --settings {params.settings:q} --out {output} > {log} 2>&1"
 
@@ -67,9 +63,9 @@ rule points_train:
         gpu=lambda w: POINTS_GPU[w.pointset](w),
     params:
         settings=lambda w: on_command_line(
-            point_set(w).training_settings(config, w.experiment, w.width, w.block).to_json()
+            POINT_SETS[w.pointset].training_settings(config, w.experiment, w.width, w.block).to_json()
         ),
-        device=lambda w: point_set(w).device(config),
+        device=lambda w: POINT_SETS[w.pointset].device(config),
         compile=lambda w: S.Untracked(config[w.pointset]["training"]["compile"]),
         share=lambda w: POINTS_SHARE[w.pointset](w),
     shell:
@@ -98,9 +94,9 @@ rule points_evaluate:
         CONDA_ENV
     threads: POINTS_THREADS["evaluation"]
     params:
-        settings=lambda w: point_set(w).evaluation_settings(config).to_json(),
+        settings=lambda w: POINT_SETS[w.pointset].evaluation_settings(config).to_json(),
         training_settings=lambda w: on_command_line(
-            point_set(w).training_settings(config, w.experiment, w.width, w.block).to_json()
+            POINT_SETS[w.pointset].training_settings(config, w.experiment, w.width, w.block).to_json()
         ),
         gap_settings=S.gap_settings(config).to_json(),
     shell:
@@ -124,8 +120,8 @@ rule points_reference:
         CONDA_ENV
     threads: POINTS_THREADS["evaluation"]
     params:
-        data_settings=lambda w: point_set(w).data_settings(config).to_json(),
-        eval_settings=lambda w: point_set(w).evaluation_settings(config).to_json(),
+        data_settings=lambda w: POINT_SETS[w.pointset].data_settings(config).to_json(),
+        eval_settings=lambda w: POINT_SETS[w.pointset].evaluation_settings(config).to_json(),
     shell:
         "grid_reference.py --variant '' --data {input.data} --data-settings {params.data_settings:q}"
         " --eval-settings {params.eval_settings:q} --out {output} --threads {threads} > {log} 2>&1"
@@ -134,7 +130,7 @@ rule points_reference:
 rule points_figure:
     input:
         data=PointDataset.DATA,
-        blocks=lambda w: point_set(w).main_blocks(config),
+        blocks=lambda w: POINT_SETS[w.pointset].main_blocks(config),
     output:
         report(
             f"{PointDataset.FIGURE}.png",
@@ -153,11 +149,11 @@ rule points_figure:
         experiments=lambda w: list(S.main_widths(config, w.pointset)),
         widths=lambda w: list(S.main_widths(config, w.pointset).values()),
         titles=lambda w: S.as_json(S.descriptions(config, w.pointset)),
-        title=lambda w: point_set(w).description,
+        title=lambda w: POINT_SETS[w.pointset].description,
         caption=lambda w: T.caption(f"{w.pointset}_samples", config),
         out_stem=lambda w, output: Path(output[0]).with_suffix(""),
-        samples=lambda w: point_set(w).seed_files(config, "samples.npy", first_only=True),
-        losses=lambda w: on_command_line(point_set(w).seed_files(config, "loss.csv", first_only=False)),
+        samples=lambda w: POINT_SETS[w.pointset].seed_files(config, "samples.npy", first_only=True),
+        losses=lambda w: on_command_line(POINT_SETS[w.pointset].seed_files(config, "loss.csv", first_only=False)),
     shell:
         "figure2.py --data {input.data} --experiments {params.experiments} --widths {params.widths}"
         " --samples {params.samples} --losses {params.losses} --titles {params.titles:q}"
