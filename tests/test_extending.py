@@ -16,6 +16,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from helpers import REPO, snakemake_command
 
@@ -64,6 +65,19 @@ def make_tables(tmp_path, copy, configs, targets=("tables",)):
     return tmp_path / "run/results/tables"
 
 
+def small_run(tmp_path, rows, variant="narrow", widths=(0.5, 1.0), couae_widths=None):
+    """Test-only settings over the quick preset, in tmp_path/small.yaml: `rows` on one grid variant at
+    `widths` (CouAE at `couae_widths` where given, else the quick preset's three), no CelebA files, a short
+    Theorem 1."""
+    grid = {"rows": list(rows), "variants_run": [variant], "widths": list(widths)}
+    if couae_widths is not None:
+        grid["experiments"] = {"couae": {"widths": list(couae_widths)}}
+    theory = {"theorem1": {"dims": [2], "n_runs": 2, "steps": 100}}
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump({"grid": grid, "celeba": {"data": {"kind": "celeba"}}, "theory": theory}))
+    return path
+
+
 def test_the_walkthroughs_have_their_files():
     assert set(blocks()) == {
         "workflow/couae/kernels/laplace.py",
@@ -82,14 +96,7 @@ def test_a_new_kernel_is_one_module_and_one_config_entry(tmp_path):
     copy = repository_copy(tmp_path)
     add_files(copy, ["workflow/couae/kernels/laplace.py"])
     (tmp_path / "laplace.yaml").write_text(blocks()["laplace.yaml"])
-    # test-only: a smaller run than the quick preset (one variant, three rows, no CelebA files)
-    small = tmp_path / "small.yaml"
-    small.write_text(
-        "grid:\n  rows: [wae, couae, laplace]\n  variants_run: [narrow]\n  widths: [0.5, 1.0]\n"
-        "  experiments: {couae: {widths: [1.0]}}\n"
-        "celeba:\n  data: {kind: celeba}\n"
-        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
-    )
+    small = small_run(tmp_path, ["wae", "couae", "laplace"], couae_widths=[1.0])
     tables = make_tables(tmp_path, copy, [tmp_path / "laplace.yaml", small])
     t1, t2 = pd.read_csv(tables / "table1.csv"), pd.read_csv(tables / "table2.csv")
     assert len(t1[(t1.row == "laplace") & (t1.status == "ours") & (t1.n_seeds == 3)]) == 1
@@ -111,12 +118,7 @@ def test_a_new_mixture_is_one_config_entry(tmp_path):
     mode-collapse numbers, no paper cell, and comparisons without a verdict."""
     copy = repository_copy(tmp_path)
     (tmp_path / "triangle.yaml").write_text(blocks()["triangle.yaml"])
-    small = tmp_path / "small.yaml"  # test-only: the new variant alone, two rows, no CelebA files
-    small.write_text(
-        "grid:\n  rows: [wae, couae]\n  variants_run: [triangle]\n  widths: [0.5, 1.0]\n"
-        "celeba:\n  data: {kind: celeba}\n"
-        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
-    )
+    small = small_run(tmp_path, ["wae", "couae"], variant="triangle")  # the new variant alone
     tables = make_tables(tmp_path, copy, [tmp_path / "triangle.yaml", small])
     data = np.load(tmp_path / "run/results/grid/triangle/data.npz")
     centres = np.array([[0.0, 0.0], [3.0, 0.0], [1.5, 2.6]])
@@ -151,12 +153,7 @@ def test_a_new_point_data_set_is_one_module(tmp_path):
     add_files(copy, ["workflow/couae/moons/adapter.py"])
     assert not (copy / "workflow/couae/moons/__init__.py").exists()
     (tmp_path / "moons.yaml").write_text(blocks()["moons.yaml"])
-    small = tmp_path / "small.yaml"  # test-only: two rows, one grid variant beside it, no CelebA files
-    small.write_text(
-        "grid:\n  rows: [wae, couae]\n  variants_run: [narrow]\n  widths: [0.5, 1.0]\n"
-        "celeba:\n  data: {kind: celeba}\n"
-        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
-    )
+    small = small_run(tmp_path, ["wae", "couae"])  # its rows; one grid variant beside it
     tables = make_tables(tmp_path, copy, [tmp_path / "moons.yaml", small], targets=("tables", "points"))
     run = tmp_path / "run"
     lint = [
@@ -221,13 +218,7 @@ def test_a_new_model_type_is_a_row_of_the_tables(tmp_path):
     copy = repository_copy(tmp_path)
     add_files(copy, ["workflow/couae/core/sliced_wasserstein.py", "workflow/couae/models/swae.py"])
     (tmp_path / "swae.yaml").write_text(blocks()["swae.yaml"])
-    small = tmp_path / "small.yaml"  # test-only: the new row beside CouAE on one variant, no CelebA files
-    small.write_text(
-        "grid:\n  rows: [couae, swae]\n  variants_run: [narrow]\n  widths: [1.0]\n"
-        "  experiments: {couae: {widths: [1.0]}}\n"
-        "celeba:\n  data: {kind: celeba}\n"
-        "theory:\n  theorem1: {dims: [2], n_runs: 2, steps: 100}\n"
-    )
+    small = small_run(tmp_path, ["couae", "swae"], widths=[1.0], couae_widths=[1.0])  # the new row beside CouAE
     tables = make_tables(tmp_path, copy, [tmp_path / "swae.yaml", small])
     t1, t2 = pd.read_csv(tables / "table1.csv"), pd.read_csv(tables / "table2.csv")
     row = t1[(t1.row == "swae") & (t1.status == "ours")]
