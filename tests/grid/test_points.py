@@ -94,6 +94,9 @@ def test_its_parameters_and_keys_are_checked_naming_them(toys):
         C.check_config(with_section("testsquare", {"params": {"side": -1}}))
     with pytest.raises(ConfigError, match=r"testsquare\.params"):
         C.check_config(with_section("testsquare", {"params": {"sides": 1}}))
+    folds = {"params": {}, "evaluation": {"selection": "cv", "cv_folds": 50}, "data": {"n_reference": 20}}
+    with pytest.raises(ConfigError, match=r"testsquare\.evaluation\.cv_folds exceeds testsquare\.data\.n_reference"):
+        C.check_config(with_section("testsquare", folds))
     config = with_section("testsquare", {"params": {}, "training": {"iteration": 7}})
     with pytest.raises(ConfigError, match=r"testsquare\.training.*iteration"):
         C.check_schema(config, SCHEMA, "")

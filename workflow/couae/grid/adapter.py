@@ -26,6 +26,15 @@ def _bandwidths(config) -> str:
     return f"logspace({b['log10_start']:g}, {b['log10_stop']:g}, {b['num']})"
 
 
+def check_cv_folds(name: str, section) -> None:
+    """Cross-validated bandwidths need as many points as folds in the samples and in the reference split
+    (a data set's section scored by the KDE: the grid's, a points data set's)."""
+    ev = section["evaluation"]
+    for part, key in (("generation", "n_samples"), ("data", "n_reference")):
+        if ev["selection"] == "cv" and ev["cv_folds"] > section[part][key]:
+            raise ConfigError(f"{name}.evaluation.cv_folds exceeds {name}.{part}.{key}")
+
+
 class Grid(Dataset):
     name = "grid"
     title = "grid"
@@ -102,11 +111,7 @@ class Grid(Dataset):
                 f"({grid['training']['log_every']}); {off_block} are not"
             )
         self._check_tuning(config)
-        ev = grid["evaluation"]
-        if ev["selection"] == "cv" and ev["cv_folds"] > grid["generation"]["n_samples"]:
-            raise ConfigError("grid.evaluation.cv_folds exceeds grid.generation.n_samples")
-        if ev["selection"] == "cv" and ev["cv_folds"] > grid["data"]["n_reference"]:
-            raise ConfigError("grid.evaluation.cv_folds exceeds grid.data.n_reference")
+        check_cv_folds("grid", grid)
 
     @staticmethod
     def _check_mixture(where: str, entry) -> None:

@@ -5,8 +5,8 @@ subclass that says how its points are drawn, and one config section.
 Such a data set is trained and scored as the grid is, by the grid's own code
 (`couae.grid`: its MLP autoencoders, the KDE log-likelihood, Theorem 2's
 draws) and by the grid's scripts through rules/points.smk, one set of rules
-for every points data set. Its config section holds its `description` and
-its distribution's `params`; every setting it does not give is the grid's
+for every points data set. Its config section holds its distribution's
+`params`; every setting it does not give is the grid's
 (`complete`: data sizes, networks, training, evaluation, widths and rows),
 so a preset that shrinks the grid shrinks it too. It has its own block of
 Tables 1-2 and claims of its own (the paper did not run it: no paper cells,
@@ -33,7 +33,7 @@ from ..datasets import Dataset
 from ..parameters import ConfigError, Parameter, check, resolve
 from ..settings import JobSettings, experiment_model_params, experiments, main_widths, runs, training_fields
 from . import settings as G
-from .adapter import Grid
+from .adapter import Grid, check_cv_folds
 
 RULE_FILE = "workflow/rules/points.smk"
 # what a points data set takes from the grid's section where its own does not say
@@ -165,11 +165,7 @@ class PointDataset(Dataset):
                     f"{missing[0]!r}, and the {name} data set gives {given}: set its model_params.kernel_scale to "
                     f"absolute, or leave the row out ({name}.rows)"
                 )
-        ev = section["evaluation"]
-        for sizes in ("generation.n_samples", "data.n_reference"):
-            part, key = sizes.split(".")
-            if ev["selection"] == "cv" and ev["cv_folds"] > section[part][key]:
-                raise ConfigError(f"{name}.evaluation.cv_folds exceeds {name}.{sizes}")
+        check_cv_folds(name, section)
 
     def data_settings(self, config) -> PointsData:
         failure = None if self.bounded else f"{self.title} data: unbounded support (the theorem needs [-M, M]^d)"
